@@ -1,0 +1,243 @@
+"""Event and command envelopes, the payload registries and the wire encoding."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any, Callable, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..ids import is_uuid7, new_id
+from ..topics import ID_PATTERN
+
+SCHEMA_VERSION = 1
+SUPPORTED_VERSIONS = frozenset({1})
+# One event must fit comfortably in a batch; larger facts (audio, images) travel as references.
+MAX_EVENT_BYTES = 64 * 1024
+MAX_BATCH_BYTES = 1024 * 1024
+
+TYPE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+
+_EVENT_PAYLOADS: dict[str, type[BaseModel]] = {}
+_COMMAND_PAYLOADS: dict[str, type[BaseModel]] = {}
+
+M = TypeVar("M", bound=type[BaseModel])
+
+
+class SchemaError(ValueError):
+    """An event, command or batch that does not match the contract; the message says why."""
+
+
+def _register(table: dict[str, type[BaseModel]], kind: str, name: str) -> Callable[[M], M]:
+    if not re.match(TYPE_PATTERN, name):
+        raise ValueError(f"{kind} type {name!r} must look like 'domain.what'")
+
+    def decorate(model: M) -> M:
+        if name in table and table[name] is not model:
+            raise ValueError(f"{kind} type {name!r} is registered twice")
+        table[name] = model
+        return model
+
+    return decorate
+
+
+def register_event(name: str) -> Callable[[M], M]:
+    """Class decorator: `model` is the payload of events of type `name`."""
+    return _register(_EVENT_PAYLOADS, "event", name)
+
+
+def register_command(name: str) -> Callable[[M], M]:
+    """Class decorator: `model` is the payload of commands of type `name`."""
+    return _register(_COMMAND_PAYLOADS, "command", name)
+
+
+def event_types() -> dict[str, type[BaseModel]]:
+    return dict(_EVENT_PAYLOADS)
+
+
+def command_types() -> dict[str, type[BaseModel]]:
+    return dict(_COMMAND_PAYLOADS)
+
+
+class Payload(BaseModel):
+    """Base for payload models: unknown fields are an error, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a UTC offset")
+    return value.astimezone(timezone.utc)
+
+
+def _check_tz(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+class _Envelope(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    type: str = Field(pattern=TYPE_PATTERN, max_length=64)
+    schema_version: int
+    site: str = Field(pattern=f"^{ID_PATTERN}$")
+    device: str = Field(pattern=f"^{ID_PATTERN}$")
+    payload: dict[str, Any]
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_uuid7(cls, value: str) -> str:
+        if not is_uuid7(value):
+            raise ValueError("must be a UUIDv7 in canonical form")
+        return value
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value not in SUPPORTED_VERSIONS:
+            raise ValueError(f"schema version {value} is not supported (supported: {sorted(SUPPORTED_VERSIONS)})")
+        return value
+
+
+class Event(_Envelope):
+    """An immutable fact observed at an edge.
+
+    `seq` is the edge journal's own order (1, 2, 3 ... per device): central orders a device's
+    events by it. `occurred_at` is UTC; `tz` is the site's zone, for showing local time.
+    """
+
+    seq: int = Field(ge=1)
+    occurred_at: datetime
+    tz: str
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _occurred_utc(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+    @field_validator("tz")
+    @classmethod
+    def _known_tz(cls, value: str) -> str:
+        return _check_tz(value)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def typed_payload(self) -> BaseModel:
+        return _EVENT_PAYLOADS[self.type].model_validate(self.payload)
+
+
+class Command(_Envelope):
+    """An instruction from central to one edge; applied at most once there (by id)."""
+
+    issued_at: datetime
+
+    @field_validator("issued_at")
+    @classmethod
+    def _issued_utc(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def _describe(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(root)"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def _validate_payload(table: dict[str, type[BaseModel]], kind: str, type_: str, payload: Any) -> dict[str, Any]:
+    model = table.get(type_)
+    if model is None:
+        raise SchemaError(f"unknown {kind} type {type_!r}")
+    try:
+        return model.model_validate(payload).model_dump(mode="json")
+    except ValidationError as err:
+        raise SchemaError(f"{kind} {type_} payload: {_describe(err)}") from None
+
+
+def validate_event(raw: Any) -> Event:
+    """Validate an event as received (a dict from JSON); SchemaError says what is wrong."""
+    if not isinstance(raw, dict):
+        raise SchemaError(f"an event must be a JSON object, not {type(raw).__name__}")
+    try:
+        event = Event.model_validate(raw)
+    except ValidationError as err:
+        raise SchemaError(f"event envelope: {_describe(err)}") from None
+    _validate_payload(_EVENT_PAYLOADS, "event", event.type, event.payload)
+    return event
+
+
+def validate_command(raw: Any) -> Command:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"a command must be a JSON object, not {type(raw).__name__}")
+    try:
+        command = Command.model_validate(raw)
+    except ValidationError as err:
+        raise SchemaError(f"command envelope: {_describe(err)}") from None
+    _validate_payload(_COMMAND_PAYLOADS, "command", command.type, command.payload)
+    return command
+
+
+def make_event(type_: str, payload: dict[str, Any] | BaseModel, *, site: str, device: str, seq: int,
+               tz: str, occurred_at: datetime | None = None, event_id: str | None = None) -> Event:
+    """Build and validate a new event (the journal calls this; it assigns `seq`)."""
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json")
+    data = _validate_payload(_EVENT_PAYLOADS, "event", type_, payload)
+    try:
+        event = Event(id=event_id or new_id(), type=type_, schema_version=SCHEMA_VERSION, site=site,
+                      device=device, seq=seq, occurred_at=occurred_at or datetime.now(timezone.utc),
+                      tz=tz, payload=data)
+    except ValidationError as err:
+        raise SchemaError(f"event envelope: {_describe(err)}") from None
+    if len(encode_event(event)) > MAX_EVENT_BYTES:
+        raise SchemaError(f"event {type_} is larger than {MAX_EVENT_BYTES} bytes")
+    return event
+
+
+def make_command(type_: str, payload: dict[str, Any] | BaseModel, *, site: str, device: str,
+                 command_id: str | None = None) -> Command:
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json")
+    data = _validate_payload(_COMMAND_PAYLOADS, "command", type_, payload)
+    try:
+        return Command(id=command_id or new_id(), type=type_, schema_version=SCHEMA_VERSION, site=site,
+                       device=device, issued_at=datetime.now(timezone.utc), payload=data)
+    except ValidationError as err:
+        raise SchemaError(f"command envelope: {_describe(err)}") from None
+
+
+def encode_event(event: Event) -> bytes:
+    return json.dumps(event.to_wire(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encode_batch(items: list[dict[str, Any]] | list[bytes]) -> bytes:
+    """A batch on the wire: {"v":1,"items":[...]} as UTF-8 JSON. Items may be pre-encoded."""
+    if items and isinstance(items[0], (bytes, bytearray)):
+        body = b",".join(items)  # type: ignore[arg-type]
+        return b'{"v":1,"items":[' + body + b"]}"
+    return json.dumps({"v": 1, "items": items}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode_batch(data: bytes) -> list[Any]:
+    """The raw items of a batch; SchemaError if the batch itself is unreadable or oversized."""
+    if len(data) > MAX_BATCH_BYTES:
+        raise SchemaError(f"batch of {len(data)} bytes exceeds the {MAX_BATCH_BYTES}-byte limit")
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SchemaError(f"batch is not UTF-8 JSON: {err}") from None
+    if not isinstance(doc, dict) or doc.get("v") != 1 or not isinstance(doc.get("items"), list):
+        raise SchemaError('batch must be {"v": 1, "items": [...]}')
+    return doc["items"]
