@@ -21,7 +21,19 @@ from .envelope import (
     validate_command,
     validate_event,
 )
-from . import system  # noqa: F401  (registers the system event and command types)
+
+def _register_domains() -> None:
+    # Every other module in this package declares one domain's payloads (system, call, print...)
+    # and registers them on import; loading them all here means edge and central always agree.
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "envelope":
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_register_domains()
 
 __all__ = [
     "MAX_BATCH_BYTES", "MAX_EVENT_BYTES", "SCHEMA_VERSION", "Command", "Event", "SchemaError",

@@ -1,0 +1,46 @@
+"""The central service's configuration file: [central], [mqtt] and the [sites.<id>] it serves."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from frontdesk.config import ConfigError, MqttConfig, Section, SiteConfig, load, parse
+from frontdesk.topics import ID_PATTERN
+
+
+class CentralConfig(Section):
+    database_url: str = "sqlite:////var/lib/frontdesk/central/central.db"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8400, ge=0, le=65535)
+    batch_max_messages: int = Field(default=200, ge=1)
+    batch_linger_ms: int = Field(default=10, ge=0, le=5000)
+    # An unacknowledged command is sent again after this long (edges apply each id once).
+    command_retry_s: float = Field(default=15.0, gt=0)
+    client_id: str = Field(default="frontdesk-central", pattern=f"^{ID_PATTERN}$")
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not (value.startswith("sqlite:///") or value.startswith("postgresql")):
+            raise ValueError("must be a sqlite:///PATH or a postgresql:// URL")
+        return value
+
+
+class CentralFile(Section):
+    central: CentralConfig = CentralConfig()
+    mqtt: MqttConfig = MqttConfig()
+    sites: dict[str, SiteConfig] = {}
+
+
+def load_central(path: str | Path) -> CentralFile:
+    return load(CentralFile, path)
+
+
+def parse_central(data: dict[str, Any], source: str = "<central config>") -> CentralFile:
+    return parse(CentralFile, data, source)
+
+
+__all__ = ["CentralConfig", "CentralFile", "ConfigError", "load_central", "parse_central"]
