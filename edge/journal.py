@@ -209,6 +209,22 @@ class Journal:
         self._notify()
         return event
 
+    def reject_command(self, command_id: str, command_type: str, detail: str) -> Event | None:
+        """Acknowledge a command this edge cannot apply (invalid, misaddressed), once per id."""
+        with self._txn() as db:
+            if db.execute("SELECT 1 FROM commands WHERE command_id = ?", (command_id,)).fetchone():
+                return None
+            db.execute("INSERT INTO commands(command_id, type, received_at, status, detail) VALUES (?,?,?,?,?)",
+                       (command_id, command_type, datetime.now(timezone.utc).isoformat(), "rejected", detail[:500]))
+            try:
+                event = self._append(db, "command.applied", {
+                    "command_id": command_id, "command_type": command_type, "status": "rejected",
+                    "detail": detail[:500]}, None)
+            except SchemaError:
+                raise JournalError(f"cannot acknowledge command {command_id!r}: unusable id or type") from None
+        self._notify()
+        return event
+
     def command_status(self, command_id: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT status FROM commands WHERE command_id = ?", (command_id,)).fetchone()

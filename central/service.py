@@ -1,0 +1,45 @@
+"""`frontdesk central run`: the store, its MQTT link and the HTTP API in one process."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import uvicorn
+
+from .api import create_app
+from .config import CentralFile
+from .ingest import CentralLink
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class CentralService:
+    def __init__(self, cfg: CentralFile) -> None:
+        self.cfg = cfg
+        self.store = Store(cfg.central.database_url)
+        self.link = CentralLink(self.store, cfg.mqtt, cfg.central)
+        self.app = create_app(self.store, on_command=self.link.wake_dispatcher,
+                              status=lambda: {"broker_connected": self.link.link.connected.is_set()})
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host=cfg.central.http_host, port=cfg.central.http_port,
+                                                    log_level="warning", lifespan="off"))
+
+    def run_forever(self) -> None:
+        self.link.start()
+        log.info("central: store %s (%s), broker %s:%s, API http://%s:%s/", _safe(self.cfg.central.database_url),
+                 self.store.backend, self.cfg.mqtt.host, self.cfg.mqtt.port, self.cfg.central.http_host,
+                 self.cfg.central.http_port)
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: setattr(self.server, "should_exit", True))
+        try:
+            self.server.run()
+        finally:
+            self.link.stop()
+            self.store.close()
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)

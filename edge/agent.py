@@ -1,0 +1,95 @@
+"""The edge agent: journal + uplink + the device services a site configures."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from frontdesk import __version__
+
+from .config import EdgeFileBase
+from .journal import Journal, put_setting
+from .services import EdgeContext, EdgeService, build_services
+from .uplink import Uplink
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 3600
+
+
+def _ping(db, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"pong": True}
+
+
+def _settings_update(db, payload: dict[str, Any]) -> dict[str, Any]:
+    for key, value in payload["values"].items():
+        put_setting(db, key, value)
+    return {"updated": sorted(payload["values"])}
+
+
+class EdgeAgent:
+    def __init__(self, cfg: EdgeFileBase) -> None:
+        self.cfg = cfg
+        self.journal = Journal(cfg.edge.journal_path, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone)
+        self.ctx = EdgeContext(journal=self.journal, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone,
+                               country=cfg.site.country, data_dir=cfg.edge.data_dir)
+        self.ctx.handle_command("edge.ping", _ping)
+        self.ctx.handle_command("settings.update", _settings_update)
+        self.services: list[EdgeService] = build_services(cfg.service_sections(), self.ctx)
+        self.uplink = Uplink(self.journal, cfg.mqtt, cfg.uplink, self.ctx.command_handlers)
+        self._stopped = threading.Event()
+
+    def start(self, connect_wait_s: float = 3.0) -> None:
+        self.uplink.start()
+        reachable = self.uplink.link.wait_connected(connect_wait_s)
+        backlog = self.journal.backlog()
+        if reachable:
+            log.info("edge %s/%s: broker %s:%s connected; %d events waiting to sync", self.ctx.site,
+                     self.ctx.device, self.cfg.mqtt.host, self.cfg.mqtt.port, backlog)
+        else:
+            log.warning("edge %s/%s: %s — journaling locally in %s (%d events waiting); will sync when it is back",
+                        self.ctx.site, self.ctx.device, self.uplink.link.last_error or "broker not reachable yet",
+                        self.journal.path, backlog)
+        self.journal.record("edge.started", {"version": __version__, "broker_reachable": reachable,
+                                             "outbox_backlog": backlog})
+        for service in self.services:
+            log.info("edge: starting %s", service.name)
+            service.start()
+        threading.Thread(target=self._housekeeping, name="edge-housekeeping", daemon=True).start()
+
+    def _housekeeping(self) -> None:
+        while not self.ctx.stopping.wait(PRUNE_EVERY_S):
+            try:
+                self.journal.prune(self.cfg.edge.keep_days)
+            except Exception:
+                log.exception("edge: pruning the journal failed")
+
+    def stop(self, reason: str = "shutdown") -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.ctx.stopping.set()
+        for service in reversed(self.services):
+            try:
+                service.stop()
+            except Exception:
+                log.exception("edge: stopping %s failed", service.name)
+        try:
+            self.journal.record("edge.stopped", {"reason": reason})
+        except Exception:
+            log.exception("edge: could not journal the stop")
+        self.uplink.stop()
+        self.journal.close()
+
+    def run_forever(self) -> None:
+        done = threading.Event()
+
+        def _signal(signum, frame):
+            done.set()
+
+        signal.signal(signal.SIGTERM, _signal)
+        signal.signal(signal.SIGINT, _signal)
+        self.start()
+        done.wait()
+        self.stop("signal")

@@ -1,0 +1,67 @@
+"""`frontdesk edge ...`: run the agent, write to its journal, see what is waiting."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from .config import load_edge
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    edge = sub.add_parser("edge", help="the edge agent").add_subparsers(dest="edge_command", metavar="ACTION")
+
+    run = edge.add_parser("run", help="run the edge agent")
+    run.add_argument("-c", "--config", required=True, help="edge TOML file")
+    run.set_defaults(func=_run)
+
+    note = edge.add_parser("note", help="write a desk note into the journal (a register entry)")
+    note.add_argument("-c", "--config", required=True)
+    note.add_argument("text")
+    note.add_argument("--unit")
+    note.add_argument("--author")
+    note.set_defaults(func=_note)
+
+    status = edge.add_parser("status", help="journal and outbox state")
+    status.add_argument("-c", "--config", required=True)
+    status.set_defaults(func=_status)
+
+    check = edge.add_parser("check-config", help="validate an edge TOML file")
+    check.add_argument("config")
+    check.set_defaults(func=lambda a: (load_edge(a.config), print(f"{a.config}: ok"))[0] or 0)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .agent import EdgeAgent
+
+    cfg = load_edge(args.config)
+    logging.getLogger().setLevel(cfg.edge.log_level)
+    EdgeAgent(cfg).run_forever()
+    return 0
+
+
+def _journal(args: argparse.Namespace):
+    from .journal import Journal
+
+    cfg = load_edge(args.config)
+    return Journal(cfg.edge.journal_path, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone)
+
+
+def _note(args: argparse.Namespace) -> int:
+    from .journal import JournalError, SchemaError
+
+    journal = _journal(args)
+    try:
+        event = journal.record("desk.note", {"text": args.text, "unit": args.unit, "author": args.author})
+    except (SchemaError, JournalError) as err:
+        print(f"frontdesk edge note: not recorded: {err}", file=sys.stderr)
+        return 1
+    print(json.dumps({"id": event.id, "seq": event.seq}))
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    journal = _journal(args)
+    print(json.dumps({"journal": str(journal.path), "last_seq": journal.last_seq(), "outbox": journal.backlog()}))
+    return 0

@@ -1,0 +1,241 @@
+"""The uplink: ships the journal's outbox to central and brings central's commands down.
+
+Publisher thread   reads the outbox in seq order, publishes batches (QoS 1) to .../events, keeps
+                   at most `window_events` unconfirmed; after a reconnect, or when no ack has come
+                   for `ack_timeout_s`, it starts again from the oldest unconfirmed event (central
+                   ignores ids it already has, so a resend is harmless, a gap never happens).
+Ack thread         central's .../acks name the event ids it committed: only then do they leave
+                   the outbox (a broker PUBACK proves nothing about central's disk).
+Command thread     .../commands are validated and applied through the journal, once per id; the
+                   journaled `command.applied` event is the acknowledgement central waits for.
+
+Order per device: one publisher, seq order, one MQTT connection — central receives in order.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from frontdesk import topics
+from frontdesk.config import MqttConfig
+from frontdesk.mqtt import MqttLink, Will
+from frontdesk.schema import MAX_BATCH_BYTES, SchemaError, encode_batch, validate_command
+
+from .config import UplinkConfig
+from .journal import CommandHandler, Journal, JournalError, Pending
+
+log = logging.getLogger(__name__)
+
+
+class Uplink:
+    def __init__(self, journal: Journal, mqtt_cfg: MqttConfig, cfg: UplinkConfig,
+                 command_handlers: Mapping[str, CommandHandler] | None = None) -> None:
+        self.journal = journal
+        self.cfg = cfg
+        self.site, self.device = journal.site, journal.device
+        self.handlers = command_handlers if command_handlers is not None else {}
+        self.events_topic = topics.topic(self.site, self.device, topics.EVENTS)
+        self.acks_topic = topics.topic(self.site, self.device, topics.ACKS)
+        self.commands_topic = topics.topic(self.site, self.device, topics.COMMANDS)
+        self.status_topic = topics.topic(self.site, self.device, topics.STATUS)
+        self.link = MqttLink(mqtt_cfg, client_id=f"edge-{self.site}-{self.device}",
+                             on_connect=self._on_connect, on_message=self._on_message,
+                             will=Will(self.status_topic, b"offline"),
+                             backoff_min_s=cfg.backoff_min_s, backoff_max_s=cfg.backoff_max_s,
+                             name=f"uplink {self.device}")
+        self._stopping = threading.Event()
+        self._acks: queue.Queue[bytes] = queue.Queue()
+        self._commands: queue.Queue[bytes] = queue.Queue()
+        self._lock = threading.Lock()
+        # event id -> when it was (last) published, oldest first: an event whose ack is overdue
+        # is noticed even while acks for later events keep arriving.
+        self._inflight: OrderedDict[str, float] = OrderedDict()
+        self._progress = threading.Condition(self._lock)
+        self._threads: list[threading.Thread] = []
+        self.published_batches = 0
+        self.resends = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.link.start()
+        for target, name in ((self._publish_loop, "publish"), (self._ack_loop, "acks"),
+                             (self._command_loop, "commands")):
+            t = threading.Thread(target=target, name=f"uplink-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._progress:
+            self._progress.notify_all()
+        with self.journal.appended:
+            self.journal.appended.notify_all()
+        if self.link.connected.is_set():
+            self.link.publish(self.status_topic, b"offline", retain=True)
+        for t in self._threads:
+            t.join(5)
+        self.link.stop()
+
+    @property
+    def connected(self) -> bool:
+        return self.link.connected.is_set()
+
+    def _on_connect(self, link: MqttLink) -> None:
+        link.subscribe([self.acks_topic, self.commands_topic])
+        link.client.publish(self.status_topic, b"online", qos=1, retain=True)
+
+    def _on_message(self, message) -> None:
+        if message.topic == self.acks_topic:
+            self._acks.put(message.payload)
+        elif message.topic == self.commands_topic:
+            self._commands.put(message.payload)
+
+    # -- publishing ------------------------------------------------------------------------------
+
+    def _rewind(self, why: str) -> None:
+        with self._lock:
+            if self._inflight:
+                self.resends += 1
+                log.info("uplink: %s; resending %d unconfirmed events", why, len(self._inflight))
+            self._inflight.clear()
+
+    def _publish_loop(self) -> None:
+        cursor = 0
+        generation = -1
+        while not self._stopping.is_set():
+            if not self.link.connected.wait(0.2):
+                continue
+            if generation != self.link.generation:
+                generation = self.link.generation
+                self._rewind("reconnected")
+                cursor = 0
+            with self._lock:
+                oldest = next(iter(self._inflight.values()), None)
+                stalled = oldest is not None and time.monotonic() - oldest > self.cfg.ack_timeout_s
+                room = self.cfg.window_events - len(self._inflight)
+            if stalled:
+                self._rewind(f"no ack for {self.cfg.ack_timeout_s:.0f} s")
+                cursor = 0
+                continue
+            if room <= 0:
+                with self._progress:
+                    self._progress.wait(0.1)
+                continue
+            try:
+                rows = self.journal.pending(cursor, min(self.cfg.batch_max_events, room))
+                if 0 < len(rows) < self.cfg.batch_max_events and self.cfg.batch_linger_ms:
+                    # A short linger turns a burst of single events into one batch.
+                    time.sleep(self.cfg.batch_linger_ms / 1000)
+                    rows += self.journal.pending(rows[-1].seq, min(self.cfg.batch_max_events, room) - len(rows))
+            except JournalError as err:
+                log.error("uplink: cannot read the outbox: %s", err)
+                self._stopping.wait(1)
+                continue
+            if not rows:
+                with self.journal.appended:
+                    self.journal.appended.wait(self.cfg.poll_ms / 1000)
+                continue
+            for batch in _split(rows):
+                payload = encode_batch([p.body for p in batch])
+                now = time.monotonic()
+                with self._lock:
+                    for p in batch:
+                        self._inflight[p.event_id] = now
+                        self._inflight.move_to_end(p.event_id)
+                if not self.link.publish(self.events_topic, payload):
+                    break  # connection gone; the reconnect rewinds
+                cursor = batch[-1].seq
+                self.published_batches += 1
+
+    # -- acknowledgements and commands -----------------------------------------------------------
+
+    def _ack_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                first = self._acks.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            messages = [first]
+            while True:
+                try:
+                    messages.append(self._acks.get_nowait())
+                except queue.Empty:
+                    break
+            ids: list[str] = []
+            for raw in messages:
+                try:
+                    doc = json.loads(raw)
+                    ids += [str(i) for i in doc.get("ids", [])]
+                    quarantined = [str(i) for i in doc.get("quarantined", [])]
+                    if quarantined:
+                        log.error("uplink: central quarantined %d events of ours (see its quarantine table): %s",
+                                  len(quarantined), ", ".join(quarantined[:5]))
+                    ids += quarantined
+                except (ValueError, AttributeError, TypeError):
+                    log.warning("uplink: unreadable ack ignored: %r", raw[:200])
+            if not ids:
+                continue
+            try:
+                self.journal.acknowledge(ids)
+            except JournalError as err:
+                # The events stay in the outbox and are sent again: a duplicate, never a loss.
+                log.error("uplink: could not clear acknowledged events: %s", err)
+                continue
+            with self._progress:
+                for event_id in ids:
+                    self._inflight.pop(event_id, None)
+                self._progress.notify_all()
+
+    def _command_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                raw = self._commands.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self.apply(raw)
+            except JournalError as err:
+                # Not recorded as applied: central sends it again and we try again then.
+                log.error("uplink: command not applied, will be retried by central: %s", err)
+
+    def apply(self, raw: bytes) -> None:
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            log.error("uplink: a command that is not JSON was dropped: %r", raw[:200])
+            return
+        try:
+            command = validate_command(doc)
+        except SchemaError as err:
+            command_id, command_type = (doc.get("id"), doc.get("type")) if isinstance(doc, dict) else (None, None)
+            log.error("uplink: invalid command %s: %s", command_id, err)
+            if isinstance(command_id, str) and isinstance(command_type, str):
+                self.journal.reject_command(command_id, command_type[:64], str(err))
+            return
+        if (command.site, command.device) != (self.site, self.device):
+            self.journal.reject_command(command.id, command.type,
+                                        f"addressed to {command.site}/{command.device}, this is {self.site}/{self.device}")
+            return
+        event = self.journal.apply_command(command, self.handlers.get(command.type))
+        if event is not None:
+            log.info("uplink: command %s (%s) %s", command.id, command.type, event.payload["status"])
+
+
+def _split(rows: list[Pending]) -> list[list[Pending]]:
+    """Cut rows into batches that stay under the broker-side and central-side size limit."""
+    batches: list[list[Pending]] = [[]]
+    size = 0
+    budget = MAX_BATCH_BYTES - 64
+    for row in rows:
+        if batches[-1] and size + len(row.body) + 1 > budget:
+            batches.append([])
+            size = 0
+        batches[-1].append(row)
+        size += len(row.body) + 1
+    return batches

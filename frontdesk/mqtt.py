@@ -1,0 +1,166 @@
+"""One MQTT connection that keeps itself up: shared by the edge uplink and central ingest.
+
+paho-mqtt 2.x, MQTT v5, QoS 1, a persistent session (clean_start=False plus a session expiry), and
+our own reconnect loop with randomised exponential back-off (paho's own back-off has no jitter, so
+a building full of edges that lost the broker together would reconnect in lock-step).
+
+paho keeps its session in memory only: anything it had in flight dies with the process. That is
+why neither side trusts the broker for durability — the edge keeps events in its outbox until
+central's application-level ack, and central PUBACKs only after its database commit.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from .config import MqttConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Will:
+    topic: str
+    payload: bytes
+    retain: bool = True
+
+
+class MqttLink:
+    """A paho client plus the thread that connects, runs the network loop and reconnects.
+
+    `generation` increases on every successful connection, so users can tell that whatever they
+    had in flight before may not have arrived and must be sent again.
+    """
+
+    def __init__(self, cfg: MqttConfig, client_id: str, *,
+                 on_connect: Callable[["MqttLink"], None] | None = None,
+                 on_message: Callable[[mqtt.MQTTMessage], None] | None = None,
+                 manual_ack: bool = False, will: Will | None = None,
+                 backoff_min_s: float = 0.5, backoff_max_s: float = 30.0, name: str = "mqtt") -> None:
+        self.cfg = cfg
+        self.name = name
+        self.backoff_min_s, self.backoff_max_s = backoff_min_s, max(backoff_min_s, backoff_max_s)
+        self._on_connect_cb = on_connect
+        self._on_message_cb = on_message
+        self.connected = threading.Event()
+        self.generation = 0
+        self.last_error: str | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
+                                  manual_ack=manual_ack, reconnect_on_failure=False)
+        if cfg.username:
+            self.client.username_pw_set(cfg.username, cfg.password)
+        if cfg.tls_ca:
+            self.client.tls_set(ca_certs=str(cfg.tls_ca))
+        if will:
+            self.client.will_set(will.topic, will.payload, qos=1, retain=will.retain)
+        # Enough in flight to keep a 2-core pipeline busy; the broker queues the rest.
+        self.client.max_inflight_messages_set(100)
+        self.client.max_queued_messages_set(0)
+        self.client.on_connect = self._handle_connect
+        self.client.on_disconnect = self._handle_disconnect
+        self.client.on_message = self._handle_message
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"{self.name}-link", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        try:
+            self.client.disconnect()
+        except Exception:  # already gone
+            pass
+        if self._thread:
+            self._thread.join(timeout)
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self.connected.wait(timeout)
+
+    def _run(self) -> None:
+        delay = self.backoff_min_s
+        first_failure_logged = False
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.cfg.session_expiry_s
+        while not self._stopping.is_set():
+            try:
+                self.client.connect(self.cfg.host, self.cfg.port, self.cfg.keepalive_s,
+                                    clean_start=False, properties=props)
+            except (OSError, ValueError) as err:
+                self.last_error = f"broker {self.cfg.host}:{self.cfg.port} unreachable: {err}"
+                (log.debug if first_failure_logged else log.warning)("%s: %s; retrying with back-off",
+                                                                    self.name, self.last_error)
+                first_failure_logged = True
+                self._stopping.wait(random.uniform(delay / 2, delay))
+                delay = min(delay * 2, self.backoff_max_s)
+                continue
+            started = time.monotonic()
+            try:
+                self.client.loop_forever()
+            except Exception:
+                log.exception("%s: network loop failed", self.name)
+            self.connected.clear()
+            if self._stopping.is_set():
+                break
+            # A connection that held for a while resets the back-off; one that drops at once
+            # (refused CONNACK, broker restarting) keeps growing it.
+            delay = self.backoff_min_s if time.monotonic() - started > 10 else min(delay * 2, self.backoff_max_s)
+            self._stopping.wait(random.uniform(delay / 2, delay))
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _handle_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            self.last_error = f"broker refused the connection: {reason_code}"
+            log.error("%s: %s", self.name, self.last_error)
+            return
+        self.generation += 1
+        self.last_error = None
+        log.info("%s: connected to %s:%s (session present: %s)", self.name, self.cfg.host, self.cfg.port,
+                 flags.session_present)
+        if self._on_connect_cb:
+            self._on_connect_cb(self)
+        self.connected.set()
+
+    def _handle_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.connected.clear()
+        if not self._stopping.is_set():
+            self.last_error = f"disconnected: {reason_code}"
+            log.warning("%s: %s", self.name, self.last_error)
+
+    def _handle_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        if self._on_message_cb:
+            try:
+                self._on_message_cb(message)
+            except Exception:
+                log.exception("%s: message handler failed for %s", self.name, message.topic)
+
+    # -- use ---------------------------------------------------------------------------------------
+
+    def subscribe(self, topics: list[str]) -> None:
+        self.client.subscribe([(t, 1) for t in topics])
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> bool:
+        """Queue a QoS 1 publish; False when there is no connection to send it on."""
+        if not self.connected.is_set():
+            return False
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def ack(self, message: mqtt.MQTTMessage, generation: int) -> None:
+        """PUBACK a message received with manual_ack, unless the connection it came on is gone
+        (then the broker redelivers it on the new session, which is what we want)."""
+        if generation == self.generation and self.connected.is_set():
+            self.client.ack(message.mid, message.qos)

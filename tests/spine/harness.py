@@ -1,0 +1,114 @@
+"""Real processes for the spine tests: `frontdesk central run` and `frontdesk edge run`.
+
+Each runs as its own OS process so tests can SIGKILL it exactly as a crash or power cut would.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from frontdesk.central.store import Store
+from frontdesk.edge.journal import Journal
+from frontdesk.runtime.ports import free_port, wait_listening
+
+SITE = "t-site"
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last value {last!r})")
+
+
+class Proc:
+    def __init__(self, root: Path, name: str, args: list[str]) -> None:
+        self.root, self.name, self.args = root, name, args
+        self.proc: subprocess.Popen | None = None
+        self.log = root / f"{name}.log"
+
+    def start(self) -> "Proc":
+        out = open(self.log, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "frontdesk", *self.args], stdout=out, stderr=out,
+                                     start_new_session=True)
+        return self
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+class Central(Proc):
+    def __init__(self, root: Path, broker_port: int, database_url: str, retry_s: float = 1.0) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.http_port = free_port()
+        self.database_url = database_url
+        cfg = root / "central.toml"
+        cfg.write_text(f'[central]\ndatabase_url = "{database_url}"\nhttp_port = {self.http_port}\n'
+                       f'command_retry_s = {retry_s}\nlog_level = "DEBUG"\n\n[mqtt]\nport = {broker_port}\n')
+        super().__init__(root, "central", ["central", "run", "-c", str(cfg)])
+
+    def start(self) -> "Central":
+        super().start()
+        assert wait_listening("127.0.0.1", self.http_port, 30), self.output()
+        return self
+
+    def store(self) -> Store:
+        return Store(self.database_url, run_migrations=False)
+
+
+class Edge(Proc):
+    def __init__(self, root: Path, broker_port: int, device: str = "edge-1", ack_timeout_s: float = 3.0,
+                 extra: str = "") -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.device = device
+        self.data_dir = root / device
+        self.config = root / f"{device}.toml"
+        self.config.write_text(
+            f'[site]\nid = "{SITE}"\ntimezone = "Asia/Shanghai"\n\n[edge]\ndevice = "{device}"\n'
+            f'data_dir = "{self.data_dir}"\nlog_level = "DEBUG"\n\n[mqtt]\nport = {broker_port}\n\n'
+            f'[uplink]\nack_timeout_s = {ack_timeout_s}\nbackoff_min_s = 0.2\nbackoff_max_s = 2.0\n{extra}')
+        super().__init__(root, device, ["edge", "run", "-c", str(self.config)])
+
+    def journal(self) -> Journal:
+        return Journal(self.data_dir / "journal.db", site=SITE, device=self.device, tz="Asia/Shanghai")
+
+
+def journal_ids(journal: Journal) -> list[str]:
+    return [e["id"] for e in journal.events(0, 10**9)]
+
+
+def record_notes(journal: Journal, n: int, chunk: int = 500, prefix: str = "note") -> list[str]:
+    ids = []
+    for start in range(0, n, chunk):
+        events = journal.record_many([("desk.note", {"text": f"{prefix} {i}"}, None)
+                                      for i in range(start, min(n, start + chunk))])
+        ids += [e.id for e in events]
+    return ids
+
+
+def dumps(obj) -> bytes:
+    return json.dumps(obj).encode()
