@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs frontdesk as a service on a Raspberry Pi / Debian machine:
+#   sudo deploy/install.sh edge      (or: central)
+# Copies the checkout to /opt/frontdesk, sets it up, creates the frontdesk user and enables the
+# unit. Configuration goes in /etc/frontdesk/<role>.toml (see README.md).
+set -euo pipefail
+role="${1:?usage: install.sh edge|central}"
+src="$(cd "$(dirname "$0")/.." && pwd)"
+[ "$(id -u)" -eq 0 ] || { echo "run as root"; exit 1; }
+id frontdesk >/dev/null 2>&1 || useradd --system --home /var/lib/frontdesk --shell /usr/sbin/nologin frontdesk
+mkdir -p /opt/frontdesk /etc/frontdesk
+cp -a "$src/." /opt/frontdesk/
+/opt/frontdesk/scripts/setup
+install -m 0644 "/opt/frontdesk/deploy/systemd/frontdesk-$role.service" /etc/systemd/system/
+if [ "$role" = edge ]; then
+  for rule in /opt/frontdesk/deploy/udev/*.rules; do [ -e "$rule" ] && install -m 0644 "$rule" /etc/udev/rules.d/; done
+  udevadm control --reload-rules 2>/dev/null || true
+fi
+systemctl daemon-reload
+systemctl enable "frontdesk-$role.service"
+echo "installed; put the configuration in /etc/frontdesk/$role.toml, then: systemctl start frontdesk-$role"
