@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 QUARANTINE_KEEP_BYTES = 256 * 1024
 
 Projection = Callable[[Connection, list[Event]], None]
+Listener = Callable[[list[Event]], None]
 
 
 @dataclass
@@ -66,7 +67,10 @@ class Store:
         if run_migrations:
             migrate(self.engine)
         self.backend = self.engine.dialect.name
+        # Projections run inside the ingest transaction (read models stay consistent with events);
+        # listeners run after the commit (live screens), and must not raise or block for long.
         self.projections: list[Projection] = [_project_command_acks]
+        self.listeners: list[Listener] = []
 
     def close(self) -> None:
         self.engine.dispose()
@@ -97,6 +101,11 @@ class Store:
             new_events = [e for e in good.values() if e.id in new_ids]
             for projection in self.projections:
                 projection(conn, new_events)
+        for listener in self.listeners:
+            try:
+                listener(new_events)
+            except Exception:
+                log.exception("ingest: a listener failed (the events are committed)")
         result.inserted = len(new_ids)
         result.duplicates = len(good) - len(new_ids)
         for event in good.values():
