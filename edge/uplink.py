@@ -55,6 +55,9 @@ class Uplink:
         # event id -> when it was (last) published, oldest first: an event whose ack is overdue
         # is noticed even while acks for later events keep arriving.
         self._inflight: OrderedDict[str, float] = OrderedDict()
+        # Consecutive ack timeouts: each doubles the wait before the next resend, so a central that
+        # is away for hours is not sent the whole window again every ack_timeout_s.
+        self._stalls = 0
         self._progress = threading.Condition(self._lock)
         self._threads: list[threading.Thread] = []
         self.published_batches = 0
@@ -117,10 +120,12 @@ class Uplink:
                 cursor = 0
             with self._lock:
                 oldest = next(iter(self._inflight.values()), None)
-                stalled = oldest is not None and time.monotonic() - oldest > self.cfg.ack_timeout_s
+                timeout = self.cfg.ack_timeout_s * 2 ** min(self._stalls, 5)
+                stalled = oldest is not None and time.monotonic() - oldest > timeout
                 room = self.cfg.window_events - len(self._inflight)
             if stalled:
-                self._rewind(f"no ack for {self.cfg.ack_timeout_s:.0f} s")
+                self._stalls += 1
+                self._rewind(f"no ack for {timeout:.0f} s")
                 cursor = 0
                 continue
             if room <= 0:
@@ -190,6 +195,7 @@ class Uplink:
             with self._progress:
                 for event_id in ids:
                     self._inflight.pop(event_id, None)
+                self._stalls = 0
                 self._progress.notify_all()
 
     def _command_loop(self) -> None:

@@ -168,7 +168,15 @@ def test_edge_killed_at_random_points_while_producing(tmp_path, broker, sqlite_u
         for _ in range(6):
             proc = subprocess.Popen([sys.executable, str(script), str(edge.config)], stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, text=True)
-            time.sleep(rng.uniform(0.3, 1.5))
+            # kill it at a random point while it is producing: after a random number of commits
+            target, seen = rng.randint(10, 250), 0
+            deadline = time.monotonic() + 60
+            while seen < target and time.monotonic() < deadline:
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                committed.append(line.strip())
+                seen += 1
             proc.kill()
             out, _ = proc.communicate()
             committed += [line for line in out.splitlines() if len(line) == 36]
