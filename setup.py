@@ -14,9 +14,19 @@ ROOTS = {
     "frontdesk.kiosk_ui": "kiosk_ui",
 }
 
+# Files that are not Python but ship with the code: templates, greetings, screens, migrations.
+PACKAGE_DATA = {
+    "frontdesk.central": ["migrations/script.py.mako"],
+    "frontdesk.central.dashboard": ["static/*", "static/**/*"],
+    "frontdesk.kiosk_ui": ["static/*", "static/**/*"],
+    "frontdesk.edge.printing": ["templates/*"],
+    "frontdesk.edge.phone": ["greetings/*"],
+    "frontdesk.drivers.modem": ["emulator/scenarios/*"],
+}
+
 packages = []
 for package, folder in ROOTS.items():
     packages.append(package)
     packages += [f"{package}.{sub}" for sub in find_packages(folder)]
 
-setup(packages=packages, package_dir=ROOTS)
+setup(packages=packages, package_dir=ROOTS, package_data=PACKAGE_DATA)

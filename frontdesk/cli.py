@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "frontdesk.edge.cli",
     "frontdesk.central.cli",
     "frontdesk.demo",
+    "frontdesk.drivers.scan.cli",
 ]
 
 
