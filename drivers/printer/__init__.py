@@ -1,0 +1,17 @@
+"""ESC/POS receipt printers: one command base on python-escpos, small transport subclasses.
+
+    from frontdesk.drivers.printer import open_printer, get_profile, compose
+    printer = open_printer("tcp://127.0.0.1:9100", get_profile("80mm-gb18030"))
+    status = printer.status()            # PrinterStatus; .answered False means "no answer"
+    printer.print_job(job_bytes)         # status check, send, GS r 1 confirmation
+
+Nothing here knows about tickets, events or the journal.
+"""
+from .profiles import BUILTIN_PROFILES, PrinterProfile, get_profile
+from .status import PrinterStatus
+from .errors import PrinterError, PrinterGone, PrinterNoAnswer, PrinterNotReady, PrinterUnreachable
+from .transport import ReceiptPrinter, open_printer
+from .compose import Composer
+
+__all__ = ["BUILTIN_PROFILES", "Composer", "PrinterError", "PrinterGone", "PrinterNoAnswer", "PrinterNotReady",
+           "PrinterProfile", "PrinterStatus", "PrinterUnreachable", "ReceiptPrinter", "get_profile", "open_printer"]

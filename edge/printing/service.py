@@ -1,0 +1,327 @@
+"""The printing service: print.slip / print.reprint commands and print.requested events in,
+slips out on the configured printers, print.* events back to the journal.
+
+Threads: one "intake" thread turns journal events into jobs and announces queued jobs (so
+print.job.queued always precedes the job's outcome in the journal); one worker per printer sends
+that printer's jobs in order. A worker checks status before each job (DLE EOT), holds its queue
+while the printer cannot print (print.printer.held), hands queued jobs to the fallback printer if
+one is configured and ready, and resumes by itself (print.printer.resumed).
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from typing import Any, Callable
+
+from frontdesk.drivers.printer import (PrinterError, PrinterGone, PrinterNoAnswer, PrinterStatus,
+                                       PrinterUnreachable, open_printer)
+from frontdesk.drivers.printer.base import ReceiptPrinter
+from frontdesk.drivers.printer.transport import SerialPrinter
+
+from .config import PrintingConfig
+from .layout import compose_slip
+from .store import Job, JobStore, find_job, insert_job, next_reprint_id
+
+log = logging.getLogger("frontdesk.edge.printer")
+
+
+class PrintingService:
+    name = "printer"
+
+    def __init__(self, cfg: PrintingConfig, ctx) -> None:
+        self.cfg, self.ctx = cfg, ctx
+        self.journal = ctx.journal
+        self.store = JobStore(ctx.journal.path)  # the print_jobs table lives in the journal file
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.workers = {name: _Worker(self, name) for name in cfg.printers}
+        # Called with the job id when a job's first byte is handed to the transport (bench, tests).
+        self.on_first_byte: Callable[[str], None] | None = None
+        ctx.handle_command("print.slip", self._on_slip)
+        ctx.handle_command("print.reprint", self._on_reprint)
+
+    # -- commands (run inside the journal's transaction) ---------------------------------------
+
+    def _printer_name(self, kind: str, requested: str | None) -> str:
+        if requested is not None and requested not in self.cfg.printers:
+            raise ValueError(f"no printer named {requested!r} on this edge (have: {', '.join(self.cfg.printers)})")
+        return self.cfg.printer_for(kind, requested)
+
+    def _on_slip(self, db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
+        printer = self._printer_name(payload["kind"], payload.get("printer"))
+        added = insert_job(db, job_id=payload["job_id"], kind=payload["kind"], language=payload["language"],
+                           data=payload["data"], printer=printer, source="command")
+        return {"job_id": payload["job_id"], "printer": printer, "duplicate": not added}
+
+    def _on_reprint(self, db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
+        old = find_job(db, payload["job_id"])
+        if old is None:
+            raise ValueError(f"no print job {payload['job_id']!r} on this edge")
+        printer = self._printer_name(old.kind, payload.get("printer") or old.printer)
+        new_id = next_reprint_id(db, old.job_id)
+        insert_job(db, job_id=new_id, kind=old.kind, language=old.language, data=old.data, printer=printer,
+                   source="reprint", reprint_of=old.job_id)
+        return {"job_id": new_id, "printer": printer}
+
+    # -- life -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for job in self.store.interrupted():
+            # Bytes may have reached the printer before the restart: never resend by ourselves.
+            self.store.set_state(job.job_id, "failed", error="interrupted by a restart before the printer confirmed")
+            self._event("print.job.failed", {"job_id": job.job_id, "printer": job.printer, "maybe_printed": True,
+                                             "reason": "interrupted by a restart before the printer confirmed; "
+                                                       "reprint if the slip is missing"})
+        for name in self.store.queued_printers():
+            if name not in self.cfg.printers:
+                # Queued for a printer no longer configured: the default printer takes them.
+                moved = self.store.move(name, self.cfg.default)
+                log.warning("%d queued job(s) for unknown printer %r moved to %s", moved, name, self.cfg.default)
+        if self.store.cursor("requested") is None:
+            # First start on this journal: requests recorded before printing was configured are old.
+            self.store.add_requested(self.store.last_event_seq(), None, "requested")
+        self._spawn(self._intake, "print-intake")
+        for name, w in self.workers.items():
+            self._spawn(w.run, f"print-{name}")
+
+    def _spawn(self, fn, name: str) -> None:
+        t = threading.Thread(target=fn, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for w in self.workers.values():
+            w.wake.set()
+        with self.journal.appended:
+            self.journal.appended.notify_all()
+        for t in self._threads:
+            t.join(timeout=10)
+        for w in self.workers.values():
+            w.disconnect()
+        self.store.close()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set() or self.ctx.stopping.is_set()
+
+    # -- intake -----------------------------------------------------------------------------------
+
+    def _intake(self) -> None:
+        while not self.stopping:
+            try:
+                self._take_requests()
+                self._announce()
+            except Exception:  # a bad row must not stop printing; it is logged and retried
+                log.exception("print intake")
+                time.sleep(0.5)
+            with self.journal.appended:
+                self.journal.appended.wait(0.05)
+
+    def _take_requests(self) -> None:
+        for seq, event_id, ev in self.store.events_since("print.requested", self.store.cursor("requested") or 0):
+            p = ev["payload"]
+            printer = self.cfg.printer_for(p["kind"], p.get("printer"))
+            if p.get("printer") and p["printer"] not in self.cfg.printers:
+                log.warning("print.requested %s names unknown printer %r; using %s", event_id, p["printer"], printer)
+            self.store.add_requested(seq, dict(job_id=event_id, kind=p["kind"], language=p.get("language", "zh"),
+                                               data=p.get("data", {}), printer=printer, source="event"), "requested")
+
+    def _announce(self) -> None:
+        for job in self.store.unannounced():
+            self._event("print.job.queued", {"job_id": job.job_id, "kind": job.kind, "language": job.language,
+                                             "printer": job.printer, "source": job.source,
+                                             "reprint_of": job.reprint_of})
+            self.store.mark_announced(job.job_id)
+            if job.printer in self.workers:
+                self.workers[job.printer].wake.set()
+
+    # -- shared -----------------------------------------------------------------------------------
+
+    def _event(self, type_: str, payload: dict[str, Any]) -> None:
+        try:
+            self.journal.record(type_, payload)
+        except Exception as err:
+            log.error("could not journal %s: %s", type_, err)
+
+    def compose(self, job: Job, profile) -> bytes:
+        data = dict(job.data)
+        if self.cfg.property_name and not data.get("property"):
+            data["property"] = self.cfg.property_name
+        return compose_slip(job.kind, job.language, data, profile, tz=self.ctx.tz, reprint=job.reprint_of is not None,
+                            templates_dir=self.cfg.templates_dir)
+
+    def probe(self, name: str) -> PrinterStatus:
+        """Ask another printer for its status on a short connection of its own."""
+        dev = self.cfg.printers[name]
+        p = open_printer(dev.url, self.cfg.profile_of(name), timeout=dev.status_timeout_s + 1)
+        try:
+            return p.status(dev.status_timeout_s)
+        except PrinterError:
+            return PrinterStatus.no_answer()
+        finally:
+            p.close()
+
+
+class _Worker:
+    def __init__(self, svc: PrintingService, name: str) -> None:
+        self.svc, self.name = svc, name
+        self.dev = svc.cfg.printers[name]
+        self.profile = svc.cfg.profile_of(name)
+        self.wake = threading.Event()
+        self.printer: ReceiptPrinter | None = None
+        self.held: str | None = None
+
+    # -- connection -------------------------------------------------------------------------------
+
+    def connect(self) -> ReceiptPrinter:
+        if self.printer is None:
+            self.printer = open_printer(self.dev.url, self.profile, timeout=self.dev.status_timeout_s + 2)
+        return self.printer
+
+    def disconnect(self) -> None:
+        if self.printer is not None:
+            try:
+                self.printer.close()
+            except Exception:
+                pass
+            self.printer = None
+
+    def status(self) -> tuple[PrinterStatus | None, str, str]:
+        """(status, state, detail); status None when the printer could not be reached at all."""
+        try:
+            st = self.connect().status(self.dev.status_timeout_s)
+        except PrinterUnreachable as err:
+            self.disconnect()
+            return None, "unreachable", str(err)
+        except PrinterError as err:
+            self.disconnect()
+            return None, "gone", str(err)
+        if not st.answered:
+            self.disconnect()
+        return st, st.state, st.describe()
+
+    def _wait(self, seconds: float) -> None:
+        self.wake.wait(seconds)
+        self.wake.clear()
+
+    # -- hold / resume ----------------------------------------------------------------------------
+
+    def _hold(self, state: str, detail: str) -> None:
+        if self.held != state:
+            self.held = state
+            log.warning("printer %s held: %s", self.name, detail)
+            self.svc._event("print.printer.held", {"printer": self.name, "state": state, "detail": detail[:300],
+                                                   "waiting_jobs": self.svc.store.count_queued(self.name)})
+        fb = self.dev.fallback
+        if fb and self.svc.store.count_queued(self.name):
+            st = self.svc.probe(fb)
+            if st.ready:
+                moved = self.svc.store.move(self.name, fb)
+                if moved:
+                    log.warning("printer %s: %d job(s) moved to %s", self.name, moved, fb)
+                    self.svc.workers[fb].wake.set()
+
+    def _resume(self, state: str) -> None:
+        if self.held is not None:
+            log.info("printer %s ready again (%s)", self.name, state)
+            self.held = None
+            self.svc._event("print.printer.resumed", {"printer": self.name, "state": state})
+
+    # -- loop -------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        while not self.svc.stopping:
+            try:
+                self._step()
+            except Exception:
+                log.exception("printer %s worker", self.name)
+                self.disconnect()
+                self._wait(1.0)
+
+    def _step(self) -> None:
+        job = self.svc.store.next_queued(self.name)
+        if job is None or not job.announced:
+            if self.held is not None:
+                st, state, _ = self.status()
+                if st is not None and st.ready:
+                    self._resume(state)
+                self._wait(self.svc.cfg.retry_s)
+            else:
+                self.disconnect()  # raw-port printers often take one connection at a time
+                self._wait(0.05)
+            return
+        st, state, detail = self.status()
+        if st is None or not st.ready:
+            self._hold(state, detail)
+            self._wait(self.svc.cfg.retry_s)
+            return
+        self._resume(state)
+        self._print(job)
+
+    def _print(self, job: Job) -> None:
+        svc = self.svc
+        try:
+            body = svc.compose(job, self.profile)
+        except Exception as err:  # SlipError, a font missing...: this job fails, the queue goes on
+            svc.store.set_state(job.job_id, "failed", error=str(err))
+            svc._event("print.job.failed", {"job_id": job.job_id, "printer": self.name,
+                                            "reason": f"cannot lay out the slip: {err}"[:500], "maybe_printed": False})
+            return
+        if not svc.store.set_state(job.job_id, "sending", expect="queued", attempt=True, nbytes=len(body)):
+            return  # moved to another printer or changed meanwhile
+        printer = self.printer
+        assert printer is not None
+        printer.bytes_sent = 0
+        printer.on_first_byte = (lambda: svc.on_first_byte(job.job_id)) if svc.on_first_byte else None
+        # The first look at the printer comes after the bytes can have crossed the line.
+        transfer = len(body) * 10 / max(printer.baudrate, 1) if isinstance(printer, SerialPrinter) else 0.0
+        try:
+            printer.send(body)
+            svc.store.set_state(job.job_id, "sent")
+            printer.request_confirmation()
+            self._await_confirmation(printer, transfer)
+        except PrinterError as err:
+            self.disconnect()
+            svc.store.set_state(job.job_id, "failed", error=str(err))
+            svc._event("print.job.failed", {"job_id": job.job_id, "printer": self.name, "maybe_printed": True,
+                                            "reason": f"{err}; not resent automatically (reprint if missing)"[:500]})
+            log.warning("print job %s failed on %s: %s", job.job_id, self.name, err)
+            return
+        svc.store.set_state(job.job_id, "confirmed")
+        svc._event("print.job.confirmed", {"job_id": job.job_id, "printer": self.name, "bytes": len(body),
+                                           "attempts": job.attempts + 1,
+                                           "elapsed_ms": max(0, int((time.time() - job.created) * 1000))})
+
+    def _await_confirmation(self, printer: ReceiptPrinter, transfer_s: float) -> None:
+        """Wait for GS r 1, looking at the printer's status every second meanwhile. If it stops
+        mid-job (paper out, cover open), hold until it is ready: it finishes the buffered job by
+        itself and then answers, so nothing is sent twice."""
+        wait = transfer_s + 1.0
+        quiet_since = time.monotonic()
+        while not self.svc.stopping:
+            if printer.await_confirmation(wait):
+                return
+            wait = 1.0
+            st = printer.status(self.dev.status_timeout_s)
+            if not st.answered:
+                raise PrinterNoAnswer("printer stopped answering before confirming the job")
+            if st.ready:
+                if time.monotonic() - quiet_since > self.dev.confirm_timeout_s + transfer_s:
+                    raise PrinterNoAnswer("printer is ready but never confirmed the job")
+                continue
+            self._hold(st.state, st.describe())
+            while not self.svc.stopping:
+                if printer.await_confirmation(min(self.svc.cfg.retry_s, 0.5)):
+                    self._resume("ready")
+                    return
+                st = printer.status(self.dev.status_timeout_s)
+                if not st.answered:
+                    raise PrinterNoAnswer("printer stopped answering while held")
+                if st.ready:
+                    self._resume(st.state)
+                    break
+            quiet_since = time.monotonic()
+        raise PrinterGone("stopping before the printer confirmed the job", printer.bytes_sent)

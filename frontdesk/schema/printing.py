@@ -1,0 +1,129 @@
+"""Printing: slips requested, queued, confirmed or failed, and printers holding the queue.
+
+A job id is chosen by whoever asks for the slip (central for print.slip, the journal event id for
+print.requested), so asking twice never prints twice; print.reprint is the only way to print the
+same slip again.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from .envelope import Payload, register_command, register_event
+
+SlipKind = Literal["workorder", "mail", "badge", "handover"]
+Language = Literal["zh", "en"]
+JOB_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$"
+PRINTER = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
+def _small(data: dict[str, Any]) -> dict[str, Any]:
+    import json
+    if len(json.dumps(data, ensure_ascii=False)) > 16000:
+        raise ValueError("slip data is larger than 16000 characters")
+    return data
+
+
+@register_event("print.requested")
+class PrintRequested(Payload):
+    """A local request for a slip (the kiosk's visitor badge, a desk button); the job id is the
+    event's own id."""
+
+    kind: SlipKind
+    language: Language = "zh"
+    data: dict[str, Any] = Field(default_factory=dict)
+    printer: str | None = Field(default=None, pattern=PRINTER)
+
+    @field_validator("data")
+    @classmethod
+    def _data_size(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _small(value)
+
+
+@register_command("print.slip")
+class PrintSlip(Payload):
+    job_id: str = Field(pattern=JOB_ID)
+    kind: SlipKind
+    language: Language = "zh"
+    data: dict[str, Any] = Field(default_factory=dict)
+    printer: str | None = Field(default=None, pattern=PRINTER)
+
+    @field_validator("data")
+    @classmethod
+    def _data_size(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _small(value)
+
+
+@register_command("print.reprint")
+class PrintReprint(Payload):
+    """Print an earlier job's slip again (marked as a reprint), optionally on another printer."""
+
+    job_id: str = Field(pattern=JOB_ID)
+    printer: str | None = Field(default=None, pattern=PRINTER)
+
+
+@register_event("print.job.queued")
+class PrintJobQueued(Payload):
+    job_id: str
+    kind: SlipKind
+    language: Language
+    printer: str
+    source: Literal["command", "event", "reprint", "local"]
+    reprint_of: str | None = None
+
+
+@register_event("print.job.confirmed")
+class PrintJobConfirmed(Payload):
+    job_id: str
+    printer: str
+    bytes: int = Field(ge=0)
+    attempts: int = Field(ge=1)
+    # Milliseconds from queueing to the printer's GS r confirmation.
+    elapsed_ms: int = Field(ge=0)
+
+
+@register_event("print.job.failed")
+class PrintJobFailed(Payload):
+    job_id: str
+    printer: str | None
+    reason: str = Field(max_length=500)
+    # True when bytes reached the printer before the failure: the slip may be partly printed, so
+    # it is not sent again by itself (a print.reprint does that).
+    maybe_printed: bool = False
+
+
+@register_event("print.printer.held")
+class PrinterHeld(Payload):
+    """A printer stopped taking jobs (paper out, cover open, no answer...); its queue waits."""
+
+    printer: str
+    state: str = Field(max_length=40)
+    detail: str = Field(max_length=300)
+    waiting_jobs: int = Field(ge=0)
+
+
+@register_event("print.printer.resumed")
+class PrinterResumed(Payload):
+    printer: str
+    state: str = Field(max_length=40)
+
+
+def workorder_fields(ticket: dict[str, Any], opened_at: str) -> dict[str, Any]:
+    """Work-order slip data (print.slip `data`) from a ticket.opened payload, for whichever side
+    asks for the slip (central for its tickets, the edge for tickets opened on it). Use the job
+    id "wo:<ticket_id>": asked for by both, the slip still prints once.
+
+    The on-site deadline follows the service rules: 10 minutes after the order is taken, or
+    5 minutes before an agreed appointment."""
+    from datetime import datetime, timedelta
+    appointment = ticket.get("appointment_at")
+    deadline = (datetime.fromisoformat(str(appointment)) - timedelta(minutes=5)) if appointment \
+        else datetime.fromisoformat(opened_at) + timedelta(minutes=10)
+    unit = ticket.get("unit") or ""
+    building, _, room = unit.partition("-") if "-" in unit else ("", "", unit)
+    return {"ticket_no": ticket["ticket_id"], "category": ticket["title"],
+            "content": ticket.get("details") or ticket["title"], "building": building, "unit": room,
+            "caller_name": ticket.get("contact_name") or "", "caller_phone": ticket.get("contact_phone") or "",
+            "created_at": opened_at, "appointment": str(appointment) if appointment else None,
+            "sla_deadline": deadline.isoformat(), "claim_code": f"FD1:WO:{ticket['ticket_id']}"}
