@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .journal import CommandHandler, Journal
 
 SERVICES: dict[str, tuple[str, str]] = {
+    "access": ("frontdesk.edge.access.config:AccessConfig", "frontdesk.edge.access.service:AccessService"),
     "printer": ("frontdesk.edge.printing.config:PrintingConfig", "frontdesk.edge.printing.service:PrintingService"),
 }
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "frontdesk.central.cli",
     "frontdesk.demo",
     "frontdesk.drivers.scan.cli",
+    "frontdesk.passes.cli",
     "frontdesk.edge.printing.cli",
 ]
 

@@ -1,0 +1,68 @@
+"""Central's side of visitor passes: issuing them, and catching offline double use.
+
+Issuing needs the site's private key, which only central holds (edges verify with the public
+key). Two edges that are offline cannot see each other's uses of a single-use pass, so both
+may let the visitor in; when their events arrive, `find_double_use` names every such pass.
+The API that lets residents pre-register visitors calls issue_pass(); the ingest path (or a
+periodic job) feeds find_double_use() the pass-use events it stored.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from frontdesk.ids import new_id
+from frontdesk.passes import encode_pass
+
+MAX_VALIDITY = timedelta(days=366)
+
+
+def issue_pass(private_key: Ed25519PrivateKey, *, site: str, host_unit: str, visitor_name: str,
+               valid_from: datetime | None = None, valid_until: datetime | None = None,
+               hours: float = 24.0, single_use: bool = True, pass_id: str | None = None) -> tuple[str, str]:
+    """Sign a visitor pass. Returns (pass_id, token); the token goes into the visitor's QR code."""
+    start = valid_from or datetime.now(timezone.utc)
+    end = valid_until or start + timedelta(hours=hours)
+    if end - start > MAX_VALIDITY:
+        raise ValueError("a visitor pass may be valid for at most a year")
+    pid = pass_id or new_id()
+    token = encode_pass(private_key, pass_id=pid, site=site, host_unit=host_unit, visitor_name=visitor_name,
+                        valid_from=start, valid_until=end, single_use=single_use)
+    return pid, token
+
+
+@dataclass
+class DoubleUse:
+    pass_id: str
+    site: str
+    devices: list[str]
+    event_ids: list[str] = field(default_factory=list)
+    first_at: str = ""
+
+
+def find_double_use(events: Iterable[dict[str, Any]]) -> list[DoubleUse]:
+    """Single-use passes admitted at two or more edges. `events` are wire-form event dicts.
+
+    An admission is a visitor.checked_in event with method "pass" and single_use true. The same
+    edge never admits a single-use pass twice (it remembers uses), so admissions by distinct
+    devices are exactly the offline double uses.
+    """
+    uses: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for ev in events:
+        if ev.get("type") != "visitor.checked_in":
+            continue
+        p = ev.get("payload") or {}
+        if p.get("method") != "pass" or not p.get("single_use") or not p.get("pass_id"):
+            continue
+        uses.setdefault((ev.get("site", ""), p["pass_id"]), []).append(ev)
+    flagged = []
+    for (site, pass_id), evs in uses.items():
+        devices = sorted({e.get("device", "") for e in evs})
+        if len(devices) > 1:
+            evs.sort(key=lambda e: e.get("occurred_at", ""))
+            flagged.append(DoubleUse(pass_id, site, devices, [e["id"] for e in evs], evs[0].get("occurred_at", "")))
+    return flagged

@@ -1,0 +1,229 @@
+"""The access service's durable memory, in tables of the edge journal's own SQLite file.
+
+Kept in the journal file (not a file of its own) because central's commands are applied
+inside the journal's transaction: the allow-list or revocation a command carries and the
+command's acknowledgement commit together, through the connection the handler is given.
+The service reads and writes the other tables through its own connection to the same file
+(WAL, synchronous=FULL, busy_timeout), which SQLite serialises with the journal's writers.
+
+    access_cards    resident/staff card allow-list (cards.allowlist.replace)
+    access_revoked  revoked pass ids, forgotten after `until` (passes.revoke)
+    access_used     single-use passes used at this post, kept until the pass expires
+    access_visits   visits checked in here, for check-out by badge and "who is in"
+    access_meta     `applied_seq`: the last journal seq folded into used/visits
+
+Used passes and visits are an index over the journal's visitor.* events: the event is
+committed first, then folded in here; at start-up any events after `applied_seq` are folded
+in again, so a crash between the two can never forget that a single-use pass was used.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from frontdesk.drivers.cards import normalize_card_id
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS access_cards (
+    card_id TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    unit TEXT,
+    role TEXT NOT NULL,
+    valid_until TEXT
+);
+CREATE TABLE IF NOT EXISTS access_revoked (
+    pass_id TEXT PRIMARY KEY,
+    until TEXT,
+    reason TEXT
+);
+CREATE TABLE IF NOT EXISTS access_used (
+    pass_id TEXT PRIMARY KEY,
+    valid_until TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_visits (
+    visit_id TEXT PRIMARY KEY,
+    pass_id TEXT,
+    visitor_name TEXT NOT NULL,
+    host_unit TEXT NOT NULL,
+    phone_masked TEXT,
+    checked_in_at TEXT NOT NULL,
+    valid_until TEXT,
+    checked_out_at TEXT
+);
+CREATE INDEX IF NOT EXISTS access_visits_pass ON access_visits(pass_id);
+CREATE TABLE IF NOT EXISTS access_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _iso(value: Any) -> str | None:
+    """One text form for every stored time, so that SQL string comparison orders them."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(timezone.utc).isoformat()
+
+
+class AccessStore:
+    def __init__(self, path: str | Path) -> None:
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def card(self, candidates: tuple[str, ...]) -> dict[str, Any] | None:
+        with self._lock:
+            for cid in candidates:
+                row = self._db.execute("SELECT card_id, holder, unit, role, valid_until FROM access_cards "
+                                       "WHERE card_id = ?", (cid,)).fetchone()
+                if row:
+                    return dict(zip(("card_id", "holder", "unit", "role", "valid_until"), row))
+        return None
+
+    def card_count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM access_cards").fetchone()[0]
+
+    def allowlist_version(self) -> int | None:
+        return self._meta("allowlist_version")
+
+    def is_revoked(self, pass_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT until FROM access_revoked WHERE pass_id = ?", (pass_id,)).fetchone()
+        return bool(row) and (row[0] is None or row[0] > _now())
+
+    def is_used(self, pass_id: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM access_used WHERE pass_id = ?", (pass_id,)).fetchone() is not None
+
+    def visit(self, visit_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT visit_id, pass_id, visitor_name, host_unit, phone_masked, checked_in_at, "
+                                   "valid_until, checked_out_at FROM access_visits WHERE visit_id = ?",
+                                   (visit_id,)).fetchone()
+        return _visit(row)
+
+    def open_visit_for_pass(self, pass_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT visit_id, pass_id, visitor_name, host_unit, phone_masked, checked_in_at, "
+                                   "valid_until, checked_out_at FROM access_visits WHERE pass_id = ? AND "
+                                   "checked_out_at IS NULL ORDER BY checked_in_at DESC LIMIT 1", (pass_id,)).fetchone()
+        return _visit(row)
+
+    def present(self, limit: int = 500) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT visit_id, pass_id, visitor_name, host_unit, phone_masked, checked_in_at, "
+                                    "valid_until, checked_out_at FROM access_visits WHERE checked_out_at IS NULL "
+                                    "ORDER BY checked_in_at LIMIT ?", (limit,)).fetchall()
+        return [_visit(r) for r in rows]
+
+    # -- folding journal events in -----------------------------------------------------------------
+
+    def applied_seq(self) -> int:
+        return int(self._meta("applied_seq") or 0)
+
+    def apply_events(self, events: list[dict[str, Any]], upto: int | None = None) -> None:
+        """Fold committed visitor.* events (wire dicts) into used passes and visits.
+
+        `upto`: the journal seq these events cover up to (other event types in between are
+        skipped); default the highest seq among them.
+        """
+        if not events and upto is None:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for ev in events:
+                    self._apply(ev)
+                top = max([ev["seq"] for ev in events] + ([upto] if upto is not None else []))
+                self._db.execute("INSERT INTO access_meta(key, value) VALUES ('applied_seq', ?) ON CONFLICT(key) "
+                                 "DO UPDATE SET value = MAX(CAST(value AS INTEGER), excluded.value)", (str(top),))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _apply(self, ev: dict[str, Any]) -> None:
+        p = ev["payload"]
+        if ev["type"] == "visitor.checked_in":
+            if p.get("method") == "pass" and p.get("single_use") and p.get("pass_id"):
+                self._db.execute("INSERT OR IGNORE INTO access_used(pass_id, valid_until, seq) VALUES (?,?,?)",
+                                 (p["pass_id"], _iso(p.get("valid_until") or ev["occurred_at"]), ev["seq"]))
+            self._db.execute("INSERT OR IGNORE INTO access_visits(visit_id, pass_id, visitor_name, host_unit, "
+                             "phone_masked, checked_in_at, valid_until) VALUES (?,?,?,?,?,?,?)",
+                             (p["visit_id"], p.get("pass_id"), p["visitor_name"], p["host_unit"],
+                              p.get("phone_masked"), _iso(ev["occurred_at"]), _iso(p.get("valid_until"))))
+        elif ev["type"] == "visitor.checked_out":
+            self._db.execute("UPDATE access_visits SET checked_out_at = ? WHERE visit_id = ? AND checked_out_at IS NULL",
+                             (_iso(ev["occurred_at"]), p["visit_id"]))
+
+    def prune(self, keep_visits_days: int = 7) -> None:
+        """Forget used passes past expiry, lapsed revocations, and old closed visits."""
+        now = datetime.now(timezone.utc)
+        with self._lock:
+            self._db.execute("DELETE FROM access_used WHERE valid_until < ?", ((now - timedelta(hours=1)).isoformat(),))
+            self._db.execute("DELETE FROM access_revoked WHERE until IS NOT NULL AND until < ?", (now.isoformat(),))
+            self._db.execute("DELETE FROM access_visits WHERE checked_out_at IS NOT NULL AND checked_out_at < ?",
+                             ((now - timedelta(days=keep_visits_days)).isoformat(),))
+
+    def _meta(self, key: str) -> Any:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM access_meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+
+def _visit(row) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return dict(zip(("visit_id", "pass_id", "visitor_name", "host_unit", "phone_masked", "checked_in_at",
+                     "valid_until", "checked_out_at"), row))
+
+
+# -- command handlers: run inside the journal's transaction, on the connection it hands over --
+
+def handle_allowlist_replace(db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
+    rows, bad = {}, []
+    for entry in payload["entries"]:
+        try:
+            cid = normalize_card_id(entry["card_id"])
+        except ValueError as err:
+            bad.append(f"{entry['card_id'][:40]}: {err}")
+            continue
+        rows[cid] = (cid, entry["holder"], entry.get("unit"), entry.get("role", "resident"),
+                     _iso(entry.get("valid_until")))
+    if bad and not rows:
+        raise ValueError(f"no usable card ids ({len(bad)} refused, first: {bad[0]})")
+    db.execute("DELETE FROM access_cards")
+    db.executemany("INSERT INTO access_cards(card_id, holder, unit, role, valid_until) VALUES (?,?,?,?,?)",
+                   list(rows.values()))
+    db.execute("INSERT INTO access_meta(key, value) VALUES ('allowlist_version', ?) ON CONFLICT(key) DO UPDATE "
+               "SET value = excluded.value", (json.dumps(payload["version"]),))
+    return {"cards": len(rows), "refused": len(bad), "refused_examples": bad[:5], "version": payload["version"]}
+
+
+def handle_revoke(db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
+    until = _iso(payload.get("until"))
+    db.executemany("INSERT INTO access_revoked(pass_id, until, reason) VALUES (?,?,?) ON CONFLICT(pass_id) DO "
+                   "UPDATE SET until = excluded.until, reason = excluded.reason",
+                   [(pid, until, payload.get("reason")) for pid in payload["pass_ids"]])
+    return {"revoked": len(payload["pass_ids"])}
