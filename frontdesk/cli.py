@@ -13,6 +13,7 @@ import sys
 from .config import ConfigError
 
 COMMAND_MODULES = [
+    "frontdesk.kiosk_ui.cli",
     "frontdesk.edge.cli",
     "frontdesk.central.cli",
     "frontdesk.demo",

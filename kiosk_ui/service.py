@@ -1,0 +1,65 @@
+"""The [kiosk] edge service: serves the kiosk or gate-post screen from the edge agent.
+
+    [kiosk]
+    role = "kiosk"          # or "gate"
+    language = "zh-Hans"    # or "en"; visitors may switch, the screen returns to this one
+    host = "127.0.0.1"
+    port = 8410
+
+The screens show what the access service (section [access], ctx.shared["access"]) decides and
+journals, and hand it walk-in registrations. The kiosk service keeps no table and no file of its
+own: every fact it shows is already in the journal.
+"""
+from __future__ import annotations
+
+import logging
+
+from frontdesk.edge.services import EdgeContext
+
+from . import catalogs
+from .access_link import AccessLink
+from .app import Screens, create_app
+from .config import KioskConfig
+from .feed import LiveFeed
+from .server import ScreenServer
+
+log = logging.getLogger("frontdesk.edge.kiosk")
+
+
+class KioskService:
+    name = "kiosk"
+
+    def __init__(self, cfg: KioskConfig, ctx: EdgeContext, *, site_name: str = "") -> None:
+        self.cfg, self.ctx = cfg, ctx
+        catalogs.check()  # a broken catalogue is a packaging error: refuse to start with it
+        self.feed = LiveFeed(keep=max(50, cfg.recent_scans))
+        self.link = AccessLink(lambda: ctx.shared.get("access"), self.feed, ctx.journal)
+        screens = Screens(config=cfg, feed=self.feed, registrar=self.link.current, device=ctx.device,
+                          site_name=site_name or str(ctx.shared.get("site_name", "")), tz=ctx.tz)
+        self.app = create_app(screens)
+        self.server = ScreenServer(self.app, cfg.host, cfg.port)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> None:
+        # All services are built before any starts, so the access service is in ctx.shared now.
+        if not self.link.attach():
+            log.warning("kiosk: no [access] service on this edge: the %s screen cannot show scans or register "
+                        "visitors", self.cfg.role)
+        elif self.link.service.cfg.role != self.cfg.role:
+            log.warning("kiosk: [kiosk] role is %r but [access] role is %r", self.cfg.role, self.link.service.cfg.role)
+        self.server.start()
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        return self.server.wait_ready(timeout)
+
+    def stop(self) -> None:
+        self.link.detach()
+        # Ending every open live stream first lets the web server shut down at once.
+        self.feed.close()
+        self.server.stop()
+
+
+__all__ = ["KioskService"]
