@@ -37,8 +37,6 @@ def engine_for(url: str) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent)."""
-    import logging
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:

@@ -1,0 +1,71 @@
+"""What the demo's people carry: the site's signing key, a visitor pass sent by a resident, staff
+and resident cards (printed Code 128 / QR), as the images a camera would see."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import barcode
+import segno
+from barcode.writer import ImageWriter
+
+from frontdesk.central.passes import issue_pass
+from frontdesk.passes import generate_key, public_text
+from frontdesk.passes.keys import load_private_key, save_private_key
+
+CARDS = [
+    # (printed code, holder, unit, role)
+    ("STAFF-0007", "王师傅 Wang (engineering)", None, "staff"),
+    ("RES-3-1202", "张堃 Zhang", "3-1202", "resident"),
+]
+UNKNOWN_CARD = "RES-9-9999"
+
+
+@dataclass
+class Samples:
+    folder: Path
+    site: str
+
+    @classmethod
+    def create(cls, folder: Path, site: str) -> "Samples":
+        folder.mkdir(parents=True, exist_ok=True)
+        samples = cls(folder, site)
+        if not samples.key_file.exists():
+            save_private_key(generate_key(), samples.key_file)
+        return samples
+
+    @property
+    def key_file(self) -> Path:
+        return self.folder / "site.key"
+
+    @property
+    def public_key(self) -> str:
+        return public_text(load_private_key(self.key_file))
+
+    def visitor_pass(self, visitor: str = "李四 Li Si", unit: str = "3-1202", hours: float = 4) -> Path:
+        """A single-use pass as the resident would send it, saved as the QR image the visitor shows."""
+        pass_id, token = issue_pass(load_private_key(self.key_file), site=self.site, host_unit=unit,
+                                    visitor_name=visitor, hours=hours)
+        path = self.folder / f"pass-{pass_id}.png"
+        segno.make(token, error="m").save(str(path), scale=6, border=4)
+        return path
+
+    def qr(self, text: str, name: str) -> Path:
+        path = self.folder / f"{name}.png"
+        segno.make(text, error="m").save(str(path), scale=6, border=4)
+        return path
+
+    def card(self, code: str) -> Path:
+        """A printed card's Code 128, as a gate camera sees it."""
+        out = io.BytesIO()
+        barcode.Code128(code, writer=ImageWriter()).write(out, {"module_height": 12, "quiet_zone": 6,
+                                                               "write_text": True})
+        path = self.folder / f"card-{code}.png"
+        path.write_bytes(out.getvalue())
+        return path
+
+    def allowlist(self) -> dict:
+        return {"version": 1, "entries": [
+            {"card_id": f"code:{code}", "holder": holder, "unit": unit, "role": role}
+            for code, holder, unit, role in CARDS]}

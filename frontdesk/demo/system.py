@@ -1,0 +1,203 @@
+"""The demo's processes: broker, central, virtual printers and three edges, all on loopback."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..runtime.mosquitto import Mosquitto
+from ..runtime.ports import free_port, wait_listening
+from .samples import Samples
+
+SITE = "demo-site"
+PROPERTY = "示范花园物业服务中心"
+
+
+@dataclass
+class EdgeSpec:
+    """One edge agent of the demo and the device sections of its configuration."""
+
+    device: str
+    sections: str = ""
+    screen_port: int | None = None
+
+    def camera_dir(self, root: Path) -> Path:
+        return root / f"{self.device}-camera"
+
+
+@dataclass
+class DemoSystem:
+    """Start/stop the demo's processes; used by `frontdesk demo` and by the end-to-end tests."""
+
+    root: Path
+    central_db: str | None = None
+    http_port: int = 0
+    broker: Mosquitto | None = None
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    edges: dict[str, EdgeSpec] = field(default_factory=dict)
+    printers: dict[str, int] = field(default_factory=dict)
+    samples: Samples | None = None
+
+    @property
+    def central_toml(self) -> Path:
+        return self.root / "central.toml"
+
+    def edge_toml(self, device: str) -> Path:
+        return self.root / f"{device}.toml"
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def slips_dir(self, printer: str) -> Path:
+        return self.root / "slips" / printer
+
+    # -- configuration ---------------------------------------------------------------------------
+
+    def _plan(self) -> None:
+        assert self.samples
+        for name in ("desk", "lobby"):
+            self.printers[name] = free_port()
+        key = self.samples.public_key
+        self.edges = {
+            "desk-1": EdgeSpec("desk-1", f"""
+[printer]
+default = "desk"
+property_name = "{PROPERTY}"
+
+[printer.printers.desk]
+url = "tcp://127.0.0.1:{self.printers['desk']}"
+"""),
+            "lobby-1": EdgeSpec("lobby-1", screen_port=free_port()),
+            "gate-1": EdgeSpec("gate-1", screen_port=free_port()),
+        }
+        lobby, gate = self.edges["lobby-1"], self.edges["gate-1"]
+        lobby.sections = f"""
+[access]
+role = "kiosk"
+site_public_keys = ["{key}"]
+camera = "folder:{lobby.camera_dir(self.root)}?fps=10"
+
+[kiosk]
+role = "kiosk"
+port = {lobby.screen_port}
+
+[printer]
+default = "lobby"
+property_name = "{PROPERTY}"
+
+[printer.printers.lobby]
+url = "tcp://127.0.0.1:{self.printers['lobby']}"
+"""
+        gate.sections = f"""
+[access]
+role = "gate"
+site_public_keys = ["{key}"]
+camera = "folder:{gate.camera_dir(self.root)}?fps=10"
+
+[kiosk]
+role = "gate"
+port = {gate.screen_port}
+"""
+
+    def write_configs(self) -> None:
+        assert self.broker
+        db = self.central_db or f"sqlite:///{self.root / 'central' / 'central.db'}"
+        self.central_toml.write_text(
+            f'[central]\ndatabase_url = "{db}"\nhttp_host = "127.0.0.1"\nhttp_port = {self.http_port}\n'
+            f'command_retry_s = 5\n\n[mqtt]\nhost = "127.0.0.1"\nport = {self.broker.port}\n\n'
+            f'[sites.{SITE}]\nid = "{SITE}"\nname = "{PROPERTY}"\ntimezone = "Asia/Shanghai"\n')
+        for spec in self.edges.values():
+            spec.camera_dir(self.root).mkdir(parents=True, exist_ok=True)
+            self.edge_toml(spec.device).write_text(
+                f'[site]\nid = "{SITE}"\nname = "{PROPERTY}"\ntimezone = "Asia/Shanghai"\ncountry = "cn"\n\n'
+                f'[edge]\ndevice = "{spec.device}"\ndata_dir = "{self.root / spec.device}"\n\n'
+                f'[mqtt]\nhost = "127.0.0.1"\nport = {self.broker.port}\n\n[uplink]\nack_timeout_s = 10\n'
+                + spec.sections)
+
+    # -- processes ---------------------------------------------------------------------------------
+
+    def _spawn(self, name: str, *args: str) -> None:
+        log = open(self.root / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", "frontdesk", *args], stdout=log, stderr=log,
+                                            start_new_session=True)
+
+    def start(self) -> "DemoSystem":
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.samples = Samples.create(self.root / "samples", SITE)
+        self.broker = Mosquitto(self.root / "broker").start()
+        self.http_port = self.http_port or free_port()
+        self._plan()
+        self.write_configs()
+        self._spawn("central", "central", "run", "-c", str(self.central_toml))
+        for name, port in self.printers.items():
+            self._spawn(f"printer-{name}", "printer", "serve", "--port", str(port), "--out", str(self.slips_dir(name)))
+        if not wait_listening("127.0.0.1", self.http_port, 30):
+            self.stop()
+            raise RuntimeError(f"central did not start; see {self.root / 'central.log'}")
+        for port in self.printers.values():
+            wait_listening("127.0.0.1", port, 15)
+        for spec in self.edges.values():
+            self._spawn(spec.device, "edge", "run", "-c", str(self.edge_toml(spec.device)))
+        for spec in self.edges.values():
+            if spec.screen_port and not wait_listening("127.0.0.1", spec.screen_port, 30):
+                raise RuntimeError(f"{spec.device}'s screen did not start; see {self.root / (spec.device + '.log')}")
+        self._push_card_allowlist()
+        return self
+
+    def _push_card_allowlist(self) -> None:
+        """The gate learns its staff and resident cards from central over the commands channel."""
+        assert self.samples
+        subprocess.run([sys.executable, "-m", "frontdesk", "central", "send", "-c", str(self.central_toml), SITE,
+                        "gate-1", "cards.allowlist.replace", json.dumps(self.samples.allowlist())],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def get(self, path: str):
+        with urllib.request.urlopen(self.api + path, timeout=5) as resp:
+            return json.loads(resp.read())
+
+    def events(self, type_: str, device: str | None = None) -> list[dict]:
+        query = f"/api/v1/events?type={type_}&limit=1000" + (f"&device={device}" if device else "")
+        return self.get(query)
+
+    def wait_event(self, type_: str, predicate=lambda e: True, device: str | None = None,
+                   timeout: float = 30.0) -> dict | None:
+        deadline = time.monotonic() + timeout
+        while True:  # look at least once, even with timeout 0
+            try:
+                for event in self.events(type_, device):
+                    if predicate(event):
+                        return event
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.2)
+
+    def dead(self) -> list[str]:
+        return [name for name, proc in self.procs.items() if proc.poll() is not None]
+
+    def stop(self) -> None:
+        # Edges first (they may be mid-job on a printer), then the printers, then central.
+        order = ([n for n in self.procs if n in self.edges] +
+                 [n for n in self.procs if n.startswith("printer-")] + ["central"])
+        for name in order:
+            proc = self.procs.get(name)
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name in order:
+            proc = self.procs.pop(name, None)
+            if proc is None:
+                continue
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        if self.broker:
+            self.broker.stop()
