@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .journal import CommandHandler, Journal
 
 SERVICES: dict[str, tuple[str, str]] = {
+    "phone": ("frontdesk.edge.phone.config:PhoneConfig", "frontdesk.edge.phone.service:PhoneService"),
     "access": ("frontdesk.edge.access.config:AccessConfig", "frontdesk.edge.access.service:AccessService"),
     "kiosk": ("frontdesk.kiosk_ui.config:KioskConfig", "frontdesk.kiosk_ui.service:KioskService"),
     "printer": ("frontdesk.edge.printing.config:PrintingConfig", "frontdesk.edge.printing.service:PrintingService"),

@@ -1,0 +1,17 @@
+"""python -m frontdesk.drivers.modem.emulator ... (same as `frontdesk phone emulate ...`)."""
+import argparse
+import sys
+
+from ..cli import register
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="frontdesk-modem-emulator")
+    sub = parser.add_subparsers(dest="command")
+    register(sub)
+    args = parser.parse_args(["phone", "emulate", *sys.argv[1:]])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The desk phone line: the call attendant service ([phone] in the edge TOML)."""

@@ -1,0 +1,60 @@
+"""The resident directory and the blocklist that central pushes down, kept in the journal's
+settings table (so they survive restarts and apply in the same transaction as their ack)."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Any
+
+from frontdesk.drivers.modem.callerid import normalise
+from frontdesk.edge.journal import Journal, put_setting
+
+DIRECTORY_KEY = "phone.directory"
+BLOCKLIST_KEY = "phone.blocklist"
+
+
+class Directory:
+    def __init__(self, journal: Journal, country: str, area_code: str | None) -> None:
+        self.journal = journal
+        self.country, self.area_code = country, area_code
+        self._lock = threading.Lock()
+        self._entries: dict[str, dict[str, Any]] | None = None
+        self._blocked: set[str] | None = None
+
+    def norm(self, number: str | None) -> str | None:
+        return normalise(number, self.country, self.area_code)
+
+    # Command handlers: run inside the journal transaction that records the acknowledgement.
+    def replace_directory(self, db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
+        table: dict[str, dict[str, Any]] = {}
+        for entry in payload["entries"]:
+            key = self.norm(entry["number"])
+            if key:
+                table[key] = {"unit": entry["unit"], "name": entry.get("name")}
+        put_setting(db, DIRECTORY_KEY, table)
+        with self._lock:
+            self._entries = None
+        return {"entries": len(table)}
+
+    def replace_blocklist(self, db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
+        numbers = sorted({n for n in (self.norm(x) for x in payload["numbers"]) if n})
+        put_setting(db, BLOCKLIST_KEY, numbers)
+        with self._lock:
+            self._blocked = None
+        return {"numbers": len(numbers)}
+
+    def lookup(self, number: str | None) -> dict[str, Any] | None:
+        if not number:
+            return None
+        with self._lock:
+            if self._entries is None:
+                self._entries = self.journal.setting(DIRECTORY_KEY, {}) or {}
+            return self._entries.get(number)
+
+    def blocked(self, number: str | None) -> bool:
+        if not number:
+            return False
+        with self._lock:
+            if self._blocked is None:
+                self._blocked = set(self.journal.setting(BLOCKLIST_KEY, []) or [])
+            return number in self._blocked
