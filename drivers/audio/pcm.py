@@ -1,0 +1,113 @@
+"""Sample-format conversions to 16-bit signed little-endian PCM, without `audioop`.
+
+`audioop` left the standard library in Python 3.13; these use numpy lookup tables instead.
+Voice modems deliver 8-bit unsigned linear PCM (offset binary, 0x80 = silence) or G.711 μ-law;
+some deliver A-law. Every function takes raw bytes and returns int16 bytes (little-endian).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+CODECS = ("u8", "s16le", "ulaw", "alaw")
+
+
+def _ulaw_table() -> np.ndarray:
+    # ITU-T G.711 μ-law expansion: bytes are stored inverted; 4-bit mantissa, 3-bit exponent,
+    # bias 0x84 (132). Gives the standard 14-bit range scaled to 16 bits (±32124).
+    code = ~np.arange(256, dtype=np.int32) & 0xFF
+    sign = code & 0x80
+    exponent = (code >> 4) & 0x07
+    mantissa = code & 0x0F
+    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
+    return np.where(sign != 0, -magnitude, magnitude).astype(np.int16)
+
+
+def _alaw_table() -> np.ndarray:
+    # ITU-T G.711 A-law expansion: even bits inverted (XOR 0x55); segment 0 is linear.
+    code = np.arange(256, dtype=np.int32) ^ 0x55
+    sign = code & 0x80
+    exponent = (code >> 4) & 0x07
+    mantissa = code & 0x0F
+    magnitude = np.where(exponent == 0, (mantissa << 4) + 8, ((mantissa << 4) + 0x108) << np.maximum(exponent - 1, 0))
+    return np.where(sign != 0, magnitude, -magnitude).astype(np.int16)
+
+
+ULAW_TO_S16 = _ulaw_table()
+ALAW_TO_S16 = _alaw_table()
+
+
+def u8_to_s16(data: bytes) -> bytes:
+    """8-bit unsigned (offset binary) to 16-bit signed: 0x80 -> 0, 0x00 -> -32768, 0xFF -> 32512."""
+    a = np.frombuffer(data, dtype=np.uint8).astype(np.int16)
+    return ((a - 128) << 8).astype("<i2").tobytes()
+
+
+def ulaw_to_s16(data: bytes) -> bytes:
+    return ULAW_TO_S16[np.frombuffer(data, dtype=np.uint8)].astype("<i2").tobytes()
+
+
+def alaw_to_s16(data: bytes) -> bytes:
+    return ALAW_TO_S16[np.frombuffer(data, dtype=np.uint8)].astype("<i2").tobytes()
+
+
+def s16_to_ulaw(data: bytes) -> bytes:
+    """16-bit signed to μ-law (for tests and emulated recordings): nearest table entry."""
+    samples = np.frombuffer(data, dtype="<i2").astype(np.int32)
+    order = np.argsort(ULAW_TO_S16)
+    values = ULAW_TO_S16[order].astype(np.int32)
+    idx = np.clip(np.searchsorted(values, samples), 1, 255)
+    left, right = values[idx - 1], values[idx]
+    idx = np.where(samples - left <= right - samples, idx - 1, idx)
+    return order[idx].astype(np.uint8).tobytes()
+
+
+def s16_to_u8(data: bytes) -> bytes:
+    samples = np.frombuffer(data, dtype="<i2").astype(np.int32)
+    return np.clip((samples + 32768 + 128) >> 8, 0, 255).astype(np.uint8).tobytes()
+
+
+def to_s16(data: bytes, codec: str) -> bytes:
+    """Convert a whole buffer of `codec` samples to s16le. An odd trailing byte of s16le is dropped."""
+    if codec == "u8":
+        return u8_to_s16(data)
+    if codec == "ulaw":
+        return ulaw_to_s16(data)
+    if codec == "alaw":
+        return alaw_to_s16(data)
+    if codec == "s16le":
+        return data[: len(data) & ~1]
+    raise ValueError(f"unknown audio codec {codec!r} (known: {', '.join(CODECS)})")
+
+
+def bytes_per_sample(codec: str) -> int:
+    if codec not in CODECS:
+        raise ValueError(f"unknown audio codec {codec!r} (known: {', '.join(CODECS)})")
+    return 2 if codec == "s16le" else 1
+
+
+class StreamConverter:
+    """Converts a byte stream chunk by chunk, carrying a split 16-bit sample across chunks."""
+
+    def __init__(self, codec: str) -> None:
+        self.codec = codec
+        self.width = bytes_per_sample(codec)
+        self._carry = b""
+
+    def feed(self, data: bytes) -> bytes:
+        if self.width == 2:
+            data = self._carry + data
+            cut = len(data) & ~1
+            self._carry = data[cut:]
+            return data[:cut]
+        return to_s16(data, self.codec)
+
+
+def levels(pcm: bytes) -> dict[str, float]:
+    """Peak, RMS (dBFS) and the share of clipped samples of s16le audio, for plain warnings."""
+    a = np.frombuffer(pcm[: len(pcm) & ~1], dtype="<i2").astype(np.float64)
+    if a.size == 0:
+        return {"peak": 0.0, "rms_dbfs": -120.0, "clipped": 0.0}
+    peak = float(np.max(np.abs(a))) / 32768.0
+    rms = float(np.sqrt(np.mean(a * a))) / 32768.0
+    clipped = float(np.mean(np.abs(a) >= 32000))
+    return {"peak": peak, "rms_dbfs": 20 * np.log10(max(rms, 1e-6)), "clipped": clipped}

@@ -1,0 +1,1 @@
+"""Offline transcription of recorded call messages and desk dictation (Vosk, on the edge)."""

@@ -1,0 +1,161 @@
+"""The durable queue of recordings waiting for a transcript.
+
+Kept in its own SQLite file, ctx.data_dir/transcribe.db (WAL, synchronous=FULL), so the journal's
+schema stays the journal's. A job is inserted in the same transaction that moves the cursor over
+the journal's call.message_recorded events, so a restart neither skips nor repeats a recording.
+A job leaves the queue (state done/failed) only after its event is committed in the journal; the
+event carries the job id, so after a crash between the two the journal is checked first and the
+transcript is not made twice.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,          -- the call.message_recorded event id, or a new id for a note
+    kind TEXT NOT NULL,               -- call | note
+    state TEXT NOT NULL,              -- recording | queued | done | failed
+    path TEXT NOT NULL,
+    codec TEXT,
+    rate INTEGER,
+    language TEXT,
+    call_id TEXT,
+    ticket_id TEXT,
+    author TEXT,
+    dtmf TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,   -- unix time; retries wait for their back-off
+    notified TEXT,                    -- the last failure reason already on the record
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs(state, not_before);
+CREATE TABLE IF NOT EXISTS cursor (
+    name TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+"""
+
+
+@dataclass
+class Job:
+    job_id: str
+    kind: str
+    state: str
+    path: str
+    codec: str | None
+    rate: int | None
+    language: str | None
+    call_id: str | None
+    ticket_id: str | None
+    author: str | None
+    dtmf: str | None
+    attempts: int
+    not_before: float
+    notified: str | None
+    last_error: str | None
+
+
+_COLS = "job_id, kind, state, path, codec, rate, language, call_id, ticket_id, author, dtmf, attempts, " \
+        "not_before, notified, last_error"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class JobQueue:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(SCHEMA)
+
+    def _write(self, sql: str, args: tuple = ()) -> int:
+        with self._lock:
+            return self._db.execute(sql, args).rowcount
+
+    def cursor(self, name: str = "journal") -> int:
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM cursor WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else 0
+
+    def add_from_journal(self, new_seq: int, jobs: list[dict[str, Any]], name: str = "journal") -> None:
+        """Insert jobs and move the cursor to new_seq, all or nothing."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for j in jobs:
+                    self._insert(db, j)
+                db.execute("INSERT INTO cursor(name, seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq",
+                           (name, new_seq))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, j: dict[str, Any]) -> None:
+        now = _now()
+        db.execute("INSERT OR IGNORE INTO jobs(job_id, kind, state, path, codec, rate, language, call_id, ticket_id, "
+                   "author, dtmf, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   (j["job_id"], j["kind"], j.get("state", "queued"), j["path"], j.get("codec"), j.get("rate"),
+                    j.get("language"), j.get("call_id"), j.get("ticket_id"), j.get("author"), j.get("dtmf"), now, now))
+
+    def add(self, **job: Any) -> None:
+        with self._lock:
+            self._insert(self._db, job)
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_COLS} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return Job(*row) if row else None
+
+    def due(self, now: float, limit: int = 20) -> list[Job]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_COLS} FROM jobs WHERE state = 'queued' AND not_before <= ? "
+                                    "ORDER BY created_at, job_id LIMIT ?", (now, limit)).fetchall()
+        return [Job(*r) for r in rows]
+
+    def waiting(self) -> list[Job]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_COLS} FROM jobs WHERE state IN ('queued', 'recording') "
+                                    "ORDER BY created_at").fetchall()
+        return [Job(*r) for r in rows]
+
+    def next_due_at(self) -> float | None:
+        with self._lock:
+            row = self._db.execute("SELECT MIN(not_before) FROM jobs WHERE state = 'queued'").fetchone()
+        return row[0]
+
+    def set_state(self, job_id: str, state: str, *, error: str | None = None) -> None:
+        self._write("UPDATE jobs SET state = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE job_id = ?",
+                    (state, error, _now(), job_id))
+
+    def retry_later(self, job_id: str, *, at: float, error: str, attempts: int, notified: str | None) -> None:
+        self._write("UPDATE jobs SET attempts = ?, not_before = ?, last_error = ?, notified = ?, updated_at = ? "
+                    "WHERE job_id = ?", (attempts, at, error, notified, _now(), job_id))
+
+    def due_now(self) -> None:
+        """On start-up: waiting jobs are tried at once (the model may have been installed meanwhile)."""
+        self._write("UPDATE jobs SET not_before = 0 WHERE state = 'queued'")
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
