@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     quar.add_argument("-c", "--config", required=True)
     quar.set_defaults(func=_quarantine)
 
+    from .auth.cli import register as register_users
+    register_users(central)  # frontdesk central user add|list|passwd|disable
+
 
 def _store(args):
     from .store import Store

@@ -9,6 +9,9 @@ from pydantic import Field, field_validator
 from frontdesk.config import ConfigError, MqttConfig, Section, SiteConfig, load, parse
 from frontdesk.topics import ID_PATTERN
 
+from .auth.settings import AuthConfig
+from .tickets.settings import TicketsConfig
+
 
 class CentralConfig(Section):
     database_url: str = "sqlite:////var/lib/frontdesk/central/central.db"
@@ -33,6 +36,10 @@ class CentralFile(Section):
     central: CentralConfig = CentralConfig()
     mqtt: MqttConfig = MqttConfig()
     sites: dict[str, SiteConfig] = {}
+    # SLA timers, working-day calendars, visit retention (central/tickets/settings.py)
+    tickets: TicketsConfig = TicketsConfig()
+    # staff sessions (central/auth/settings.py)
+    auth: AuthConfig = AuthConfig()
 
 
 def load_central(path: str | Path) -> CentralFile:

@@ -11,6 +11,7 @@ from .api import create_app
 from .config import CentralFile
 from .ingest import CentralLink
 from .store import Store
+from .tickets.checker import BreachChecker
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +22,17 @@ class CentralService:
         self.store = Store(cfg.central.database_url)
         self.link = CentralLink(self.store, cfg.mqtt, cfg.central)
         self.app = create_app(self.store, on_command=self.link.wake_dispatcher,
-                              status=lambda: {"broker_connected": self.link.link.connected.is_set()})
+                              status=lambda: {"broker_connected": self.link.link.connected.is_set()}, config=cfg)
+        # SLA breaches become events; old visit records lose personal data (central/tickets/checker.py)
+        self.checker = BreachChecker(self.app.state.tickets)
         self.server = uvicorn.Server(uvicorn.Config(self.app, host=cfg.central.http_host, port=cfg.central.http_port,
-                                                    log_level="warning", lifespan="off"))
+                                                    log_level="warning", lifespan="off",
+                                                    # open live streams never end by themselves
+                                                    timeout_graceful_shutdown=3))
 
     def run_forever(self) -> None:
         self.link.start()
+        self.checker.start()
         log.info("central: store %s (%s), broker %s:%s, API http://%s:%s/", _safe(self.cfg.central.database_url),
                  self.store.backend, self.cfg.mqtt.host, self.cfg.mqtt.port, self.cfg.central.http_host,
                  self.cfg.central.http_port)
@@ -36,6 +42,7 @@ class CentralService:
         try:
             self.server.run()
         finally:
+            self.checker.stop()
             self.link.stop()
             self.store.close()
 

@@ -1,0 +1,158 @@
+"""Staff accounts, sessions (cookie or bearer token) and the personal-data audit log."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from .passwords import hash_password, verify_password
+from .roles import ROLES
+from .tables import audit_log, sessions, users
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    sites: tuple[str, ...]
+
+    def can_see_site(self, site: str) -> bool:
+        return "*" in self.sites or site in self.sites
+
+    def site_filter(self) -> tuple[str, ...] | None:
+        """None = every site; else the sites this account may see."""
+        return None if "*" in self.sites else self.sites
+
+
+@dataclass(frozen=True)
+class Session:
+    staff: Staff
+    kind: str
+    csrf: str
+    expires_at: datetime
+
+
+class AccountError(ValueError):
+    pass
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class Accounts:
+    def __init__(self, engine: Engine, session_ttl: timedelta) -> None:
+        self.engine = engine
+        self.ttl = session_ttl
+
+    def add_user(self, username: str, password: str, role: str, sites: list[str], display_name: str = "") -> Staff:
+        if role not in ROLES:
+            raise AccountError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+        if not sites:
+            raise AccountError("give at least one site (or * for all)")
+        with self.engine.begin() as conn:
+            if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+                raise AccountError(f"user {username!r} exists already")
+            try:
+                hashed = hash_password(password)
+            except ValueError as err:
+                raise AccountError(str(err)) from None
+            conn.execute(insert(users).values(username=username, display_name=display_name or username,
+                                              password_hash=hashed, role=role, sites=list(sites), active=True,
+                                              created_at=datetime.now(timezone.utc)))
+        return self.get_user(username)
+
+    def set_password(self, username: str, password: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(users).where(users.c.username == username).values(password_hash=hash_password(password)))
+            uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+            conn.execute(delete(sessions).where(sessions.c.user_id == uid))
+
+    def set_active(self, username: str, active: bool) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(users).where(users.c.username == username).values(active=active))
+            if not active:
+                uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+                conn.execute(delete(sessions).where(sessions.c.user_id == uid))
+
+    def get_user(self, username: str) -> Staff | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+        return _staff(row) if row else None
+
+    def list_users(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(users.c.username, users.c.display_name, users.c.role, users.c.sites,
+                                       users.c.active).order_by(users.c.username)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def login(self, username: str, password: str, kind: str = "cookie") -> tuple[str, Session] | None:
+        """A new session for good credentials: (the secret token, the session), else None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+        if not verify_password(row["password_hash"] if row else None, password) or not row["active"]:
+            return None
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        now = datetime.now(timezone.utc)
+        expires = now + self.ttl
+        with self.engine.begin() as conn:
+            conn.execute(insert(sessions).values(id=_token_id(token), user_id=row["id"], kind=kind, csrf=csrf,
+                                                 created_at=now, expires_at=expires))
+            conn.execute(delete(sessions).where(sessions.c.expires_at < now))
+        return token, Session(_staff(row), kind, csrf, expires)
+
+    def session(self, token: str) -> Session | None:
+        if not token or len(token) > 200:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sessions.c.kind, sessions.c.csrf, sessions.c.expires_at, users.c.id,
+                                      users.c.username, users.c.display_name, users.c.role, users.c.sites,
+                                      users.c.active).join(users, users.c.id == sessions.c.user_id)
+                               .where(sessions.c.id == _token_id(token))).mappings().first()
+        if row is None or not row["active"] or _utc(row["expires_at"]) <= datetime.now(timezone.utc):
+            return None
+        return Session(_staff(row), row["kind"], row["csrf"], _utc(row["expires_at"]))
+
+    def expire(self, token: str, at: datetime | None = None) -> None:
+        """End a session now (logout), or move its end (tests of expiry use this)."""
+        with self.engine.begin() as conn:
+            if at is None:
+                conn.execute(delete(sessions).where(sessions.c.id == _token_id(token)))
+            else:
+                conn.execute(update(sessions).where(sessions.c.id == _token_id(token)).values(expires_at=at))
+
+    # -- audit ---------------------------------------------------------------------------------------
+
+    def audit(self, staff: Staff, action: str, entity: str, entity_id: str | None, site: str | None,
+              detail: dict[str, Any] | None = None) -> None:
+        if site is None and len(staff.sites) == 1 and staff.sites[0] != "*":
+            site = staff.sites[0]  # a read across "all my sites" of a one-site account is that site's
+        with self.engine.begin() as conn:
+            conn.execute(insert(audit_log).values(at=datetime.now(timezone.utc), username=staff.username,
+                                                  role=staff.role, action=action, entity=entity,
+                                                  entity_id=entity_id, site=site, detail=detail or {}))
+
+    def list_audit(self, *, sites: tuple[str, ...] | None, limit: int = 200, username: str | None = None) -> list[dict[str, Any]]:
+        q = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        if sites is not None:
+            q = q.where(audit_log.c.site.in_(sites))
+        if username:
+            q = q.where(audit_log.c.username == username)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).mappings().all()
+        return [{**dict(r), "at": _utc(r["at"]).isoformat()} for r in rows]
+
+
+def _staff(row) -> Staff:
+    return Staff(id=row["id"], username=row["username"],
+                 display_name=row["display_name"], role=row["role"], sites=tuple(row["sites"]))

@@ -1,0 +1,22 @@
+"""Password hashing with Argon2id (argon2-cffi's recommended parameters)."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+# Checked against when the user does not exist, so a wrong name takes as long as a wrong password.
+_DUMMY = _hasher.hash("frontdesk-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise ValueError("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False

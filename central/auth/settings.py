@@ -1,0 +1,14 @@
+"""[auth] in the central TOML file."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from frontdesk.config import Section
+
+
+class AuthConfig(Section):
+    # A session (cookie or bearer token) ends this long after login.
+    session_ttl_min: int = Field(default=12 * 60, ge=1, le=60 * 24 * 30)
+    cookie_name: str = Field(default="frontdesk_session", pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    # Send the cookie only over HTTPS; turn on when central is behind TLS.
+    cookie_secure: bool = False

@@ -1,0 +1,62 @@
+"""The background checker: timers that ran out become ticket.sla_breached events, and visit
+records past the retention period are anonymised. Runs as a thread of the central service."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+
+from .privacy import anonymise_visits
+from .projection import utc
+from .system import TicketSystem
+
+log = logging.getLogger(__name__)
+
+RETENTION_EVERY_S = 3600.0
+
+
+def check_breaches(system: TicketSystem, now: datetime | None = None) -> int:
+    """Write one ticket.sla_breached per timer that is due, unmet and not yet reported."""
+    now = now or datetime.now(timezone.utc)
+    written = 0
+    for row in system.due_for_check(now):
+        for timer in row["timers"]:
+            due = utc(timer["due_at"])
+            if timer["met_at"] is None and due is not None and due <= now and not timer["breached_at"]:
+                system.writer.write(row["site"], "ticket.sla_breached",
+                                    {"ticket_id": row["id"], "timer": timer["name"], "due_at": due.isoformat(),
+                                     "by": "system"}, row["tz"])
+                written += 1
+    return written
+
+
+class BreachChecker:
+    def __init__(self, system: TicketSystem) -> None:
+        self.system = system
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sla-checker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(10)
+
+    def _run(self) -> None:
+        last_retention = 0.0
+        while not self._stop.wait(self.system.config.breach_check_s):
+            try:
+                n = check_breaches(self.system)
+                if n:
+                    log.info("tickets: %d SLA breach(es) recorded", n)
+                if time.monotonic() - last_retention > RETENTION_EVERY_S:
+                    last_retention = time.monotonic()
+                    gone = anonymise_visits(self.system.store, self.system.config.visit_retention_days)
+                    if gone:
+                        log.info("tickets: %d visit record(s) past retention anonymised", gone)
+            except Exception:
+                log.exception("tickets: the SLA checker failed this round; trying again")

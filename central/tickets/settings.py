@@ -1,0 +1,155 @@
+"""[tickets] in the central TOML file: SLA timer definitions per kind, working-day calendars per
+site, and how long visit records keep personal data.
+
+The defaults are the service rules (field facts §1): a work order within 3 min, engineering
+collects it within 2, the technician on site within 10 (or 5 min before an agreed appointment),
+non-standard paid items assessed within 15, a callback within 2 days, complaints closed within 1
+working day (major ones within 7).
+
+    [tickets]
+    visit_retention_days = 180
+    [tickets.calendars.cn-2026]
+    workdays = [1, 2, 3, 4, 5]
+    holidays = [2026-10-01, 2026-10-02]
+    extra_workdays = [2026-10-10]
+    [tickets.site_calendars]
+    garden-court = "cn-2026"
+    [[tickets.sla.repair]]
+    name = "on_site"
+    start = "claimed"
+    stop = "on_site"
+    minutes = 15
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from frontdesk.config import Section
+
+from .lifecycle import KINDS, TransitionError, rank
+
+
+class SlaTimer(Section):
+    name: str = Field(pattern=r"^[a-z_]{1,40}$")
+    label: str = ""
+    # Starts when the ticket first reaches `start` ("appointment": counts to the appointment time)
+    start: str
+    # ... and is met when it reaches `stop` or any later state.
+    stop: str
+    minutes: float | None = Field(default=None, gt=0)
+    days: float | None = Field(default=None, gt=0)
+    working_days: int | None = Field(default=None, ge=0, le=60)
+    offset_minutes: float = 0
+    # Paused time (waiting for the resident, an agreed appointment) does not count.
+    pausable: bool = True
+    only_if: Literal["major", "not_major", "appointment", "no_appointment"] | None = None
+
+    @model_validator(mode="after")
+    def _one_duration(self) -> "SlaTimer":
+        given = [x for x in (self.minutes, self.days, self.working_days) if x is not None]
+        if self.start == "appointment":
+            if given:
+                raise ValueError("an appointment timer has only offset_minutes (e.g. -5)")
+        elif len(given) != 1:
+            raise ValueError("give exactly one of minutes, days, working_days")
+        return self
+
+
+def _t(name, start, stop, label, **kw) -> SlaTimer:
+    return SlaTimer(name=name, start=start, stop=stop, label=label, **kw)
+
+
+DEFAULT_SLA: dict[str, list[SlaTimer]] = {
+    "repair": [
+        _t("work_order", "received", "work_order_issued", "派工单 3 分钟 / work order in 3 min", minutes=3,
+           pausable=False),
+        _t("claim", "work_order_issued", "claimed", "工程签收 2 分钟 / engineering collects in 2 min", minutes=2,
+           pausable=False),
+        _t("on_site", "claimed", "on_site", "10 分钟到场 / on site in 10 min", minutes=10, only_if="no_appointment"),
+        _t("on_site_appointment", "appointment", "on_site", "预约前 5 分钟到场 / 5 min before the appointment",
+           offset_minutes=-5, only_if="appointment"),
+        _t("callback", "done", "callback", "2 天内回访 / callback within 2 days", days=2),
+    ],
+    "complaint": [
+        _t("close", "received", "resolved", "1 个工作日内处理 / resolved within 1 working day", working_days=1,
+           only_if="not_major"),
+        _t("close_major", "received", "resolved", "重大投诉 7 个工作日 / major: 7 working days", working_days=7,
+           only_if="major"),
+        _t("callback", "resolved", "callback", "2 天内回访 / callback within 2 days", days=2),
+    ],
+    "help_request": [
+        _t("callback", "done", "callback", "2 天内回访 / callback within 2 days", days=2),
+    ],
+    "paid_service": [
+        _t("assess", "received", "quoted", "15 分钟定价评估 / priced and assessed in 15 min", minutes=15),
+        _t("on_site_appointment", "appointment", "on_site", "预约前 5 分钟到场 / 5 min before the appointment",
+           offset_minutes=-5, only_if="appointment"),
+        _t("callback", "done", "callback", "2 天内回访 / callback within 2 days", days=2),
+    ],
+    "inquiry": [],
+    "mail": [],
+    "visit": [],
+}
+
+
+class Calendar(Section):
+    workdays: list[int] = Field(default=[1, 2, 3, 4, 5], description="ISO weekdays, Monday = 1")
+    holidays: list[date] = []
+    extra_workdays: list[date] = Field(default=[], description="weekend days that are worked (调休)")
+
+    @model_validator(mode="after")
+    def _days(self) -> "Calendar":
+        if any(d < 1 or d > 7 for d in self.workdays):
+            raise ValueError("workdays are ISO weekdays 1..7")
+        return self
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        return day.isoweekday() in self.workdays and day not in self.holidays
+
+
+class TicketsConfig(Section):
+    sla: dict[str, list[SlaTimer]] = {}
+    calendars: dict[str, Calendar] = {"default": Calendar()}
+    site_calendars: dict[str, str] = {}
+    # Visit records older than this lose the visitor's name, phone and purpose (0 = never).
+    visit_retention_days: int = Field(default=180, ge=0)
+    # How often central looks for timers that have run out (and writes ticket.sla_breached).
+    breach_check_s: float = Field(default=15.0, gt=0)
+    # The device id central's own events carry (site/<this>), with its own seq.
+    central_device: str = Field(default="central", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    # site -> the Ed25519 private key file that signs its visitor passes (`frontdesk passes keygen`);
+    # a site without one cannot issue passes from the API.
+    pass_keys: dict[str, Path] = {}
+
+    @model_validator(mode="after")
+    def _check(self) -> "TicketsConfig":
+        for kind in self.sla:
+            if kind not in KINDS:
+                raise ValueError(f"sla.{kind}: unknown ticket kind (kinds: {', '.join(KINDS)})")
+        merged = {k: list(v) for k, v in DEFAULT_SLA.items()}
+        merged.update(self.sla)
+        for kind, timers in merged.items():
+            for t in timers:
+                for state in (t.start, t.stop):
+                    if state == "appointment" and state is t.start:
+                        continue
+                    try:
+                        rank(kind, state)
+                    except TransitionError as err:
+                        raise ValueError(f"sla.{kind}.{t.name}: {err}") from None
+        self.sla = merged
+        if "default" not in self.calendars:
+            self.calendars["default"] = Calendar()
+        for site, name in self.site_calendars.items():
+            if name not in self.calendars:
+                raise ValueError(f"site_calendars.{site}: no calendar named {name!r}")
+        return self
+
+    def calendar_for(self, site: str) -> Calendar:
+        return self.calendars[self.site_calendars.get(site, "default")]

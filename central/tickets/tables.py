@@ -1,0 +1,142 @@
+"""Read models built from events: tickets (with their history and parked events), the call
+register and the visit register. They live in the central store's database, beside `events`
+(created by migration 0002_tickets); every row can be rebuilt from the events table.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, Index, Integer, String, Table,
+                        Text)
+
+from ..tables import metadata
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("site", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("details", Text),
+    Column("unit", String(32)),
+    Column("contact_name", String(120)),
+    Column("contact_phone", String(40)),
+    Column("complaint_class", Integer),
+    Column("complaint_valid", Boolean),
+    Column("major", Boolean, nullable=False, default=False),
+    Column("parent_id", String(64)),
+    # 首问负责制: whoever made the first event owns the ticket until it is closed.
+    Column("owner", String(64), nullable=False),
+    Column("assignee", String(64)),
+    Column("source", String(16), nullable=False),
+    Column("source_ref", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("done_at", DateTime(timezone=True)),
+    Column("reopen_count", Integer, nullable=False, default=0),
+    Column("appointment_at", DateTime(timezone=True)),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("milestones", JSON, nullable=False),   # state -> first reached (ISO)
+    Column("pauses", JSON, nullable=False),       # [[from, to|null, reason], ...]
+    Column("breaches", JSON, nullable=False),     # timer -> breached_at (ISO)
+    Column("timers", JSON, nullable=False),       # computed: what is due, when, met or not
+    Column("next_due_at", DateTime(timezone=True)),
+    Column("next_due_timer", String(40)),
+    Column("next_check_at", DateTime(timezone=True)),
+    Column("any_breach", Boolean, nullable=False, default=False),
+    Column("callback_reached", Boolean),
+    Column("satisfied", Boolean),
+    Column("tz", String(64), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Index("ix_tickets_board", "site", "is_open", "next_due_at", "created_at"),
+    Index("ix_tickets_board_all", "is_open", "next_due_at", "created_at"),
+    Index("ix_tickets_site_created", "site", "created_at"),
+    Index("ix_tickets_unit", "site", "unit", "created_at"),
+    Index("ix_tickets_kind_created", "site", "kind", "created_at"),
+    Index("ix_tickets_parent", "parent_id"),
+    Index("ix_tickets_source_ref", "source_ref"),
+    Index("ix_tickets_check", "next_check_at"),
+    Index("ix_tickets_phone", "contact_phone"),
+)
+
+# Every event applied to a ticket, with who made it and what came of it (applied, or stale:
+# a state the ticket had already passed, whose time was only filled in).
+ticket_history = Table(
+    "ticket_history", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_ticket_history_ticket", "ticket_id", "id"),
+)
+
+# Ticket events that arrived before their ticket was opened: kept here (the event itself is in
+# `events`) and replayed, in occurred_at/seq order, when the ticket.opened arrives.
+parked_events = Table(
+    "parked_events", metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("parked_at", DateTime(timezone=True), nullable=False),
+    Index("ix_parked_ticket", "ticket_id"),
+)
+
+# 来电登记: one line per call, folded from the call's events (any order).
+calls = Table(
+    "calls", metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("site", String(64), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("number", String(40)),
+    Column("number_raw", String(64)),
+    Column("caller_name", String(120)),
+    Column("unit", String(32)),
+    Column("resident_name", String(120)),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("answered_by", String(16)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("outcome", String(32)),
+    Column("rings", Integer),
+    Column("duration_s", Float),
+    Column("menu_choice", String(32)),
+    Column("category", String(16)),
+    Column("transcript", Text),
+    Column("night", Boolean, nullable=False, default=False),
+    Column("blocked", Boolean, nullable=False, default=False),
+    Column("ticket_id", String(64)),
+    Column("tz", String(64), nullable=False),
+    Index("ix_calls_site_started", "site", "started_at"),
+    Index("ix_calls_number", "number"),
+)
+
+# 来访登记: one line per visit (check-in and check-out may come from different posts).
+visits = Table(
+    "visits", metadata,
+    Column("visit_id", String(64), primary_key=True),
+    Column("site", String(64), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("visitor_name", String(64)),
+    Column("phone", String(32)),
+    Column("phone_masked", String(32)),
+    Column("host_unit", String(32)),
+    Column("purpose", String(200)),
+    Column("method", String(16)),
+    Column("pass_id", String(64)),
+    Column("checked_in_at", DateTime(timezone=True)),
+    Column("checked_out_at", DateTime(timezone=True)),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("night", Boolean, nullable=False, default=False),
+    Column("anonymised_at", DateTime(timezone=True)),
+    Column("ticket_id", String(64)),
+    Column("tz", String(64), nullable=False),
+    Index("ix_visits_site_in", "site", "first_seen_at"),
+    Index("ix_visits_on_site", "site", "checked_out_at"),
+    Index("ix_visits_phone", "phone"),
+)
+
+READ_MODELS = [tickets, ticket_history, parked_events, calls, visits]

@@ -1,0 +1,59 @@
+import pytest
+
+from .dashboard_helpers import CHROMIUM, CHROMIUM_ARGS, DESK, Central
+
+
+@pytest.fixture
+def central(sqlite_url):
+    with Central(sqlite_url) as c:
+        yield c
+
+
+@pytest.fixture
+def central_any(database_url):
+    """Central on SQLite and on PostgreSQL (the flows that write tickets run on both)."""
+    with Central(database_url) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, viewport, locale="zh-CN"):
+    context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Shanghai")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda err: errors.append(str(err)))
+    pg.js_errors = errors
+    return context, pg
+
+
+@pytest.fixture
+def page(browser):
+    """A desk-PC sized page; JavaScript errors fail the test."""
+    context, pg = _page(browser, DESK)
+    yield pg
+    context.close()
+    assert not pg.js_errors, f"JavaScript errors on the page: {pg.js_errors}"
+
+
+@pytest.fixture
+def make_page(browser):
+    made = []
+
+    def make(viewport=DESK, locale="zh-CN"):
+        context, pg = _page(browser, viewport, locale)
+        made.append((context, pg))
+        return pg
+
+    yield make
+    for context, pg in made:
+        context.close()
+        assert not pg.js_errors, f"JavaScript errors on the page: {pg.js_errors}"
