@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .system import SITE, DemoSystem
+from .system import ACCOUNTS, SITE, DemoSystem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,8 @@ def _banner(system: DemoSystem) -> str:
 frontdesk demo is running  (files in {system.root})
 
   broker      mosquitto on {b.host}:{b.port}          log: {b.data_dir / 'mosquitto.log'}
-  central     {system.api}/docs  (API)           store: {system.root / 'central' / 'central.db'}
+  central     {system.api}/dashboard/  (desk dashboard: log in as desk / {ACCOUNTS['desk'][1]})
+              {system.api}/docs  (API)           store: {system.root / 'central' / 'central.db'}
   desk-1      work-order printer tcp://127.0.0.1:{system.printers['desk']}   slips: {system.slips_dir('desk')}
   lobby-1     kiosk screen http://127.0.0.1:{lobby.screen_port}/kiosk       camera folder: {lobby.camera_dir(system.root)}
               badge printer tcp://127.0.0.1:{system.printers['lobby']}   slips: {system.slips_dir('lobby')}
@@ -39,9 +40,9 @@ frontdesk demo is running  (files in {system.root})
                            --unit 3-1202 --name "李四" --png pass.png)
     a staff card:        copy {system.samples.folder}/card-STAFF-0007.png into {gate.camera_dir(system.root)}/
     watch the topics:    mosquitto_sub -h {b.host} -p {b.port} -t 'frontdesk/v1/#' -v
-    list events:         curl -s '{system.api}/api/v1/events?limit=20'
+    list events:         curl -s -H 'Authorization: Bearer {system.token}' '{system.api}/api/v1/events?limit=20'
     a desk note:         frontdesk edge note -c {system.edge_toml('desk-1')} "3-201 厨房漏水" --unit 3-201
-    command states:      curl -s '{system.api}/api/v1/commands'
+    command states:      frontdesk central commands -c {system.central_toml}
 """
 
 

@@ -16,6 +16,8 @@ from .samples import Samples
 
 SITE = "demo-site"
 PROPERTY = "示范花园物业服务中心"
+# Demo accounts on the dashboard (a real site creates its own with `frontdesk central user add`).
+ACCOUNTS = {"desk": ("desk", "frontdesk-demo"), "manager": ("manager", "frontdesk-demo")}
 
 
 @dataclass
@@ -42,6 +44,7 @@ class DemoSystem:
     edges: dict[str, EdgeSpec] = field(default_factory=dict)
     printers: dict[str, int] = field(default_factory=dict)
     samples: Samples | None = None
+    token: str | None = None
 
     @property
     def central_toml(self) -> Path:
@@ -147,8 +150,20 @@ port = {gate.screen_port}
         for spec in self.edges.values():
             if spec.screen_port and not wait_listening("127.0.0.1", spec.screen_port, 30):
                 raise RuntimeError(f"{spec.device}'s screen did not start; see {self.root / (spec.device + '.log')}")
+        self._create_accounts()
         self._push_card_allowlist()
         return self
+
+    def _create_accounts(self) -> None:
+        for username, (role, password) in ACCOUNTS.items():
+            subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", "add", "-c", str(self.central_toml),
+                            username, "--role", role, "--sites", SITE, "--password-stdin"],
+                           input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
+        login = json.dumps({"username": "manager", "password": ACCOUNTS["manager"][1], "token": True}).encode()
+        req = urllib.request.Request(self.api + "/api/v1/auth/login", data=login,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            self.token = json.loads(resp.read())["token"]
 
     def _push_card_allowlist(self) -> None:
         """The gate learns its staff and resident cards from central over the commands channel."""
@@ -158,7 +173,9 @@ port = {gate.screen_port}
                        check=True, stdout=subprocess.DEVNULL)
 
     def get(self, path: str):
-        with urllib.request.urlopen(self.api + path, timeout=5) as resp:
+        """GET from central's API as the demo's manager."""
+        req = urllib.request.Request(self.api + path, headers={"Authorization": f"Bearer {self.token}"})
+        with urllib.request.urlopen(req, timeout=5) as resp:
             return json.loads(resp.read())
 
     def events(self, type_: str, device: str | None = None) -> list[dict]:
