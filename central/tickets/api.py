@@ -254,8 +254,8 @@ def tickets_router(system: TicketSystem, accounts: Accounts, require, on_command
     def print_slip(ticket: dict[str, Any], staff: Staff, req: PrintRequest) -> dict[str, Any]:
         check_site(staff, ticket["site"])
         data = workorder_data(ticket)
-        # One work-order job per ticket, "wo:<ticket>" -- the id the edge's printing service also
-        # uses for tickets it sees opened -- so asking twice prints once (print.reprint prints again).
+        # One work-order job per ticket, "wo:<ticket>": the edge's print queue ignores a job id it
+        # has seen, so asking twice prints once (print.reprint prints again).
         job_id = f"wo:{ticket['id']}"[:80]
         payload = {"job_id": job_id, "kind": "workorder", "language": req.language, "data": data}
         if req.printer:
