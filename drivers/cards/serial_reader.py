@@ -8,11 +8,12 @@ allowed after a plain device path.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 import serial
+
+from .reader import ReaderThread
 
 log = logging.getLogger(__name__)
 
@@ -64,30 +65,13 @@ class FrameSplitter:
         return []
 
 
-class SerialReader:
+class SerialReader(ReaderThread):
+    thread_name = "serial-card-reader"
+
     def __init__(self, url: str, on_read: Callable[[str], None], *, gap_s: float = 0.1,
                  on_state: Callable[[str, str], None] | None = None) -> None:
+        super().__init__(on_read, gap_s=gap_s, on_state=on_state)
         self.url, self.baud = split_url(url)
-        self.on_read = on_read
-        self.on_state = on_state or (lambda s, d: None)
-        self.gap_s = gap_s
-        self.state = "starting"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="serial-card-reader", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(5)
-
-    def _set(self, state: str, detail: str) -> None:
-        if state != self.state:
-            self.state = state
-            self.on_state(state, detail)
 
     def _run(self) -> None:
         splitter = FrameSplitter(self.gap_s)

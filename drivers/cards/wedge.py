@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import select
-import threading
 import time
 from collections.abc import Callable
+
+from .reader import ReaderThread
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +79,16 @@ class KeyAccumulator:
         return [text] if text else []
 
 
-class WedgeReader:
+class WedgeReader(ReaderThread):
     """Reads from one evdev keyboard device; calls on_read(text) per card."""
+
+    thread_name = "wedge-reader"
 
     def __init__(self, device: str, on_read: Callable[[str], None], *, grab: bool = True, gap_s: float = 0.08,
                  on_state: Callable[[str, str], None] | None = None) -> None:
+        super().__init__(on_read, gap_s=gap_s, on_state=on_state)
         self.device_spec = device
-        self.on_read = on_read
-        self.on_state = on_state or (lambda s, d: None)
         self.grab = grab
-        self.gap_s = gap_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.state = "starting"
 
     def _open(self):
         import evdev
@@ -105,20 +103,6 @@ class WedgeReader:
                 dev.close()
             raise FileNotFoundError(f"no input device named {wanted!r}")
         return evdev.InputDevice(spec)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="wedge-reader", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(5)
-
-    def _set(self, state: str, detail: str) -> None:
-        if state != self.state:
-            self.state = state
-            self.on_state(state, detail)
 
     def _run(self) -> None:
         acc = KeyAccumulator(self.gap_s)
