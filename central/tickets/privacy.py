@@ -92,7 +92,7 @@ def erase_person(store: Store, sites: tuple[str, ...] | None, *, phone: str | No
             c_cond.append(and_(or_(calls.c.resident_name == name, calls.c.caller_name == name), calls.c.unit == unit))
         counts["calls"] = conn.execute(scoped(update(calls).where(or_(*c_cond)), calls.c.site)
                                        .values(number=None, number_raw=None, caller_name=None,
-                                               resident_name=None)).rowcount
+                                               resident_name=None, transcript=None, notes=None)).rowcount
         v_cond = [visits.c.phone == phone] if phone else []
         if name and unit:
             v_cond.append(and_(visits.c.visitor_name == name, visits.c.host_unit == unit))

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 CALL_TYPES = {"call.ringing", "call.answered", "call.missed", "call.message_recorded", "call.ended",
               "call.transcribed"}
+# Transcription outcomes that belong on a call's register line when they name a call.
+CALL_NOTE_TYPES = {"note.transcribed", "transcript.failed"}
 VISIT_TYPES = {"visitor.checked_in", "visitor.checked_out"}
 # Call categories that open a ticket of the same kind ("other" is only a register line).
 CATEGORY_KINDS = {"repair": "repair", "complaint": "complaint", "help_request": "help_request",
@@ -85,7 +87,7 @@ class TicketProjection:
     def __call__(self, conn: Connection, new_events: list[Event]) -> None:
         work = []
         for event in sorted(new_events, key=lambda e: (e.occurred_at, e.device, e.seq)):
-            if event.type in CALL_TYPES:
+            if event.type in CALL_TYPES or (event.type in CALL_NOTE_TYPES and event.payload.get("call_id")):
                 work.append((self._call, event))
             elif event.type in VISIT_TYPES:
                 work.append((self._visit, event))
@@ -134,7 +136,13 @@ class TicketProjection:
         elif event.type == "call.ended":
             values.update(ended_at=at, outcome=p.get("outcome"), rings=p.get("rings"), duration_s=p.get("duration_s"))
         elif event.type == "call.transcribed":
-            values.update(category=p.get("category"), transcript=p.get("text"))
+            values.update(category=p.get("category"), transcript=p.get("text"), transcript_error=None)
+        elif event.type == "transcript.failed" and p.get("kind") == "call":
+            if row is None or row["transcript"] is None:  # a late failure never hides a transcript
+                values["transcript_error"] = f"{p['reason']}: {p['detail']}"[:600]
+        elif event.type == "note.transcribed" and p.get("text"):
+            earlier = (row["notes"] if row is not None else None) or ""
+            values["notes"] = (earlier + "\n" if earlier else "") + p["text"]
         if row is None:
             values.update(call_id=call_id, site=event.site, device=event.device, started_at=at, tz=event.tz,
                           night=is_night(at, event.tz))

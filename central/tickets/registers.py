@@ -18,7 +18,7 @@ from .tables import calls, tickets, visits
 
 CALL_COLUMNS = ["call_id", "site", "device", "started_at", "number", "caller_name", "unit", "resident_name",
                 "answered_at", "answered_by", "ended_at", "outcome", "rings", "duration_s", "menu_choice",
-                "category", "transcript", "night", "blocked", "ticket_id"]
+                "category", "transcript", "transcript_error", "notes", "night", "blocked", "ticket_id"]
 VISIT_COLUMNS = ["visit_id", "site", "device", "visitor_name", "phone", "host_unit", "purpose", "method", "pass_id",
                  "checked_in_at", "checked_out_at", "night", "anonymised_at", "ticket_id"]
 MAIL_COLUMNS = ["id", "site", "created_at", "title", "details", "unit", "contact_name", "contact_phone", "state",

@@ -106,6 +106,10 @@ calls = Table(
     Column("menu_choice", String(32)),
     Column("category", String(16)),
     Column("transcript", Text),
+    # Why there is no transcript (yet): the edge's transcript.failed reason and detail.
+    Column("transcript_error", String(600)),
+    # Notes dictated at the desk during the call (note.transcribed with this call_id), one a line.
+    Column("notes", Text),
     Column("night", Boolean, nullable=False, default=False),
     Column("blocked", Boolean, nullable=False, default=False),
     Column("ticket_id", String(64)),
