@@ -301,6 +301,7 @@ def tickets_router(system: TicketSystem, accounts: Accounts, require, on_command
     def register(register: Literal["calls", "visits", "mail", "night"], site: str | None = SITE_Q,
                  since: datetime | None = None, until: datetime | None = None, before: datetime | None = None,
                  night: bool | None = None, on_site: bool = False, uncollected: bool = False,
+                 double_use: bool = Query(False, description="visits: only single-use passes used at two posts"),
                  unit: str | None = Query(None, max_length=32), number: str | None = Query(None, max_length=40),
                  limit: int = Query(100, ge=1, le=EXPORT_MAX_ROWS), format: Literal["json", "csv", "xlsx"] = "json",
                  staff: Staff = Depends(require("tickets.read"))) -> Any:
@@ -319,7 +320,7 @@ def tickets_router(system: TicketSystem, accounts: Accounts, require, on_command
                                    number=number, limit=limit)
         elif register == "visits":
             rows = registers.visits(sites, since=since, until=until, before=before, night=night, on_site=on_site,
-                                    unit=unit, limit=limit)
+                                    unit=unit, double_use=double_use, limit=limit)
         elif register == "mail":
             rows = registers.mail(sites, since=since, until=until, before=before, uncollected=uncollected,
                                   unit=unit, limit=limit)

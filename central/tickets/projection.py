@@ -183,7 +183,7 @@ class TicketProjection:
         p, at = event.payload, event.occurred_at
         row = conn.execute(select(visits).where(visits.c.visit_id == p["visit_id"])).mappings().first()
         values: dict[str, Any] = {}
-        for field in ("visitor_name", "phone", "phone_masked", "host_unit", "purpose", "pass_id"):
+        for field in ("visitor_name", "phone", "phone_masked", "host_unit", "purpose", "pass_id", "single_use"):
             if p.get(field) is not None and (row is None or row[field] is None):
                 values[field] = p[field]
         if event.type == "visitor.checked_in":
@@ -200,6 +200,8 @@ class TicketProjection:
                 values.update(first_seen_at=at, night=is_night(at, event.tz))
             conn.execute(update(visits).where(visits.c.visit_id == p["visit_id"]).values(**values))
             ticket_id = row["ticket_id"]
+        if event.type == "visitor.checked_in" and p.get("single_use") and p.get("pass_id"):
+            self._flag_double_use(conn, event.site, p["pass_id"])
         if event.type == "visitor.checked_in" and ticket_id is None:
             payload = {"ticket_id": event.id, "kind": "visit", "by": f"edge:{event.device}",
                        "title": f"来访 {p['host_unit']} / visit", "unit": p["host_unit"],
@@ -214,6 +216,16 @@ class TicketProjection:
         elif event.type == "visitor.checked_out" and ticket_id is not None:
             self._apply(conn, ticket_id, event, {"ticket_id": ticket_id, "by": f"edge:{event.device}",
                                                  "to_state": "closed"}, "ticket.transitioned")
+
+    @staticmethod
+    def _flag_double_use(conn: Connection, site: str, pass_id: str) -> None:
+        """Mark every visit of a single-use pass once it let people in at more than one post."""
+        uses = conn.execute(select(visits.c.device).where(visits.c.site == site, visits.c.pass_id == pass_id,
+                                                          visits.c.checked_in_at.is_not(None))).scalars().all()
+        if len(set(uses)) > 1:
+            conn.execute(update(visits).where(visits.c.site == site, visits.c.pass_id == pass_id)
+                         .values(double_use=True))
+            log.warning("site %s: single-use pass %s was used at %s", site, pass_id, ", ".join(sorted(set(uses))))
 
     # -- tickets ---------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ CALL_COLUMNS = ["call_id", "site", "device", "started_at", "number", "caller_nam
                 "answered_at", "answered_by", "ended_at", "outcome", "rings", "duration_s", "menu_choice",
                 "category", "transcript", "transcript_error", "notes", "night", "blocked", "ticket_id"]
 VISIT_COLUMNS = ["visit_id", "site", "device", "visitor_name", "phone", "host_unit", "purpose", "method", "pass_id",
-                 "checked_in_at", "checked_out_at", "night", "anonymised_at", "ticket_id"]
+                 "single_use", "double_use", "checked_in_at", "checked_out_at", "night", "anonymised_at", "ticket_id"]
 MAIL_COLUMNS = ["id", "site", "created_at", "title", "details", "unit", "contact_name", "contact_phone", "state",
                 "owner", "closed_at"]
 REGISTERS = ("calls", "visits", "mail", "night")
@@ -60,7 +60,7 @@ class Registers:
 
     def visits(self, sites: tuple[str, ...] | None, *, since: datetime | None = None, until: datetime | None = None,
                before: datetime | None = None, night: bool | None = None, on_site: bool = False,
-               unit: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+               unit: str | None = None, double_use: bool = False, limit: int = 100) -> list[dict[str, Any]]:
         q = select(*[visits.c[c] for c in VISIT_COLUMNS]).order_by(visits.c.first_seen_at.desc()).limit(limit)
         if sites is not None:
             q = q.where(visits.c.site.in_(sites))
@@ -74,6 +74,8 @@ class Registers:
         if on_site:
             # the evacuation roll call: checked in, not checked out
             q = q.where(visits.c.checked_out_at.is_(None), visits.c.checked_in_at.is_not(None))
+        if double_use:
+            q = q.where(visits.c.double_use.is_(True))
         with self.store.engine.connect() as conn:
             return _rows(conn.execute(q).mappings())
 

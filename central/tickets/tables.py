@@ -131,6 +131,10 @@ visits = Table(
     Column("purpose", String(200)),
     Column("method", String(16)),
     Column("pass_id", String(64)),
+    Column("single_use", Boolean),
+    # A single-use pass that let someone in at another post too (the posts decide offline and
+    # cannot see each other's uses; central sees both when they sync).
+    Column("double_use", Boolean, nullable=False, default=False),
     Column("checked_in_at", DateTime(timezone=True)),
     Column("checked_out_at", DateTime(timezone=True)),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
@@ -141,6 +145,7 @@ visits = Table(
     Index("ix_visits_site_in", "site", "first_seen_at"),
     Index("ix_visits_on_site", "site", "checked_out_at"),
     Index("ix_visits_phone", "phone"),
+    Index("ix_visits_pass", "pass_id"),
 )
 
 READ_MODELS = [tickets, ticket_history, parked_events, calls, visits]

@@ -160,6 +160,8 @@ def upgrade() -> None:
     sa.Column("purpose", sa.String(length=200), nullable=True),
     sa.Column("method", sa.String(length=16), nullable=True),
     sa.Column("pass_id", sa.String(length=64), nullable=True),
+    sa.Column("single_use", sa.Boolean(), nullable=True),
+    sa.Column("double_use", sa.Boolean(), nullable=False),
     sa.Column("checked_in_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("checked_out_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
@@ -170,6 +172,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint("visit_id")
     )
     op.create_index("ix_visits_on_site", "visits", ["site", "checked_out_at"], unique=False)
+    op.create_index("ix_visits_pass", "visits", ["pass_id"], unique=False)
     op.create_index("ix_visits_phone", "visits", ["phone"], unique=False)
     op.create_index("ix_visits_site_in", "visits", ["site", "first_seen_at"], unique=False)
 
@@ -177,6 +180,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_visits_site_in", table_name="visits")
     op.drop_index("ix_visits_phone", table_name="visits")
+    op.drop_index("ix_visits_pass", table_name="visits")
     op.drop_index("ix_visits_on_site", table_name="visits")
     op.drop_table("visits")
     op.drop_table("users")
