@@ -67,7 +67,7 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
     from frontdesk.drivers.modem.emulator import ModemEmulator
     from frontdesk.drivers.modem.emulator.scenario import tone
     from frontdesk.edge.journal import Journal
-    from frontdesk.edge.phone.audio import read_wav_data
+    from frontdesk.drivers.audio.wavfile import read_recording
     from frontdesk.edge.phone.config import PhoneConfig
     from frontdesk.edge.phone.service import PhoneService
     from frontdesk.edge.services import EdgeContext
@@ -141,7 +141,7 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
                         out["offhook_ms"].append(a["ms_from_ring"])
                 for m in by_type.get("call.message_recorded", []):
                     out["recordings"] += 1
-                    if read_wav_data(Path(m["path"]))[1] == bytes(rec.source):
+                    if read_recording(Path(m["path"])).data == bytes(rec.source):
                         out["exact"] += 1
                     else:
                         out["failures"].append(f"call {i}: recording differs")

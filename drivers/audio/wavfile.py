@@ -7,6 +7,7 @@ This reader accepts those, says what it found, and refuses what is not a usable 
 """
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,28 +147,61 @@ def read_recording(path: str | Path, *, expect_rate: int | None = None, expect_c
     return Recording(path, codec, rate, channels, data, truncated, notes)
 
 
-def write_wav(path: str | Path, data: bytes, *, rate: int, codec: str = "s16le", channels: int = 1) -> None:
-    """Write a WAV file (PCM, μ-law or A-law) in one go."""
+def _header(data_size: int, *, rate: int, codec: str, channels: int) -> bytes:
+    """RIFF/WAVE header up to the data chunk's size field, for `data_size` bytes of audio.
+
+    μ-law and A-law take the extended fmt chunk (cbSize = 0) and a fact chunk (sample count),
+    as the WAVE specification asks of every non-PCM format."""
     tag, bits = {"u8": (1, 8), "s16le": (1, 16), "ulaw": (7, 8), "alaw": (6, 8)}[codec]
     align = channels * bits // 8
-    fmt_size = 16 if tag == 1 else 18
     fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * align, align, bits) + (b"\0\0" if tag != 1 else b"")
-    body = b"WAVE" + b"fmt " + struct.pack("<I", fmt_size) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    if len(data) & 1:
-        body += b"\0"
-    Path(path).write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    chunks = b"fmt " + struct.pack("<I", len(fmt)) + fmt
+    if tag != 1:
+        chunks += b"fact" + struct.pack("<II", 4, data_size // align)
+    riff = 4 + len(chunks) + 8 + data_size + (data_size & 1)
+    return b"RIFF" + struct.pack("<I", riff) + b"WAVE" + chunks + b"data" + struct.pack("<I", data_size)
+
+
+def write_wav(path: str | Path, data: bytes, *, rate: int, codec: str = "s16le", channels: int = 1) -> None:
+    """Write a WAV file (PCM, μ-law or A-law) in one go, atomically and durably.
+
+    The data chunk is `data` exactly as given (a modem recording stays byte for byte what the
+    line sent). The file appears complete or not at all: written to a temporary name, fsynced,
+    renamed over `path`, and the directory fsynced so the rename survives a power cut."""
+    path = Path(path)
+    body = _header(len(data), rate=rate, codec=codec, channels=channels) + data + (b"\0" if len(data) & 1 else b"")
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as f:
+        f.write(body)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems cannot fsync a directory; the file itself is synced
+        pass
+    finally:
+        os.close(fd)
 
 
 class WavWriter:
-    """Append-as-you-go WAV writer whose header is right after every flush (survives a crash)."""
+    """Append-as-you-go WAV writer whose header is right after every write (survives a crash)."""
 
     def __init__(self, path: str | Path, *, rate: int, codec: str = "s16le") -> None:
         self.path = Path(path)
         self.rate, self.codec = rate, codec
+        head = _header(0, rate=rate, codec=codec, channels=1)
+        # Offsets of the size fields to keep right: RIFF size, fact sample count, data size.
+        self._fact = head.find(b"fact") + 8 if b"fact" in head else None
+        self._width = pcm.bytes_per_sample(codec)
         write_wav(self.path, b"", rate=rate, codec=codec)
         self._f = open(self.path, "r+b")
         self._size = 0
-        self._header = self._f.seek(0, 2)
+        self._header = len(head)
 
     def write(self, data: bytes) -> None:
         self._f.seek(self._header + self._size)
@@ -175,12 +209,14 @@ class WavWriter:
         self._size += len(data)
         self._f.seek(4)
         self._f.write(struct.pack("<I", self._header - 8 + self._size))
+        if self._fact is not None:
+            self._f.seek(self._fact)
+            self._f.write(struct.pack("<I", self._size // self._width))
         self._f.seek(self._header - 4)
         self._f.write(struct.pack("<I", self._size))
 
     def close(self) -> None:
         if not self._f.closed:
             self._f.flush()
-            import os
             os.fsync(self._f.fileno())
             self._f.close()

@@ -14,6 +14,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 
 import serial
 
@@ -96,6 +97,7 @@ class VoiceModem:
         self.identity: Identity | None = None
         self.voice_class = False
         self._rx_audio = bytearray()
+        self._on_audio: Callable[[bytes], None] | None = None
 
     # -- port ------------------------------------------------------------------------------------
 
@@ -359,8 +361,15 @@ class VoiceModem:
         if not done:
             raise ModemTimeout("no OK after voice data")
 
-    def record(self, *, max_s: float, silence_s: float = 5.0, dtmf_stop: bool = False) -> RecordResult:
-        """AT+VRX: collect the caller's audio (DLE unescaped) until silence, hang-up or max length."""
+    def record(self, *, max_s: float, silence_s: float = 5.0, dtmf_stop: bool = False,
+               on_audio: Callable[[bytes], None] | None = None) -> RecordResult:
+        """AT+VRX: collect the caller's audio (DLE unescaped) until silence, hang-up or max length.
+
+        `on_audio`, if given, is called with each unescaped chunk as it arrives (in order; the
+        chunks concatenate to RecordResult.audio), so a listener can follow the message while it
+        is spoken. It runs on the reading thread, so it must return quickly; an exception from it
+        is logged and the recording carries on.
+        """
         # Silence detection: the modem reports <DLE>s after silence_s of quiet (AT+VSD sensitivity,
         # duration in 0.1 s units). Not all modems take it; the max length still bounds the call.
         self.command(f"AT+VSD=128,{max(1, int(silence_s * 10))}")
@@ -370,6 +379,7 @@ class VoiceModem:
             self.stream.expect_audio(False)
             raise ModemRejected("AT+VRX refused")
         audio = self._rx_audio = bytearray()
+        self._on_audio = on_audio
         # Audio and events that arrived in the same read as CONNECT.
         pending = [i for i in self.unsolicited if i[0] in ("audio", "dle", "dtmf")]
         for i in pending:
@@ -380,7 +390,7 @@ class VoiceModem:
         while reason is None:
             for kind, value in items:
                 if kind == "audio":
-                    audio += value  # type: ignore[operator]
+                    self._keep(audio, value)  # type: ignore[arg-type]
                 elif kind == "dle":
                     if value in HANGUP_EVENTS:
                         reason = HANGUP_EVENTS[value]
@@ -403,6 +413,7 @@ class VoiceModem:
             self.write(ABORT_RECORDING)
             self._finish_rx(audio)
         self.stream.leave_audio()
+        self._on_audio = None  # the message is complete: the listener has had all of it
         finals = [i for i in self.unsolicited if i[0] == "line" and str(i[1]).startswith(FINAL)]
         if finals:
             self.unsolicited.remove(finals[0])
@@ -413,6 +424,15 @@ class VoiceModem:
             self.write(b"\r")
             self.ping(timeout=1.0)
         return RecordResult(bytes(audio), reason, digits)
+
+    def _keep(self, audio: bytearray, chunk: bytes) -> None:
+        audio += chunk
+        if self._on_audio is not None:
+            try:
+                self._on_audio(chunk)
+            except Exception:  # a listener's failure must not cost the caller's message
+                log.exception("%s: audio listener failed; it gets no more audio of this message", self.url)
+                self._on_audio = None
 
     def partial_recording(self) -> bytes:
         """Audio received by a record() that failed (the port vanished mid-message)."""
@@ -425,7 +445,7 @@ class VoiceModem:
         while time.monotonic() < deadline and self.stream.audio_mode:
             for kind, value in self._read(0.05):
                 if kind == "audio" and keep is not None:
-                    keep += value  # type: ignore[operator]
+                    self._keep(keep, value)  # type: ignore[arg-type]
                 elif kind == "line":
                     self.unsolicited.append((kind, value))
         if self.stream.audio_mode:

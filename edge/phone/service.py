@@ -5,11 +5,12 @@ register (来电登记) fills itself. One thread owns the modem; a modem that is
 answering is retried and recovered here without affecting the rest of the agent.
 
 Recordings are WAV files under <data_dir>/recordings/<local date>/<call_id>.wav; the events
-reference them by path.
+reference them by path. When a transcription service runs in the same agent
+(ctx.shared["transcribe"]), each message is also streamed to it while it is recorded (live.py),
+so its transcript is ready moments after the caller hangs up.
 """
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from ..services import EdgeContext
 from . import audio
 from .config import PhoneConfig
 from .directory import Directory
+from .live import LiveFeed
 
 # Formatted caller-ID lines of one block arrive within ~100 ms; this much quiet ends a block.
 CID_QUIET_S = 0.4
@@ -382,6 +384,14 @@ class PhoneService:
             **self._caller(call), "outcome": outcome, "rings": call.tracker.rings, "reason": reason,
             "duration_s": round(time.monotonic() - call.started, 3), "menu_choice": choice})
 
+    def _live_feed(self, call: ActiveCall, path: Path) -> LiveFeed | None:
+        """A stream to the transcription service for this message, if one is running."""
+        transcriber = self.ctx.shared.get("transcribe")
+        if transcriber is None or not hasattr(transcriber, "open_live"):
+            return None
+        return LiveFeed(transcriber, call_id=call.call_id, path=path, codec=self.cfg.codec, rate=audio.RATE,
+                        log=self.log)
+
     def _take_message(self, call: ActiveCall, caller: dict[str, Any], after: bool) -> tuple[str, str, str | None]:
         cfg, codec = self.cfg, self.cfg.codec
         played = self.modem.play(self._greeting(after), dtmf=cfg.dtmf_menu)
@@ -403,18 +413,26 @@ class PhoneService:
         if tone.event in ("hangup", "busy"):
             return "no_message", "hangup_during_greeting", choice
         lost: ModemError | None = None
+        day = datetime.now(timezone.utc).astimezone(self.zone).strftime("%Y-%m-%d")
+        path = self.recordings / day / f"{call.call_id}.wav"
+        live = self._live_feed(call, path)
+        audio_bytes = b""
         try:
-            rec = self.modem.record(max_s=cfg.record_max_s, silence_s=cfg.record_silence_s)
-            audio_bytes, stop = rec.audio, rec.stop_reason
-        except ModemError as err:  # keep what was heard before the line went
-            lost = err
-            audio_bytes, stop = self.modem.partial_recording(), "line_lost"
+            try:
+                rec = self.modem.record(max_s=cfg.record_max_s, silence_s=cfg.record_silence_s,
+                                        on_audio=live.write if live else None)
+                audio_bytes, stop = rec.audio, rec.stop_reason
+            except ModemError as err:  # keep what was heard before the line went
+                lost = err
+                audio_bytes, stop = self.modem.partial_recording(), "line_lost"
+        finally:
+            if live is not None:
+                # Hung up: the transcriber finishes while the file is written and journaled.
+                live.close() if audio_bytes else live.abort()
         if stop == "dtmf":
             stop = "hangup"
         if audio_bytes:
-            day = datetime.now(timezone.utc).astimezone(self.zone).strftime("%Y-%m-%d")
-            path = self.recordings / day / f"{call.call_id}.wav"
-            digest = audio.write_wav(path, audio_bytes, codec)
+            digest = audio.write_message(path, audio_bytes, codec)
             self.ctx.journal.record("call.message_recorded", {
                 **caller, "path": str(path), "codec": codec, "sample_rate": audio.RATE,
                 "duration_s": round(len(audio_bytes) / audio.RATE, 3), "bytes": len(audio_bytes),

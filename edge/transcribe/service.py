@@ -102,10 +102,12 @@ class LiveStream:
         threading.Thread(target=collect, name="live-finish", daemon=True).start()
 
     def abort(self) -> None:
+        """No message after all: drop the stream (nothing will ask for its result)."""
         if self._session is not None:
             self._session.cancel()
         if not self.result.done():
             self.result.set_exception(WorkerCrashed("live stream aborted"))
+        self.service._discard_live(self)
 
 
 class TranscribeService:
@@ -376,6 +378,11 @@ class TranscribeService:
             return stream.result.result(timeout=30)
         except Exception:
             return None  # the file is transcribed instead
+
+    def _discard_live(self, stream: LiveStream) -> None:
+        with self._live_lock:
+            for key in [k for k, v in self._live.items() if v is stream]:
+                del self._live[key]
 
     def _forget_live(self, job: Job) -> None:
         with self._live_lock:

@@ -8,15 +8,15 @@ import pytest
 
 from frontdesk.drivers.modem.emulator import CallSpec
 from frontdesk.drivers.modem.emulator.scenario import tone
-from frontdesk.edge.phone.audio import read_wav_data
+from frontdesk.drivers.audio.wavfile import read_recording
 from frontdesk.schema import make_command
 
 
 def recorded_audio(line, index: int = -1) -> bytes:
     msg = line.payloads("call.message_recorded")[index]
-    fmt, data = read_wav_data(Path(msg["path"]))
-    assert fmt == (1 if msg["codec"] == "pcm_u8" else 7)
-    return data
+    rec = read_recording(Path(msg["path"]))
+    assert rec.codec == ("u8" if msg["codec"] == "pcm_u8" else "ulaw") and rec.rate == 8000 and not rec.truncated
+    return rec.data
 
 
 @pytest.mark.parametrize("family", ["usr5637", "cx93001"])

@@ -90,6 +90,7 @@ class CallRecord:
     played: bytearray = field(default_factory=bytearray)  # audio the agent played (unshielded)
     source: bytearray = field(default_factory=bytearray)  # audio sent to the agent (before shielding)
     hung_up_by_caller: bool = False
+    hung_up_at: float | None = None  # time.monotonic() when the caller hung up (latency measurements)
     on_hook: bool = False
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -504,6 +505,7 @@ class ModemEmulator:
         if self.call is not rec or rec.hung_up_by_caller or not self.offhook:
             return
         rec.hung_up_by_caller = True
+        rec.hung_up_at = time.monotonic()
         if self.mode in ("tx", "rx") or self.fclass == 8:
             self._out += bytes([DLE]) + code.encode()
 
@@ -553,6 +555,7 @@ class ModemEmulator:
         self._rx_end_sent = True
         if rec is not None and code in ("l", "b"):
             rec.hung_up_by_caller = True
+            rec.hung_up_at = rec.hung_up_at or time.monotonic()
         self._out += bytes([DLE]) + code.encode()
 
     def _rx_tick(self) -> None:
