@@ -8,7 +8,7 @@ every change to them, is written to the audit log.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -23,7 +23,7 @@ from ..auth.deps import check_site, sites_for
 from ..auth.masking import mask_row
 from ..auth.roles import PERSONAL_DATA_ROLES, TECHNICIAN_STATES, allowed
 from . import lifecycle, privacy, stats
-from .projection import iso
+from .projection import iso, utc
 from .registers import EXPORT_MAX_ROWS, Registers, columns_for, to_csv, to_xlsx
 from .system import TicketNotFound, TicketSystem
 
@@ -253,7 +253,7 @@ def tickets_router(system: TicketSystem, accounts: Accounts, require, on_command
 
     def print_slip(ticket: dict[str, Any], staff: Staff, req: PrintRequest) -> dict[str, Any]:
         check_site(staff, ticket["site"])
-        data = workorder_data(ticket)
+        data = workorder_data(ticket, system.config.sla.get(ticket["kind"], []), req.language)
         # One work-order job per ticket, "wo:<ticket>": the edge's print queue ignores a job id it
         # has seen, so asking twice prints once (print.reprint prints again).
         job_id = f"wo:{ticket['id']}"[:80]
@@ -445,14 +445,36 @@ def tickets_router(system: TicketSystem, accounts: Accounts, require, on_command
     return router
 
 
-def workorder_data(ticket: dict[str, Any]) -> dict[str, Any]:
-    """The work-order slip's fields (the same layout the edge's printing service fills)."""
+KIND_LABELS = {
+    "zh": {"repair": "维修", "complaint": "投诉", "help_request": "求助", "inquiry": "咨询", "paid_service": "有偿服务",
+           "mail": "邮件", "visit": "来访"},
+    "en": {"repair": "Repair", "complaint": "Complaint", "help_request": "Help request", "inquiry": "Inquiry",
+           "paid_service": "Paid service", "mail": "Mail", "visit": "Visit"},
+}
+
+
+def on_site_deadline(ticket: dict[str, Any], definitions: list[Any]) -> str | None:
+    """When the technician must be on site. Once the order is claimed the on-site timer says; before
+    that it is the latest time engineering may collect it plus the on-site allowance (guide §1:
+    collect within 2 min, on site 10 min after taking the order), or 5 min before an appointment."""
+    timers = {t["name"]: t for t in ticket["timers"]}
+    for name in ("on_site", "on_site_appointment"):
+        if timers.get(name, {}).get("due_at"):
+            return iso(timers[name]["due_at"])
+    on_site = next((d for d in definitions if d.name == "on_site"), None)
+    claim_due = timers.get("claim", {}).get("due_at")
+    if on_site is None or claim_due is None:
+        return None
+    return iso(utc(claim_due) + timedelta(minutes=on_site.minutes or 0, days=on_site.days or 0))
+
+
+def workorder_data(ticket: dict[str, Any], definitions: list[Any], language: str = "zh") -> dict[str, Any]:
+    """The work-order slip's fields (edge/printing/templates/workorder.*.slip)."""
     unit = ticket.get("unit") or ""
     building, _, room = unit.partition("-") if "-" in unit else ("", "", unit)
-    deadline = next((t["due_at"] for t in ticket["timers"] if t["name"] in ("on_site", "on_site_appointment")
-                     and t["due_at"]), None)
-    return {"ticket_no": ticket["id"], "category": ticket["title"], "content": ticket.get("details") or ticket["title"],
-            "building": building, "unit": room, "caller_name": ticket.get("contact_name") or "",
-            "caller_phone": ticket.get("contact_phone") or "", "created_at": iso(ticket["created_at"]),
-            "appointment": iso(ticket.get("appointment_at")), "sla_deadline": deadline,
-            "claim_code": f"FD1:WO:{ticket['id']}"}
+    labels = KIND_LABELS.get(language, KIND_LABELS["en"])
+    return {"ticket_no": ticket["id"], "category": labels.get(ticket["kind"], ticket["kind"]),
+            "content": ticket.get("details") or ticket["title"], "building": building, "unit": room,
+            "caller_name": ticket.get("contact_name") or "", "caller_phone": ticket.get("contact_phone") or "",
+            "created_at": iso(ticket["created_at"]), "appointment": iso(ticket.get("appointment_at")),
+            "sla_deadline": on_site_deadline(ticket, definitions), "claim_code": f"FD1:WO:{ticket['id']}"}

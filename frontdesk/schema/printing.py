@@ -107,23 +107,3 @@ class PrinterHeld(Payload):
 class PrinterResumed(Payload):
     printer: str
     state: str = Field(max_length=40)
-
-
-def workorder_fields(ticket: dict[str, Any], opened_at: str) -> dict[str, Any]:
-    """Work-order slip data (print.slip `data`) from a ticket.opened payload, for whichever side
-    asks for the slip (central for its tickets, the edge for tickets opened on it). Use the job
-    id "wo:<ticket_id>": asked for by both, the slip still prints once.
-
-    The on-site deadline follows the service rules: 10 minutes after the order is taken, or
-    5 minutes before an agreed appointment."""
-    from datetime import datetime, timedelta
-    appointment = ticket.get("appointment_at")
-    deadline = (datetime.fromisoformat(str(appointment)) - timedelta(minutes=5)) if appointment \
-        else datetime.fromisoformat(opened_at) + timedelta(minutes=10)
-    unit = ticket.get("unit") or ""
-    building, _, room = unit.partition("-") if "-" in unit else ("", "", unit)
-    return {"ticket_no": ticket["ticket_id"], "category": ticket["title"],
-            "content": ticket.get("details") or ticket["title"], "building": building, "unit": room,
-            "caller_name": ticket.get("contact_name") or "", "caller_phone": ticket.get("contact_phone") or "",
-            "created_at": opened_at, "appointment": str(appointment) if appointment else None,
-            "sla_deadline": deadline.isoformat(), "claim_code": f"FD1:WO:{ticket['ticket_id']}"}

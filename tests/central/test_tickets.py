@@ -1,6 +1,8 @@
 """Tickets from events and by hand, lifecycles, owners, parent/child, work orders to edges."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from frontdesk.ids import new_id
 
 from .helpers import SITE, Edge, call_events
@@ -43,7 +45,12 @@ def test_repair_lifecycle_by_hand_every_change_is_an_event_with_who(central):
     assert wo.json()["ticket"]["state"] == "work_order_issued"
     cmd = wo.json()["command"]
     assert cmd["type"] == "print.slip" and cmd["state"] == "pending"
-    assert cmd["payload"]["data"]["caller_phone"] == "13900000001"
+    data = cmd["payload"]["data"]
+    assert data["caller_phone"] == "13900000001" and data["category"] == "维修"
+    assert (data["building"], data["unit"]) == ("1", "101")
+    # not claimed yet: on site at the latest 2 min (collect) + 10 min (on site) after the order
+    claim_due = next(t["due_at"] for t in wo.json()["ticket"]["timers"] if t["name"] == "claim")
+    assert datetime.fromisoformat(data["sla_deadline"]) == datetime.fromisoformat(claim_due) + timedelta(minutes=10)
     # asking again for the same ticket is the same print job
     again = desk.post(f"/api/v1/tickets/{tid}/print", json={"device": "desk-1"}).json()
     assert again["payload"]["job_id"] == cmd["payload"]["job_id"] == f"wo:{tid}"
