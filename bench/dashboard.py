@@ -34,8 +34,7 @@ from frontdesk.schema import encode_batch, make_event  # noqa: E402
 
 SITE = "bench-site"
 PASSWORD = "bench-password-1"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 # Records when each call card first appears in the page (page clock, ms since the epoch).
 OBSERVER = """() => {

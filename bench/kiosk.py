@@ -33,8 +33,8 @@ from frontdesk.passes import generate_key, public_text
 from frontdesk.runtime.ports import free_port
 from frontdesk.schema import make_command
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser import CHROMIUM, CHROMIUM_ARGS as ARGS  # noqa: E402
 SITE = "bench"
 
 

@@ -36,6 +36,19 @@ def database_url(request, tmp_path):
     return server.create_database(f"t{os.getpid()}_{next(_db_counter)}")
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """The session's headless Chromium (shared by the kiosk and dashboard tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'central' / 'central.db'}"

@@ -1,6 +1,6 @@
 import pytest
 
-from .dashboard_helpers import CHROMIUM, CHROMIUM_ARGS, DESK, Central
+from .dashboard_helpers import DESK, Central
 
 
 @pytest.fixture
@@ -14,16 +14,6 @@ def central_any(database_url):
     """Central on SQLite and on PostgreSQL (the flows that write tickets run on both)."""
     with Central(database_url) as c:
         yield c
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser, viewport, locale="zh-CN"):

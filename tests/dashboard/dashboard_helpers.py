@@ -18,8 +18,6 @@ from frontdesk.ids import new_id
 from frontdesk.runtime.ports import free_port, wait_listening
 from frontdesk.schema import encode_batch, make_event
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESK = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 SITE = "garden-court"

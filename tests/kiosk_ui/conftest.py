@@ -1,7 +1,7 @@
 import pytest
 
 from frontdesk.passes import generate_key
-from .kiosk_post import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Post
+from .kiosk_post import VIEWPORT, Post
 
 
 @pytest.fixture(scope="session")
@@ -21,16 +21,6 @@ def make_post(tmp_path, site_key):
     yield make
     for p in made:
         p.close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -23,8 +23,6 @@ from frontdesk.schema import make_command
 
 SITE = "sunrise"
 TZ = "Asia/Shanghai"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DOCS_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 VIEWPORT = {"width": 1024, "height": 600}
 
