@@ -25,34 +25,31 @@ def _small(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+class _SlipRequest(Payload):
+    """What to print: a slip kind, its language, the fields its template fills, and where."""
+
+    kind: SlipKind
+    language: Language = "zh"
+    data: dict[str, Any] = Field(default_factory=dict)
+    printer: str | None = Field(default=None, pattern=PRINTER)
+
+    @field_validator("data")
+    @classmethod
+    def _data_size(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _small(value)
+
+
 @register_event("print.requested")
-class PrintRequested(Payload):
+class PrintRequested(_SlipRequest):
     """A local request for a slip (the kiosk's visitor badge, a desk button); the job id is the
     event's own id."""
 
-    kind: SlipKind
-    language: Language = "zh"
-    data: dict[str, Any] = Field(default_factory=dict)
-    printer: str | None = Field(default=None, pattern=PRINTER)
-
-    @field_validator("data")
-    @classmethod
-    def _data_size(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return _small(value)
-
 
 @register_command("print.slip")
-class PrintSlip(Payload):
-    job_id: str = Field(pattern=JOB_ID)
-    kind: SlipKind
-    language: Language = "zh"
-    data: dict[str, Any] = Field(default_factory=dict)
-    printer: str | None = Field(default=None, pattern=PRINTER)
+class PrintSlip(_SlipRequest):
+    """A slip central asks for; the job id makes a repeat of the same request print once."""
 
-    @field_validator("data")
-    @classmethod
-    def _data_size(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return _small(value)
+    job_id: str = Field(pattern=JOB_ID)
 
 
 @register_command("print.reprint")
