@@ -18,11 +18,12 @@ from frontdesk.ids import new_id
 from frontdesk.runtime.ports import free_port, wait_listening
 from frontdesk.schema import encode_batch, make_event
 
+from ..browser import keep_for_docs
+
 DESK = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 SITE = "garden-court"
 TZ = "Asia/Shanghai"
-SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 
 
 class Edge:
@@ -117,9 +118,8 @@ def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
 
 
 def screenshot(page, name: str, tmp_path: Path) -> Path:
-    """Save a screenshot of the page; also kept in docs/screens for the README."""
+    """Save a screenshot of the page (and refresh docs/screens/ when asked: tests/browser.py)."""
     out = tmp_path / f"dashboard-{name}.png"
     page.screenshot(path=str(out), full_page=True)
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    (SCREENS / out.name).write_bytes(out.read_bytes())
+    keep_for_docs(out)
     return out

@@ -2,7 +2,6 @@
 service on a free loopback port; and a headless Chromium to look at its screens."""
 from __future__ import annotations
 
-import shutil
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,9 +20,10 @@ from frontdesk.passes import public_text
 from frontdesk.runtime.ports import free_port
 from frontdesk.schema import make_command
 
+from ..browser import keep_for_docs
+
 SITE = "sunrise"
 TZ = "Asia/Shanghai"
-DOCS_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 VIEWPORT = {"width": 1024, "height": 600}
 
 
@@ -131,12 +131,12 @@ def wait_for(pred, timeout: float = 5.0) -> bool:
 
 
 def shot(page, tmp_path: Path, name: str, docs: bool = False) -> Path:
-    """A screenshot of the flow under the test's tmp dir; `docs` also refreshes docs/screens/."""
+    """A screenshot of the flow under the test's tmp dir; `docs`: one for the README's pictures
+    (refreshed only when asked, see tests/browser.py)."""
     path = tmp_path / f"{name}.png"
     page.screenshot(path=str(path))
     if docs:
-        DOCS_SCREENS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENS / f"{name}.png")
+        keep_for_docs(path)
     return path
 
 
