@@ -17,16 +17,12 @@ import random
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
 
 
 def _wav(path: Path, audio: bytes) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(8000)
-        w.writeframes(audio)
+    from frontdesk.drivers.audio.wavfile import write_wav
+    write_wav(path, audio, rate=8000, codec="u8")
     return path
 
 

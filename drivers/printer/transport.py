@@ -20,7 +20,19 @@ from .errors import PrinterGone, PrinterUnreachable
 from .profiles import PrinterProfile
 
 
-class NetworkPrinter(ReceiptPrinter, Network):
+class _OwnDevice:
+    """For transports whose open() makes the device object itself (a socket, a serial port):
+    closing is closing that object, whatever python-escpos' own close expects."""
+
+    def close(self) -> None:
+        if self._device:
+            try:
+                self._device.close()
+            finally:
+                self._device = False
+
+
+class NetworkPrinter(_OwnDevice, ReceiptPrinter, Network):
     def open(self, raise_not_found: bool = True) -> None:
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
@@ -42,15 +54,8 @@ class NetworkPrinter(ReceiptPrinter, Network):
             raise PrinterGone("the printer closed the connection", self.bytes_sent)
         return data
 
-    def close(self) -> None:
-        if self._device:
-            try:
-                self._device.close()
-            finally:
-                self._device = False
 
-
-class SerialPrinter(ReceiptPrinter, Serial):
+class SerialPrinter(_OwnDevice, ReceiptPrinter, Serial):
     def __init__(self, devfile: str, *, rtscts: bool = False, **kwargs) -> None:
         self._rtscts = rtscts
         super().__init__(devfile=devfile, **kwargs)
@@ -74,13 +79,6 @@ class SerialPrinter(ReceiptPrinter, Serial):
             return first + (dev.read(dev.in_waiting) if dev.in_waiting else b"")
         except Exception as err:
             raise PrinterGone(f"serial port lost: {err}", self.bytes_sent) from None
-
-    def close(self) -> None:
-        if self._device:
-            try:
-                self._device.close()
-            finally:
-                self._device = False
 
 
 class UsbPrinter(ReceiptPrinter, Usb):

@@ -242,6 +242,10 @@ class Recogniser:
         for s in doomed:
             if not s.result.done():
                 s.result.set_exception(WorkerCrashed("the recogniser was restarted to load new models"))
+        self._shut_down(proc, conn)
+
+    def _shut_down(self, proc, conn) -> None:
+        """Ask the worker process to stop; kill it if it does not within 5 s."""
         if conn is not None:
             try:
                 with self._send_lock:
@@ -258,14 +262,4 @@ class Recogniser:
         with self._lock:
             self._closed = True
             proc, conn = self._proc, self._conn
-        if conn is not None:
-            try:
-                with self._send_lock:
-                    conn.send(("stop",))
-            except (OSError, ValueError):
-                pass
-        if proc is not None:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(5)
+        self._shut_down(proc, conn)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-import wave
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,13 @@ from frontdesk.edge.journal import Journal
 from frontdesk.edge.phone.config import PhoneConfig
 from frontdesk.edge.phone.service import PhoneService
 from frontdesk.edge.services import EdgeContext
+from frontdesk.drivers.audio.wavfile import write_wav
 
 SCALE = 0.05  # a 6 s ring cycle takes 300 ms
 
 
 def write_u8_wav(path: Path, audio: bytes) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(8000)
-        w.writeframes(audio)
+    write_wav(path, audio, rate=8000, codec="u8")
     return path
 
 

@@ -18,6 +18,7 @@ from frontdesk.config import parse
 from frontdesk.drivers.audio import pcm
 from frontdesk.edge.journal import Journal
 from frontdesk.edge.services import EdgeContext
+from frontdesk.drivers.audio.wavfile import write_wav
 
 from .conftest import MODEL, reference
 
@@ -32,12 +33,7 @@ LATENCY_S = 1.5
 
 
 def _u8_wav(path, audio: bytes):
-    import wave
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(8000)
-        w.writeframes(audio)
+    write_wav(path, audio, rate=8000, codec="u8")
     return path
 
 

@@ -22,6 +22,7 @@ from frontdesk.drivers.audio import pcm
 from frontdesk.drivers.audio.wavfile import read_recording
 from frontdesk.edge.journal import Journal
 from frontdesk.edge.services import EdgeContext
+from frontdesk.drivers.audio.wavfile import write_wav
 
 from .conftest import MODEL, reference
 
@@ -37,12 +38,7 @@ SCALE = 0.05
 
 
 def _u8_greeting(path, audio: bytes):
-    import wave
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(8000)
-        w.writeframes(audio)
+    write_wav(path, audio, rate=8000, codec="u8")
     return path
 
 
