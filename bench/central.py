@@ -30,19 +30,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import httpx  # noqa: E402
-import uvicorn  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import httpx
+import uvicorn
+from sqlalchemy import text
 
-from frontdesk import topics  # noqa: E402
-from frontdesk.central.api import create_app  # noqa: E402
-from frontdesk.central.config import parse_central  # noqa: E402
-from frontdesk.central.store import Store  # noqa: E402
-from frontdesk.ids import new_id  # noqa: E402
-from frontdesk.runtime.mosquitto import Mosquitto  # noqa: E402
-from frontdesk.runtime.ports import free_port, wait_listening  # noqa: E402
-from frontdesk.runtime.postgres import Postgres  # noqa: E402
-from frontdesk.schema import encode_batch, make_event  # noqa: E402
+from frontdesk import topics
+from frontdesk.central.api import create_app
+from frontdesk.central.config import parse_central
+from frontdesk.central.store import Store
+from frontdesk.ids import new_id
+from frontdesk.runtime.mosquitto import Mosquitto
+from frontdesk.runtime.ports import free_port, wait_listening
+from frontdesk.runtime.postgres import Postgres
+from frontdesk.schema import encode_batch, make_event, parse_event_payload
 
 SITE = "bench-site"
 PASSWORD = "bench password 1"
@@ -70,7 +70,7 @@ def call_batch_events(n_events: int) -> list[list[bytes]]:
                            "category": "repair", "category_basis": "keywords"}
             else:
                 payload = {**caller, **extra}
-            ev = make_event(type_, payload, site=SITE, device="desk-1", seq=seq, tz="Asia/Shanghai")
+            ev = make_event(parse_event_payload(type_, payload), site=SITE, device="desk-1", seq=seq, tz="Asia/Shanghai")
             batch.append(json.dumps(ev.to_wire(), ensure_ascii=False).encode())
             if len(batch) == 200:
                 batches.append(batch)
@@ -146,7 +146,7 @@ class Server:
                                                     lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.thread.start()
         if not wait_listening("127.0.0.1", self.port, 30):
             raise RuntimeError("API server did not start")
@@ -241,8 +241,8 @@ def bench_ring(tmp: Path, rings: int = 60) -> dict[str, float]:
         topic = topics.topic(SITE, "desk-1", topics.EVENTS)
         for seq in range(1, rings + 1):
             call_id = new_id()
-            ev = make_event("call.ringing", {"call_id": call_id, "number": "13800000000", "ring": 1,
-                                             "cadence": "normal", "caller_id_received": True},
+            ev = make_event(parse_event_payload("call.ringing", {"call_id": call_id, "number": "13800000000", "ring": 1,
+                                             "cadence": "normal", "caller_id_received": True}),
                             site=SITE, device="desk-1", seq=seq, tz="Asia/Shanghai")
             sent[call_id] = time.perf_counter()
             edge.publish(topic, encode_batch([ev.to_wire()]), qos=1)

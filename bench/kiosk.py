@@ -31,10 +31,12 @@ from frontdesk.kiosk_ui.config import KioskConfig
 from frontdesk.kiosk_ui.service import KioskService
 from frontdesk.passes import generate_key, public_text
 from frontdesk.runtime.ports import free_port
-from frontdesk.schema import make_command
+from frontdesk.schema import make_command, parse_command_payload
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser import CHROMIUM, CHROMIUM_ARGS as ARGS  # noqa: E402
+from tests.browser import CHROMIUM
+from tests.browser import CHROMIUM_ARGS as ARGS
+
 SITE = "bench"
 
 
@@ -54,8 +56,8 @@ class Post:
         self.kiosk.start()
         if not self.kiosk.wait_ready(10):
             raise SystemExit(f"screens did not start: {self.kiosk.server.error}")
-        cmd = make_command("cards.allowlist.replace", {"version": 1, "entries": [
-            {"card_id": "04A1B2C3", "holder": "陈大文", "unit": "3-1502", "role": "resident"}]}, site=SITE, device=role)
+        cmd = make_command(parse_command_payload("cards.allowlist.replace", {"version": 1, "entries": [
+            {"card_id": "04A1B2C3", "holder": "陈大文", "unit": "3-1502", "role": "resident"}]}), site=SITE, device=role)
         self.journal.apply_command(cmd, self.ctx.command_handlers[cmd.type])
 
     def close(self) -> None:

@@ -59,11 +59,11 @@ def make_spec(rng: random.Random, i: int):
 def run_line(args: tuple[int, int, float, str]) -> dict:
     worker, calls, scale, family = args
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from frontdesk.drivers.audio.wavfile import read_recording
     from frontdesk.drivers.modem.callerid import normalise
     from frontdesk.drivers.modem.emulator import ModemEmulator
     from frontdesk.drivers.modem.emulator.scenario import tone
     from frontdesk.edge.journal import Journal
-    from frontdesk.drivers.audio.wavfile import read_recording
     from frontdesk.edge.phone.config import PhoneConfig
     from frontdesk.edge.phone.service import PhoneService
     from frontdesk.edge.services import EdgeContext

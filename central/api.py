@@ -6,7 +6,8 @@ the desk dashboard (central/dashboard) install their own routers.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 

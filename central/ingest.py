@@ -19,8 +19,8 @@ import time
 
 from frontdesk import topics
 from frontdesk.config import MqttConfig
-
 from frontdesk.mqtt import MqttLink
+
 from .config import CentralConfig
 from .store import Store
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -25,7 +25,7 @@ def issue_pass(private_key: Ed25519PrivateKey, *, site: str, host_unit: str, vis
                valid_from: datetime | None = None, valid_until: datetime | None = None,
                hours: float = 24.0, single_use: bool = True, pass_id: str | None = None) -> tuple[str, str]:
     """Sign a visitor pass. Returns (pass_id, token); the token goes into the visitor's QR code."""
-    start = valid_from or datetime.now(timezone.utc)
+    start = valid_from or datetime.now(UTC)
     end = valid_until or start + timedelta(hours=hours)
     if end - start > MAX_VALIDITY:
         raise ValueError("a visitor pass may be valid for at most a year")

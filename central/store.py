@@ -13,14 +13,22 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from frontdesk import topics
-from frontdesk.schema import Command, Event, SchemaError, decode_batch, make_command, validate_event
+from frontdesk.schema import (
+    Command,
+    Event,
+    SchemaError,
+    decode_batch,
+    make_command,
+    parse_command_payload,
+    validate_event,
+)
 
 from .db import engine_for, migrate
 from .tables import commands, events, quarantine
@@ -46,7 +54,7 @@ class IngestResult:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _project_command_acks(conn: Connection, new_events: list[Event]) -> None:
@@ -154,7 +162,7 @@ class Store:
 
     def create_command(self, site: str, device: str, type_: str, payload: dict[str, Any]) -> Command:
         """Validate and store a command (state pending); the dispatcher sends it."""
-        command = make_command(type_, payload, site=site, device=device)
+        command = make_command(parse_command_payload(type_, payload), site=site, device=device)
         with self.engine.begin() as conn:
             conn.execute(commands.insert().values(
                 id=command.id, site=site, device=device, type=type_, body=command.to_wire(), state="pending",
@@ -232,7 +240,7 @@ def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.isoformat()
 
 

@@ -1,8 +1,7 @@
 """The central store's tables (SQLAlchemy Core). Migrations in central/migrations create them."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String,
-                        Table, Text)
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 

@@ -21,13 +21,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from frontdesk.schema import Command, Event, SchemaError, make_event
+from frontdesk.schema import Command, Event, SchemaError, make_event, parse_event_payload
 from frontdesk.schema.envelope import encode_event
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class Journal:
     def _append(self, db: sqlite3.Connection, type_: str, payload: dict[str, Any] | BaseModel,
                 occurred_at: datetime | None) -> Event:
         (last,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
-        event = make_event(type_, payload, site=self.site, device=self.device, seq=last + 1,
+        event = make_event(parse_event_payload(type_, payload), site=self.site, device=self.device, seq=last + 1,
                            tz=self.tz, occurred_at=occurred_at)
         db.execute("INSERT INTO events(seq, id, type, occurred_at, body) VALUES (?,?,?,?,?)",
                    (event.seq, event.id, event.type, event.occurred_at.isoformat(), encode_event(event)))
@@ -171,7 +171,7 @@ class Journal:
 
     def prune(self, keep_days: int) -> int:
         """Forget events central has confirmed and that are older than keep_days."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=keep_days)).isoformat()
+        cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).isoformat()
         with self._txn() as db:
             cur = db.execute("DELETE FROM events WHERE occurred_at < ? AND seq < "
                              "(SELECT MAX(seq) FROM events) AND seq NOT IN (SELECT seq FROM outbox)", (cutoff,))
@@ -202,7 +202,7 @@ class Journal:
                     db.execute("RELEASE handler")
                     status, detail = "rejected", f"{type(err).__name__}: {err}"[:500]
             db.execute("INSERT INTO commands(command_id, type, received_at, status, detail) VALUES (?,?,?,?,?)",
-                       (command.id, command.type, datetime.now(timezone.utc).isoformat(), status, detail))
+                       (command.id, command.type, datetime.now(UTC).isoformat(), status, detail))
             event = self._append(db, "command.applied", {
                 "command_id": command.id, "command_type": command.type, "status": status,
                 "detail": detail, "result": result}, None)
@@ -215,7 +215,7 @@ class Journal:
             if db.execute("SELECT 1 FROM commands WHERE command_id = ?", (command_id,)).fetchone():
                 return None
             db.execute("INSERT INTO commands(command_id, type, received_at, status, detail) VALUES (?,?,?,?,?)",
-                       (command_id, command_type, datetime.now(timezone.utc).isoformat(), "rejected", detail[:500]))
+                       (command_id, command_type, datetime.now(UTC).isoformat(), "rejected", detail[:500]))
             try:
                 event = self._append(db, "command.applied", {
                     "command_id": command_id, "command_type": command_type, "status": "rejected",
@@ -246,7 +246,7 @@ def put_setting(db: sqlite3.Connection, key: str, value: Any) -> None:
     """Store a setting inside a command handler's transaction."""
     db.execute("INSERT INTO settings(key, value, updated_at) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE "
                "SET value = excluded.value, updated_at = excluded.updated_at",
-               (key, json.dumps(value, ensure_ascii=False), datetime.now(timezone.utc).isoformat()))
+               (key, json.dumps(value, ensure_ascii=False), datetime.now(UTC).isoformat()))
 
 
 class _Transaction:

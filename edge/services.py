@@ -44,18 +44,18 @@ def section_models() -> dict[str, type[BaseModel]]:
 class EdgeContext:
     """What the agent hands each service."""
 
-    journal: "Journal"
+    journal: Journal
     site: str
     device: str
     tz: str
     country: str
     data_dir: Path
     stopping: threading.Event = field(default_factory=threading.Event)
-    command_handlers: dict[str, "CommandHandler"] = field(default_factory=dict)
+    command_handlers: dict[str, CommandHandler] = field(default_factory=dict)
     # Services may share read-only facts with each other (e.g. the resident directory).
     shared: dict[str, Any] = field(default_factory=dict)
 
-    def handle_command(self, command_type: str, handler: "CommandHandler") -> None:
+    def handle_command(self, command_type: str, handler: CommandHandler) -> None:
         """Own a command type: `handler(db, payload)` runs inside the journal transaction."""
         if command_type in self.command_handlers:
             raise ValueError(f"command type {command_type!r} already has a handler")

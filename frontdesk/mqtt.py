@@ -42,7 +42,7 @@ class MqttLink:
     """
 
     def __init__(self, cfg: MqttConfig, client_id: str, *,
-                 on_connect: Callable[["MqttLink"], None] | None = None,
+                 on_connect: Callable[[MqttLink], None] | None = None,
                  on_message: Callable[[mqtt.MQTTMessage], None] | None = None,
                  manual_ack: bool = False, will: Will | None = None,
                  backoff_min_s: float = 0.5, backoff_max_s: float = 30.0, name: str = "mqtt") -> None:

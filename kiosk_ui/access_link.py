@@ -85,7 +85,7 @@ class AccessLink:
         elif update.get("type") == "status":
             self.feed.publish_status(screen_status(update))
 
-    def current(self) -> "AccessLink | None":
+    def current(self) -> AccessLink | None:
         return self if self.service is not None else None
 
     def register_walk_in(self, form: WalkIn, *, via: str, language: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -136,7 +136,7 @@ def create_app(screens: Screens) -> FastAPI:
             return items
         # The lobby kiosk is public and lists nobody: only what may still be on its screen (a
         # decision made while the page was reconnecting), never earlier visitors.
-        cutoff = datetime.now(timezone.utc) - timedelta(seconds=cfg.result_s)
+        cutoff = datetime.now(UTC) - timedelta(seconds=cfg.result_s)
         return [i for i in items if _when(i.get("at")) >= cutoff]
 
     @app.get("/api/stream")
@@ -242,8 +242,8 @@ def _when(value: Any) -> datetime:
     try:
         when = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        return datetime.min.replace(tzinfo=timezone.utc)
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _same_origin(request: Request) -> JSONResponse | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .config import LANGUAGES
@@ -21,7 +21,7 @@ class CatalogError(ValueError):
     """A catalogue file that the screens cannot use; the message names the file and key."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         raise CatalogError(f"no catalogue for language {language!r} (have: {', '.join(LANGUAGES)})")

@@ -23,7 +23,7 @@ CLOSED = ("closed", None)
 
 
 class Subscription:
-    def __init__(self, feed: "LiveFeed", loop: asyncio.AbstractEventLoop, maxsize: int) -> None:
+    def __init__(self, feed: LiveFeed, loop: asyncio.AbstractEventLoop, maxsize: int) -> None:
         self.feed = feed
         self.loop = loop
         self.queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=maxsize)

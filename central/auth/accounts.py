@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
@@ -47,7 +47,7 @@ def _token_id(token: str) -> str:
 
 
 def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Accounts:
@@ -69,7 +69,7 @@ class Accounts:
                 raise AccountError(str(err)) from None
             conn.execute(insert(users).values(username=username, display_name=display_name or username,
                                               password_hash=hashed, role=role, sites=list(sites), active=True,
-                                              created_at=datetime.now(timezone.utc)))
+                                              created_at=datetime.now(UTC)))
         return self.get_user(username)
 
     def set_password(self, username: str, password: str) -> None:
@@ -103,7 +103,7 @@ class Accounts:
         if not verify_password(row["password_hash"] if row else None, password) or not row["active"]:
             return None
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         expires = now + self.ttl
         with self.engine.begin() as conn:
             conn.execute(insert(sessions).values(id=_token_id(token), user_id=row["id"], kind=kind, csrf=csrf,
@@ -119,7 +119,7 @@ class Accounts:
                                       users.c.username, users.c.display_name, users.c.role, users.c.sites,
                                       users.c.active).join(users, users.c.id == sessions.c.user_id)
                                .where(sessions.c.id == _token_id(token))).mappings().first()
-        if row is None or not row["active"] or _utc(row["expires_at"]) <= datetime.now(timezone.utc):
+        if row is None or not row["active"] or _utc(row["expires_at"]) <= datetime.now(UTC):
             return None
         return Session(_staff(row), row["kind"], row["csrf"], _utc(row["expires_at"]))
 
@@ -138,7 +138,7 @@ class Accounts:
         if site is None and len(staff.sites) == 1 and staff.sites[0] != "*":
             site = staff.sites[0]  # a read across "all my sites" of a one-site account is that site's
         with self.engine.begin() as conn:
-            conn.execute(insert(audit_log).values(at=datetime.now(timezone.utc), username=staff.username,
+            conn.execute(insert(audit_log).values(at=datetime.now(UTC), username=staff.username,
                                                   role=staff.role, action=action, entity=entity,
                                                   entity_id=entity_id, site=site, detail=detail or {}))
 

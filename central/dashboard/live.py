@@ -58,7 +58,7 @@ class Subscriber:
             self.wake.clear()
             try:
                 await asyncio.wait_for(self.wake.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         batch = list(self.items)
         self.items.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .privacy import anonymise_visits
 from .projection import utc
@@ -18,7 +18,7 @@ RETENTION_EVERY_S = 3600.0
 
 def check_breaches(system: TicketSystem, now: datetime | None = None) -> int:
     """Write one ticket.sla_breached per timer that is due, unmet and not yet reported."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     written = 0
     for row in system.due_for_check(now):
         for timer in row["timers"]:

@@ -7,7 +7,7 @@ in those events' payloads are replaced, nothing else is touched.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Text, and_, cast, or_, select, update
@@ -38,7 +38,7 @@ def anonymise_visits(store: Store, retention_days: int, now: datetime | None = N
     """Visits first seen more than `retention_days` ago lose the visitor's personal data."""
     if retention_days <= 0:
         return 0
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     cutoff = now - timedelta(days=retention_days)
     done = 0
     while True:

@@ -14,7 +14,7 @@ Well-defined under any arrival order, and nothing is dropped:
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,8 +60,8 @@ def utc(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -104,13 +104,13 @@ class TicketProjection:
                 for handler, event in work:
                     handler(conn, event)
             return
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("tickets: a batch of %d event(s) did not project as a whole; one by one now", len(work))
         for handler, event in work:
             try:
                 with conn.begin_nested():
                     handler(conn, event)
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 log.exception("tickets: could not project event %s (%s)", event.id, event.type)
                 ref = event.payload.get("ticket_id") or event.payload.get("call_id") or event.payload.get("visit_id")
                 self._history(conn, str(ref or event.id)[:64], event, event.occurred_at, f"edge:{event.device}"[:64],
@@ -237,7 +237,7 @@ class TicketProjection:
         exists = conn.execute(_TICKET_EXISTS, {"b_id": p["ticket_id"]}).first()
         if exists is None:
             conn.execute(insert(parked_events).values(event_id=event.id, ticket_id=p["ticket_id"],
-                                                      parked_at=datetime.now(timezone.utc)))
+                                                      parked_at=datetime.now(UTC)))
             return
         self._apply(conn, p["ticket_id"], event, p, event.type)
 

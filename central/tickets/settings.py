@@ -49,7 +49,7 @@ class SlaTimer(Section):
     only_if: Literal["major", "not_major", "appointment", "no_appointment"] | None = None
 
     @model_validator(mode="after")
-    def _one_duration(self) -> "SlaTimer":
+    def _one_duration(self) -> SlaTimer:
         given = [x for x in (self.minutes, self.days, self.working_days) if x is not None]
         if self.start == "appointment":
             if given:
@@ -102,7 +102,7 @@ class Calendar(Section):
     extra_workdays: list[date] = Field(default=[], description="weekend days that are worked (调休)")
 
     @model_validator(mode="after")
-    def _days(self) -> "Calendar":
+    def _days(self) -> Calendar:
         if any(d < 1 or d > 7 for d in self.workdays):
             raise ValueError("workdays are ISO weekdays 1..7")
         return self
@@ -128,7 +128,7 @@ class TicketsConfig(Section):
     pass_keys: dict[str, Path] = {}
 
     @model_validator(mode="after")
-    def _check(self) -> "TicketsConfig":
+    def _check(self) -> TicketsConfig:
         for kind in self.sla:
             if kind not in KINDS:
                 raise ValueError(f"sla.{kind}: unknown ticket kind (kinds: {', '.join(KINDS)})")

@@ -6,7 +6,7 @@ arrived: recomputing after every event gives the same answer.
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ def add_working_days(start: datetime, n: int, calendar: Calendar, tz: str) -> da
             if calendar.is_working_day(day):
                 break
             day += timedelta(days=1)
-    return datetime.combine(day, clock, tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 
 def _applies(t: SlaTimer, major: bool, appointment_at: datetime | None) -> bool:

@@ -9,7 +9,7 @@ Counted over the tickets opened in the month (site-local month):
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
     zone = ZoneInfo(tz)
     start = datetime(year, mon, 1, tzinfo=zone)
     end = datetime(year + (mon == 12), 1 if mon == 12 else mon + 1, 1, tzinfo=zone)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _rate(num: int, den: int) -> float | None:

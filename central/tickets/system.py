@@ -7,7 +7,7 @@ projection applies it in the same transaction that stores the event.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -43,7 +43,7 @@ class TicketSystem:
         self.projection = TicketProjection(self.config)
         self.writer = CentralEventWriter(store, self.config.central_device)
 
-    def install(self) -> "TicketSystem":
+    def install(self) -> TicketSystem:
         """Add the projection to the store's ingest transaction (once)."""
         if not any(isinstance(p, TicketProjection) for p in self.store.projections):
             self.store.projections.append(self.projection)
@@ -126,7 +126,7 @@ class TicketSystem:
         return [dict(r) for r in rows]
 
     def due_for_check(self, now: datetime | None = None, limit: int = 500) -> list[dict[str, Any]]:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(tickets.c.id, tickets.c.site, tickets.c.tz, tickets.c.timers)
                                 .where(tickets.c.next_check_at <= now, tickets.c.is_open.is_(True))

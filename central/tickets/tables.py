@@ -4,8 +4,7 @@ register and the visit register. They live in the central store's database, besi
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, Index, Integer, String, Table,
-                        Text)
+from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text
 
 from ..tables import metadata
 

@@ -1,8 +1,8 @@
 """Putting the ticket system into a central app: projection into the store, routers into the API."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from fastapi import FastAPI
 

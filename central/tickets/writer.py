@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from frontdesk import topics
-from frontdesk.schema import Event, SchemaError, encode_batch, make_event
+from frontdesk.schema import Event, SchemaError, encode_batch, make_event, parse_event_payload
 
 from ..store import Store
 from ..tables import events
@@ -30,7 +30,7 @@ class CentralEventWriter:
             with self.store.engine.connect() as conn:
                 last = conn.execute(select(func.max(events.c.seq)).where(
                     events.c.site == site, events.c.device == self.device)).scalar()
-            event = make_event(type_, payload, site=site, device=self.device, seq=(last or 0) + 1, tz=tz)
+            event = make_event(parse_event_payload(type_, payload), site=site, device=self.device, seq=(last or 0) + 1, tz=tz)
             topic = topics.topic(site, self.device, topics.EVENTS)
             result = self.store.ingest([(topic, encode_batch([event.to_wire()]))])
         if result.rejected:

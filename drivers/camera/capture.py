@@ -83,7 +83,7 @@ class Camera:
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    def start(self) -> "Camera":
+    def start(self) -> Camera:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"{self.name}-capture", daemon=True)
             self._thread.start()
@@ -97,7 +97,7 @@ class Camera:
             self._thread.join(timeout)
         self._set_state("stopped", "")
 
-    def __enter__(self) -> "Camera":
+    def __enter__(self) -> Camera:
         return self.start()
 
     def __exit__(self, *exc) -> None:

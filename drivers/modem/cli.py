@@ -1,7 +1,6 @@
 """`frontdesk phone ...`: tools for people who run a real modem (and the emulator)."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time

@@ -7,11 +7,11 @@
 
 Nothing here knows about tickets, events or the journal.
 """
+from .compose import Composer
+from .errors import PrinterError, PrinterGone, PrinterNoAnswer, PrinterNotReady, PrinterUnreachable
 from .profiles import BUILTIN_PROFILES, PrinterProfile, get_profile
 from .status import PrinterStatus
-from .errors import PrinterError, PrinterGone, PrinterNoAnswer, PrinterNotReady, PrinterUnreachable
 from .transport import ReceiptPrinter, open_printer
-from .compose import Composer
 
 __all__ = ["BUILTIN_PROFILES", "Composer", "PrinterError", "PrinterGone", "PrinterNoAnswer", "PrinterNotReady",
            "PrinterProfile", "PrinterStatus", "PrinterUnreachable", "ReceiptPrinter", "get_profile", "open_printer"]

@@ -32,7 +32,7 @@ class PrinterProfile(BaseModel):
     native_code128: bool = True
 
     @model_validator(mode="after")
-    def _check(self) -> "PrinterProfile":
+    def _check(self) -> PrinterProfile:
         if self.codepage not in CODEPAGE_TABLES:
             raise ValueError(f"codepage {self.codepage!r} is not one of {sorted(CODEPAGE_TABLES)}")
         if self.columns * 12 > self.dots + 12:

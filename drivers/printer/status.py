@@ -32,11 +32,11 @@ class PrinterStatus:
     raw: dict[int, int] = field(default_factory=dict)
 
     @classmethod
-    def no_answer(cls) -> "PrinterStatus":
+    def no_answer(cls) -> PrinterStatus:
         return cls(answered=False)
 
     @classmethod
-    def from_bytes(cls, replies: dict[int, int]) -> "PrinterStatus":
+    def from_bytes(cls, replies: dict[int, int]) -> PrinterStatus:
         """replies: n -> reply byte for the DLE EOT n that were answered."""
         s1, s2, s3, s4 = (replies.get(n, 0b00010010) for n in (1, 2, 3, 4))
         return cls(

@@ -23,10 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import codecs
+
     from .chain import default_chain
     from .corpus import read_gray
-
-    import codecs
 
     legacy = tuple(c.strip() for c in args.legacy_charsets.split(",") if c.strip())
     for name in legacy:

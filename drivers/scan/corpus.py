@@ -7,9 +7,9 @@ positive. Used by bench/scan.py and the tests, so the numbers in both come from 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np

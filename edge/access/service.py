@@ -15,7 +15,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -142,7 +142,7 @@ class AccessService:
         self._observers.append(observer)
         return lambda: self._observers.remove(observer) if observer in self._observers else None
 
-    def watch(self, maxsize: int = 100) -> tuple["queue.Queue[dict[str, Any]]", Callable[[], None]]:
+    def watch(self, maxsize: int = 100) -> tuple[queue.Queue[dict[str, Any]], Callable[[], None]]:
         """A bounded queue of updates (oldest dropped when full) and its unsubscribe function."""
         q: queue.Queue[dict[str, Any]] = queue.Queue(maxsize)
 
@@ -264,7 +264,7 @@ class AccessService:
             raise WalkInError("purpose", "invalid", "purpose must be at most 200 printable characters")
         if registered_by not in ("visitor", "guard"):
             raise WalkInError("registered_by", "invalid", "registered_by is 'visitor' or 'guard'")
-        until = datetime.now(timezone.utc) + timedelta(hours=self.cfg.walk_in_hours)
+        until = datetime.now(UTC) + timedelta(hours=self.cfg.walk_in_hours)
         with self._lock:
             return self._check_in(method="walk_in", name=name, unit=unit, pass_id=None, single_use=None,
                                   valid_until=until, phone=digits, purpose=purpose or None,
@@ -314,7 +314,7 @@ class AccessService:
                 # Field names are the badge template's (edge/printing/templates/badge.*.slip).
                 "data": {"display_name": name, "host_unit": unit, "valid_until": payload["valid_until"],
                          "checkout_code": code, "purpose": purpose, "visit_id": visit_id,
-                         "checked_in_at": datetime.now(timezone.utc).isoformat()}}, None))
+                         "checked_in_at": datetime.now(UTC).isoformat()}}, None))
         events = self.journal.record_many(items)
         self.store.apply_events([events[0].to_wire()])
         return self._done(events[0], Decision(
@@ -339,7 +339,7 @@ class AccessService:
                                 pass_id=visit["pass_id"])
         stay = None
         if visit:
-            stay = int((datetime.now(timezone.utc) - datetime.fromisoformat(visit["checked_in_at"])).total_seconds())
+            stay = int((datetime.now(UTC) - datetime.fromisoformat(visit["checked_in_at"])).total_seconds())
         payload = {"visit_id": visit_id, "method": method, "post_role": self.cfg.role,
                    "visitor_name": visit["visitor_name"] if visit else fallback_name,
                    "host_unit": visit["host_unit"] if visit else fallback_unit,
@@ -359,7 +359,7 @@ class AccessService:
             entry = self.store.card(read.candidates)
             if entry is None:
                 reason, detail = "unknown_card", None
-            elif entry["valid_until"] and entry["valid_until"] < datetime.now(timezone.utc).isoformat():
+            elif entry["valid_until"] and entry["valid_until"] < datetime.now(UTC).isoformat():
                 reason, detail = "expired", f"card valid until {entry['valid_until']}"
             else:
                 reason, detail = "ok", None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS access_meta (
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _iso(value: Any) -> str | None:
@@ -73,7 +73,7 @@ def _iso(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(timezone.utc).isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 class AccessStore:
@@ -179,7 +179,7 @@ class AccessStore:
 
     def prune(self, keep_visits_days: int = 7) -> None:
         """Forget used passes past expiry, lapsed revocations, and old closed visits."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self._lock:
             self._db.execute("DELETE FROM access_used WHERE valid_until < ?", ((now - timedelta(hours=1)).isoformat(),))
             self._db.execute("DELETE FROM access_revoked WHERE until IS NOT NULL AND until < ?", (now.isoformat(),))

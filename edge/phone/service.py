@@ -14,14 +14,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from frontdesk.drivers.modem.callerid import CallerId, CallerIdParser
-from frontdesk.drivers.modem.modem import (ModemError, ModemLost, ModemRejected, ModemTimeout, VoiceModem,
-                                           is_ring)
+from frontdesk.drivers.modem.modem import ModemError, ModemLost, ModemRejected, ModemTimeout, VoiceModem, is_ring
 from frontdesk.drivers.modem.rings import RingTracker
 from frontdesk.ids import new_id
 
@@ -221,7 +220,7 @@ class PhoneService:
         return ActiveCall(new_id(), RingTracker(self.cadence, self.scale))
 
     def after_hours(self, when: datetime | None = None) -> bool:
-        local = (when or datetime.now(timezone.utc)).astimezone(self.zone)
+        local = (when or datetime.now(UTC)).astimezone(self.zone)
         if local.isoweekday() not in self.cfg.staffed_days:
             return True
         minute = local.hour * 60 + local.minute
@@ -284,9 +283,7 @@ class PhoneService:
         if call.tracker.rings >= 1:
             self.ctx.journal.record("call.ringing", {**self._caller(call), "ring": call.tracker.rings,
                                                      "cadence": self.cadence.name, "caller_id_received": True})
-        if call.answer_due is not None:
-            self._answer(call, now)
-        elif call.blocked and self.cfg.blocklist_action == "hangup" and call.tracker.rings >= 1:
+        if call.answer_due is not None or call.blocked and self.cfg.blocklist_action == "hangup" and call.tracker.rings >= 1:
             self._answer(call, now)
 
     def _on_handset(self, now: float) -> None:
@@ -413,7 +410,7 @@ class PhoneService:
         if tone.event in ("hangup", "busy"):
             return "no_message", "hangup_during_greeting", choice
         lost: ModemError | None = None
-        day = datetime.now(timezone.utc).astimezone(self.zone).strftime("%Y-%m-%d")
+        day = datetime.now(UTC).astimezone(self.zone).strftime("%Y-%m-%d")
         path = self.recordings / day / f"{call.call_id}.wav"
         live = self._live_feed(call, path)
         audio_bytes = b""

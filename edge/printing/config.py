@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from pydantic import Field, model_validator
 
 from frontdesk.config import Section
@@ -55,7 +54,7 @@ class PrintingConfig(Section):
     retry_s: float = Field(default=2.0, gt=0, le=300)
 
     @model_validator(mode="after")
-    def _check(self) -> "PrintingConfig":
+    def _check(self) -> PrintingConfig:
         names = set(self.printers)
         if self.default is None:
             self.default = next(iter(self.printers))

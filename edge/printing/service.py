@@ -13,10 +13,17 @@ import logging
 import sqlite3
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from frontdesk.drivers.printer import (PrinterError, PrinterGone, PrinterNoAnswer, PrinterStatus,
-                                       PrinterUnreachable, open_printer)
+from frontdesk.drivers.printer import (
+    PrinterError,
+    PrinterGone,
+    PrinterNoAnswer,
+    PrinterStatus,
+    PrinterUnreachable,
+    open_printer,
+)
 from frontdesk.drivers.printer.base import ReceiptPrinter
 from frontdesk.drivers.printer.transport import SerialPrinter
 

@@ -94,7 +94,7 @@ class TranscribeConfig(Section):
         return value
 
     @model_validator(mode="after")
-    def _dtmf_unique(self) -> "TranscribeConfig":
+    def _dtmf_unique(self) -> TranscribeConfig:
         seen: dict[str, str] = {}
         for name, rule in self.categories.items():
             if rule.dtmf and rule.dtmf in seen:

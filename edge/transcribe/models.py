@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 DEFAULT_MODELS_DIR = Path("/var/lib/frontdesk/models")
@@ -93,6 +93,7 @@ class Verified:
 def _load_probe(conn, path: str) -> None:
     import resource
     import time
+
     import vosk
     vosk.SetLogLevel(-1)
     t = time.monotonic()
@@ -251,7 +252,7 @@ def install(source: str, models_dir: Path = DEFAULT_MODELS_DIR, *, name: str | N
             final_name = Path(source).stem
         (root / MANIFEST).write_text(json.dumps({
             "name": final_name, "language": language, "source": origin, "archive_sha256": digest,
-            "installed_at": datetime.now(timezone.utc).isoformat(), "files": _file_hashes(root),
+            "installed_at": datetime.now(UTC).isoformat(), "files": _file_hashes(root),
         }, ensure_ascii=False, indent=1))
         result = verify(root, load=load)
         target = models_dir / final_name

@@ -37,7 +37,7 @@ class ModelUnavailable(RecogniserError):
 
 
 class Session:
-    def __init__(self, rec: "Recogniser", sid: str, generation: int, rate: int) -> None:
+    def __init__(self, rec: Recogniser, sid: str, generation: int, rate: int) -> None:
         self.rec, self.sid, self.generation, self.rate = rec, sid, generation, rate
         self.result: Future = Future()
         self.fed_bytes = 0

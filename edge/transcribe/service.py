@@ -69,7 +69,7 @@ def _codec_name(value: Any) -> str | None:
 class LiveStream:
     """One message being recorded, streamed to the recogniser as the modem delivers it."""
 
-    def __init__(self, service: "TranscribeService", key: str, codec: str, rate: int, session: Session | None,
+    def __init__(self, service: TranscribeService, key: str, codec: str, rate: int, session: Session | None,
                  error: Exception | None) -> None:
         self.service, self.key, self.rate = service, key, rate
         self._conv = pcmlib.StreamConverter(codec)

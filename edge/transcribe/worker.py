@@ -108,7 +108,8 @@ def main(conn, models: dict[str, str], limits: dict[str, float] | None = None, n
     names: dict[str, str] = {}
     errors: dict[str, str] = {}
     import tempfile
-    from .models import check_layout, ModelError
+
+    from .models import ModelError, check_layout
     scratch = Path(tempfile.mkdtemp(prefix="frontdesk-vosk-"))
     for lang, path in models.items():
         try:

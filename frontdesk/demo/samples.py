@@ -37,7 +37,7 @@ class Samples:
     site: str
 
     @classmethod
-    def create(cls, folder: Path, site: str) -> "Samples":
+    def create(cls, folder: Path, site: str) -> Samples:
         folder.mkdir(parents=True, exist_ok=True)
         samples = cls(folder, site)
         if not samples.key_file.exists():

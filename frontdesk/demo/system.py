@@ -161,7 +161,7 @@ port = {gate.screen_port}
         self.procs[name] = subprocess.Popen([sys.executable, "-m", "frontdesk", *args], stdout=log, stderr=log,
                                             start_new_session=True)
 
-    def start(self) -> "DemoSystem":
+    def start(self) -> DemoSystem:
         self.root.mkdir(parents=True, exist_ok=True)
         self.samples = Samples.create(self.root / "samples", SITE)
         self.broker = Mosquitto(self.root / "broker").start()

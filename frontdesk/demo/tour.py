@@ -6,9 +6,8 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-
-from datetime import datetime, timezone
 
 from frontdesk.drivers.modem.emulator import CallSpec
 
@@ -121,7 +120,7 @@ def call_steps(system: DemoSystem, step: Callable) -> None:
     if printed:
         step("the slip's QR code reads back", _wait(lambda: _slip_qr(system, ticket["id"]), 15),
              "the claim QR on the rendered slip decodes with frontdesk's own scanner")
-    month = datetime.now(timezone.utc).strftime("%Y-%m")
+    month = datetime.now(UTC).strftime("%Y-%m")
     stats = system.get(f"/api/v1/stats/monthly?site={SITE}&month={month}")
     step("the month's statistics count it", stats if _counts_repair(stats) else None,
          f"statistics for {month} include the repair ticket")

@@ -7,10 +7,29 @@
 Central issues through central.passes.issue_pass; edges check replays and revocations on top
 (edge/access). Format: token.py; keys: keys.py.
 """
-from .keys import (KeyError_, generate_key, key_id, load_private_key, load_public_key, public_pem, public_text,
-                   raw_public, save_private_key)
-from .token import (MAX_TOKEN_CHARS, PREFIX, REASONS, Rejection, VisitorPass, decode_unverified, encode_pass,
-                    keyring, looks_like_pass, verify_pass)
+from .keys import (
+                   KeyError_,
+                   generate_key,
+                   key_id,
+                   load_private_key,
+                   load_public_key,
+                   public_pem,
+                   public_text,
+                   raw_public,
+                   save_private_key,
+)
+from .token import (
+                   MAX_TOKEN_CHARS,
+                   PREFIX,
+                   REASONS,
+                   Rejection,
+                   VisitorPass,
+                   decode_unverified,
+                   encode_pass,
+                   keyring,
+                   looks_like_pass,
+                   verify_pass,
+)
 
 __all__ = ["KeyError_", "MAX_TOKEN_CHARS", "PREFIX", "REASONS", "Rejection", "VisitorPass", "decode_unverified",
            "encode_pass", "generate_key", "key_id", "keyring", "load_private_key", "load_public_key",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import struct
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import base45
 from cryptography.exceptions import InvalidSignature
@@ -136,7 +136,7 @@ def decode_unverified(token: str | bytes) -> tuple[VisitorPass, bytes, bytes]:
     if pos != len(body):
         raise Rejection("malformed", "pass has trailing bytes", pass_id)
     vp = VisitorPass(pass_id, fields[0], fields[1], fields[2],
-                     datetime.fromtimestamp(start, timezone.utc), datetime.fromtimestamp(end, timezone.utc),
+                     datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC),
                      bool(flags & FLAG_SINGLE_USE), kid.hex())
     return vp, body, signature
 
@@ -161,7 +161,7 @@ def verify_pass(token: str | bytes, keys: dict[str, Ed25519PublicKey], *, site: 
         raise Rejection("wrong_site", f"pass is for site {vp.site!r}", vp.pass_id, vp.site)
     if not check_window:
         return vp
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if (vp.valid_from - now).total_seconds() > leeway_s:
         raise Rejection("not_yet_valid", f"valid from {vp.valid_from.isoformat()}", vp.pass_id)
     if (now - vp.valid_until).total_seconds() > leeway_s:

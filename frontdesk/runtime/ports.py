@@ -3,7 +3,6 @@ from __future__ import annotations
 import socket
 import time
 
-
 _issued: set[int] = set()
 
 

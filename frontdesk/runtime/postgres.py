@@ -50,7 +50,7 @@ class Postgres:
     def _as_user(self) -> dict:
         return {"user": self.as_user, "group": self.as_user, "extra_groups": []} if self.as_user else {}
 
-    def start(self, timeout: float = 30.0) -> "Postgres":
+    def start(self, timeout: float = 30.0) -> Postgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = self.data_dir / "pgdata"
         sock = self.data_dir / "sock"
@@ -100,7 +100,7 @@ class Postgres:
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
-    def __enter__(self) -> "Postgres":
+    def __enter__(self) -> Postgres:
         return self.start()
 
     def __exit__(self, *exc) -> None:

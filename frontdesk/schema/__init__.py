@@ -9,6 +9,7 @@ from .envelope import (
     SCHEMA_VERSION,
     Command,
     Event,
+    Payload,
     SchemaError,
     command_types,
     decode_batch,
@@ -16,11 +17,14 @@ from .envelope import (
     event_types,
     make_command,
     make_event,
+    parse_command_payload,
+    parse_event_payload,
     register_command,
     register_event,
     validate_command,
     validate_event,
 )
+
 
 def _register_domains() -> None:
     # Every other module in this package declares one domain's payloads (system, call, print...)
@@ -37,6 +41,7 @@ _register_domains()
 
 __all__ = [
     "MAX_BATCH_BYTES", "MAX_EVENT_BYTES", "SCHEMA_VERSION", "Command", "Event", "SchemaError",
-    "command_types", "decode_batch", "encode_batch", "event_types", "make_command", "make_event",
+    "command_types", "decode_batch", "encode_batch", "event_types", "make_command", "make_event", "Payload",
+    "parse_command_payload", "parse_event_payload",
     "register_command", "register_event", "validate_command", "validate_event",
 ]

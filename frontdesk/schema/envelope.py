@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -23,7 +24,8 @@ TYPE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 _EVENT_PAYLOADS: dict[str, type[BaseModel]] = {}
 _COMMAND_PAYLOADS: dict[str, type[BaseModel]] = {}
 
-M = TypeVar("M", bound=type[BaseModel])
+M = TypeVar("M", bound="type[Payload]")
+P = TypeVar("P", bound="Payload")
 
 
 class SchemaError(ValueError):
@@ -37,7 +39,11 @@ def _register(table: dict[str, type[BaseModel]], kind: str, name: str) -> Callab
     def decorate(model: M) -> M:
         if name in table and table[name] is not model:
             raise ValueError(f"{kind} type {name!r} is registered twice")
+        if "TYPE" in model.__dict__:
+            raise ValueError(f"{model.__name__} is already the payload of {model.TYPE!r}")
         table[name] = model
+        # The type name is spelled once, here; code everywhere else says `CallRinging.TYPE`.
+        model.TYPE = name
         return model
 
     return decorate
@@ -61,16 +67,54 @@ def command_types() -> dict[str, type[BaseModel]]:
     return dict(_COMMAND_PAYLOADS)
 
 
+def parse_event_payload(type_: str, data: Any) -> Payload:
+    """A payload that arrived as a type name and a dict (a form, a file, the wire), as its model."""
+    model = payload_model(_EVENT_PAYLOADS, "event", type_)
+    try:
+        return model.model_validate(data)  # type: ignore[return-value]
+    except ValidationError as err:
+        raise SchemaError(f"event {type_} payload: {_describe(err)}") from None
+
+
+def parse_command_payload(type_: str, data: Any) -> Payload:
+    model = payload_model(_COMMAND_PAYLOADS, "command", type_)
+    try:
+        return model.model_validate(data)  # type: ignore[return-value]
+    except ValidationError as err:
+        raise SchemaError(f"command {type_} payload: {_describe(err)}") from None
+
+
 class Payload(BaseModel):
-    """Base for payload models: unknown fields are an error, values are immutable."""
+    """Base for payload models: unknown fields are an error, values are immutable.
+
+    A registered payload class knows its own type name (`TYPE`), so events and commands are made
+    from the model alone: `journal.record(CallRinging(...))`, `make_command(DirectoryReplace(...))`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    TYPE: ClassVar[str]
+
+
+def payload_model(table: dict[str, type[BaseModel]], kind: str, type_: str) -> type[BaseModel]:
+    model = table.get(type_)
+    if model is None:
+        raise SchemaError(f"unknown {kind} type {type_!r}")
+    return model
+
+
+def _payload_as(kind: str, type_: str, data: dict[str, Any], model: type[P]) -> P:
+    if getattr(model, "TYPE", None) != type_:
+        raise SchemaError(f"{kind} {type_} does not carry a {model.__name__} payload")
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise SchemaError(f"{kind} {type_} payload: {_describe(err)}") from None
 
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must carry a UTC offset")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _check_tz(value: str) -> str:
@@ -130,8 +174,13 @@ class Event(_Envelope):
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    def payload_as(self, model: type[P]) -> P:
+        """The payload as `model`; SchemaError if this event is not of `model`'s type."""
+        return _payload_as("event", self.type, self.payload, model)
+
     def typed_payload(self) -> BaseModel:
-        return _EVENT_PAYLOADS[self.type].model_validate(self.payload)
+        """The payload as whatever model its type registered (for dispatch by class)."""
+        return payload_model(_EVENT_PAYLOADS, "event", self.type).model_validate(self.payload)
 
 
 class Command(_Envelope):
@@ -147,6 +196,10 @@ class Command(_Envelope):
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    def payload_as(self, model: type[P]) -> P:
+        """The payload as `model`; SchemaError if this command is not of `model`'s type."""
+        return _payload_as("command", self.type, self.payload, model)
+
 
 def _describe(err: ValidationError) -> str:
     parts = []
@@ -157,9 +210,7 @@ def _describe(err: ValidationError) -> str:
 
 
 def _validate_payload(table: dict[str, type[BaseModel]], kind: str, type_: str, payload: Any) -> dict[str, Any]:
-    model = table.get(type_)
-    if model is None:
-        raise SchemaError(f"unknown {kind} type {type_!r}")
+    model = payload_model(table, kind, type_)
     try:
         return model.model_validate(payload).model_dump(mode="json")
     except ValidationError as err:
@@ -189,15 +240,21 @@ def validate_command(raw: Any) -> Command:
     return command
 
 
-def make_event(type_: str, payload: dict[str, Any] | BaseModel, *, site: str, device: str, seq: int,
-               tz: str, occurred_at: datetime | None = None, event_id: str | None = None) -> Event:
+def _registered(table: dict[str, type[BaseModel]], kind: str, payload: Payload) -> str:
+    type_ = getattr(type(payload), "TYPE", None)
+    if type_ is None or table.get(type_) is not type(payload):
+        raise SchemaError(f"{type(payload).__name__} is not a registered {kind} payload")
+    return type_
+
+
+def make_event(payload: Payload, *, site: str, device: str, seq: int, tz: str,
+               occurred_at: datetime | None = None, event_id: str | None = None) -> Event:
     """Build and validate a new event (the journal calls this; it assigns `seq`)."""
-    if isinstance(payload, BaseModel):
-        payload = payload.model_dump(mode="json")
-    data = _validate_payload(_EVENT_PAYLOADS, "event", type_, payload)
+    type_ = _registered(_EVENT_PAYLOADS, "event", payload)
+    data = payload.model_dump(mode="json")
     try:
         event = Event(id=event_id or new_id(), type=type_, schema_version=SCHEMA_VERSION, site=site,
-                      device=device, seq=seq, occurred_at=occurred_at or datetime.now(timezone.utc),
+                      device=device, seq=seq, occurred_at=occurred_at or datetime.now(UTC),
                       tz=tz, payload=data)
     except ValidationError as err:
         raise SchemaError(f"event envelope: {_describe(err)}") from None
@@ -206,14 +263,12 @@ def make_event(type_: str, payload: dict[str, Any] | BaseModel, *, site: str, de
     return event
 
 
-def make_command(type_: str, payload: dict[str, Any] | BaseModel, *, site: str, device: str,
-                 command_id: str | None = None) -> Command:
-    if isinstance(payload, BaseModel):
-        payload = payload.model_dump(mode="json")
-    data = _validate_payload(_COMMAND_PAYLOADS, "command", type_, payload)
+def make_command(payload: Payload, *, site: str, device: str, command_id: str | None = None) -> Command:
+    type_ = _registered(_COMMAND_PAYLOADS, "command", payload)
+    data = payload.model_dump(mode="json")
     try:
         return Command(id=command_id or new_id(), type=type_, schema_version=SCHEMA_VERSION, site=site,
-                       device=device, issued_at=datetime.now(timezone.utc), payload=data)
+                       device=device, issued_at=datetime.now(UTC), payload=data)
     except ValidationError as err:
         raise SchemaError(f"command envelope: {_describe(err)}") from None
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from frontdesk.central.passes import issue_pass
@@ -9,7 +9,7 @@ from frontdesk.edge.access import AccessConfig, AccessService
 from frontdesk.edge.journal import Journal
 from frontdesk.edge.services import EdgeContext
 from frontdesk.passes import public_text
-from frontdesk.schema import make_command
+from frontdesk.schema import make_command, parse_command_payload
 
 SITE = "sunrise"
 
@@ -37,7 +37,7 @@ class Post:
         self.svc = self._build()
 
     def command(self, type_: str, payload: dict):
-        cmd = make_command(type_, payload, site=SITE, device=self.device)
+        cmd = make_command(parse_command_payload(type_, payload), site=SITE, device=self.device)
         return self.journal.apply_command(cmd, self.ctx.command_handlers.get(cmd.type))
 
     def events(self, type_: str | None = None) -> list[dict]:
@@ -50,7 +50,7 @@ class Post:
 
 
 def a_pass(key, **kw):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     args = dict(site=SITE, host_unit="3-1502", visitor_name="王小明", valid_from=now - timedelta(minutes=5),
                 valid_until=now + timedelta(hours=4), single_use=True)
     args.update(kw)

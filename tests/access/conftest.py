@@ -1,7 +1,8 @@
 import pytest
 
-from .access_helpers import Post
 from frontdesk.passes import generate_key
+
+from .access_helpers import Post
 
 
 @pytest.fixture(scope="session")

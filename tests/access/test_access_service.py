@@ -1,12 +1,13 @@
 """The access service decides offline, journals every decision, and remembers what it must."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from .access_helpers import a_pass
 from frontdesk.drivers.cards import wiegand_bits
 from frontdesk.edge.access import WalkInError
 from frontdesk.passes import generate_key
+
+from .access_helpers import a_pass
 
 
 def test_pass_checks_in_notifies_and_requests_a_badge(post, site_key):
@@ -45,7 +46,7 @@ def test_use_recorded_in_journal_but_not_yet_in_the_index_is_still_remembered(po
     post.journal.record("visitor.checked_in", {
         "visit_id": "v-1", "method": "pass", "visitor_name": "王小明", "host_unit": "3-1502", "post_role": "kiosk",
         "pass_id": pid, "single_use": True, "checkout_code": "FDV1:X",
-        "valid_until": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()})
+        "valid_until": (datetime.now(UTC) + timedelta(hours=1)).isoformat()})
     post.restart()
     assert post.svc.scan_payload(token.encode()).reason == "already_used"
 
@@ -59,7 +60,7 @@ def test_multi_use_pass_enters_again(post, site_key):
 
 @pytest.mark.parametrize("kind", ["forged", "expired", "not_yet_valid", "wrong_site"])
 def test_refused_passes_give_reason_on_screen_and_in_event(post, site_key, kind):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if kind == "forged":
         _, token = a_pass(generate_key())
     elif kind == "expired":
@@ -168,7 +169,7 @@ def test_check_out_by_badge_once(post, site_key):
 
 
 def test_exit_post_lets_a_visitor_with_an_expired_pass_out(make_post, site_key):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     exit_post = make_post("gate-out", role="gate", direction="out")
     _, token = a_pass(site_key, valid_from=now - timedelta(days=2), valid_until=now - timedelta(days=1))
     d = exit_post.svc.scan_payload(token.encode())
@@ -182,7 +183,7 @@ def test_exit_post_lets_a_visitor_with_an_expired_pass_out(make_post, site_key):
 
 @pytest.mark.parametrize("raw, why", [
     (b"", "empty"), (b"\x00\x01\xff\xfe binary", "binary"), ("门禁卡".encode("gb18030"), "binary"),
-    ("访客：王小明".encode("utf-8"), "not a visitor pass"), (b"A" * 3000, "3000 characters"),
+    ("访客：王小明".encode(), "not a visitor pass"), (b"A" * 3000, "3000 characters"),
     (b"http://example.com/" + b"a" * 80, "characters"), (b"line1\nline2", "control"),
 ])
 def test_unreadable_codes_are_rejected_and_kept(post, raw, why):

@@ -4,10 +4,11 @@ import pty
 
 import pytest
 
-from .access_helpers import wait_for
 from frontdesk.drivers.cards import CardFormatError, normalize_card_id, parse_card, parse_wiegand, wiegand_bits
 from frontdesk.drivers.cards.serial_reader import FrameSplitter, SerialReader
 from frontdesk.drivers.cards.wedge import KeyAccumulator
+
+from .access_helpers import wait_for
 
 evdev = pytest.importorskip("evdev")
 e = evdev.ecodes

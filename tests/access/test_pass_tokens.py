@@ -1,14 +1,25 @@
 """Signed visitor-pass tokens: format, size, and every way a token is refused."""
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import base45
 import pytest
 import segno
 
 from frontdesk.central.passes import find_double_use, issue_pass
-from frontdesk.passes import (PREFIX, Rejection, generate_key, key_id, keyring, load_private_key, load_public_key,
-                              public_pem, public_text, save_private_key, verify_pass)
+from frontdesk.passes import (
+    PREFIX,
+    Rejection,
+    generate_key,
+    key_id,
+    keyring,
+    load_private_key,
+    load_public_key,
+    public_pem,
+    public_text,
+    save_private_key,
+    verify_pass,
+)
 
 from .access_helpers import SITE, a_pass
 
@@ -47,7 +58,7 @@ def test_forged_tampered_or_unknown_key(site_key):
 
 def test_expired_not_yet_valid_wrong_site(site_key):
     keys = keyring([site_key.public_key()])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _, old = a_pass(site_key, valid_from=now - timedelta(days=2), valid_until=now - timedelta(days=1))
     assert reason_of(old, keys) == "expired"
     _, early = a_pass(site_key, valid_from=now + timedelta(days=1), valid_until=now + timedelta(days=2))
@@ -80,7 +91,7 @@ def test_issue_refuses_bad_input(site_key):
         issue_pass(site_key, site=SITE, host_unit="1-1", visitor_name="x" * 200)
     with pytest.raises(ValueError):
         issue_pass(site_key, site=SITE, host_unit="1-1", visitor_name="bad\nname")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with pytest.raises(ValueError):
         issue_pass(site_key, site=SITE, host_unit="1-1", visitor_name="a", valid_from=now, valid_until=now)
 

@@ -3,7 +3,7 @@ events ingested the way MQTT delivers them (encoded batches through Store.ingest
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,7 +12,7 @@ from frontdesk import topics
 from frontdesk.central.api import create_app
 from frontdesk.central.config import parse_central
 from frontdesk.central.store import Store
-from frontdesk.schema import encode_batch, make_event
+from frontdesk.schema import encode_batch, make_event, parse_event_payload
 
 SITE, OTHER = "garden-court", "river-view"
 PASSWORD = "correct horse battery"
@@ -27,8 +27,8 @@ class Edge:
         self.seq = itertools.count(1)
 
     def make(self, type_: str, payload: dict[str, Any], at: datetime | None = None):
-        return make_event(type_, payload, site=self.site, device=self.device, seq=next(self.seq), tz=self.tz,
-                          occurred_at=at or datetime.now(timezone.utc))
+        return make_event(parse_event_payload(type_, payload), site=self.site, device=self.device, seq=next(self.seq), tz=self.tz,
+                          occurred_at=at or datetime.now(UTC))
 
     def send(self, *events):
         topic = topics.topic(self.site, self.device, topics.EVENTS)

@@ -1,7 +1,7 @@
 """Staff accounts: wrong role, wrong site, expired session, CSRF, masking, audit, injection."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .helpers import OTHER, PASSWORD, SITE
 
@@ -53,7 +53,7 @@ def test_expired_session_and_logout(central):
     body = c.post("/api/v1/auth/login", json={"username": "desk", "password": PASSWORD, "token": True}).json()
     c.headers["Authorization"] = f"Bearer {body['token']}"
     assert c.get("/api/v1/auth/me").status_code == 200
-    central.accounts.expire(body["token"], datetime.now(timezone.utc) - timedelta(seconds=1))
+    central.accounts.expire(body["token"], datetime.now(UTC) - timedelta(seconds=1))
     r = c.get("/api/v1/auth/me")
     assert r.status_code == 401 and "expired" in r.json()["detail"]
     c2 = central.client("desk")

@@ -4,11 +4,11 @@ from __future__ import annotations
 from frontdesk.central.store import Store
 from frontdesk.central.tickets.registers import CALL_COLUMNS
 from frontdesk.central.tickets.tables import calls
-from frontdesk.schema import encode_batch, make_event
+from frontdesk.schema import encode_batch, make_event, parse_event_payload
 
 
 def _ingest(store: Store, device: str, items: list[tuple[str, dict]]) -> None:
-    events = [make_event(t, p, site="s1", device=device, seq=i + 1, tz="Asia/Shanghai").to_wire()
+    events = [make_event(parse_event_payload(t, p), site="s1", device=device, seq=i + 1, tz="Asia/Shanghai").to_wire()
               for i, (t, p) in enumerate(items)]
     store.ingest([(f"frontdesk/v1/s1/{device}/events", encode_batch(events))])
 

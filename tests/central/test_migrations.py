@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import frontdesk.central.auth.tables  # noqa: F401  (declares its tables on the shared metadata)
+import frontdesk.central.auth.tables
 import frontdesk.central.tickets.tables  # noqa: F401
 from frontdesk.central.store import Store
 from frontdesk.central.tables import metadata

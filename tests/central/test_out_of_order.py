@@ -1,7 +1,7 @@
 """Events out of order, or for tickets that do not exist yet: applied in a defined way, never lost."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from frontdesk.ids import new_id
 
@@ -13,7 +13,7 @@ def _opened(edge, tid, at):
 
 
 def test_ticket_events_before_the_ticket_are_parked_and_replayed(central):
-    t0 = datetime.now(timezone.utc) - timedelta(minutes=30)
+    t0 = datetime.now(UTC) - timedelta(minutes=30)
     desk, tech = Edge(central.store, device="desk-1"), Edge(central.store, device="tech-phone")
     tid = new_id()
     # the technician's phone syncs first: claim and on-site arrive before the ticket exists
@@ -40,7 +40,7 @@ def test_ticket_events_before_the_ticket_are_parked_and_replayed(central):
 
 def test_same_result_whatever_the_arrival_order(database_url, tmp_path):
     from .helpers import Central
-    t0 = datetime.now(timezone.utc) - timedelta(hours=1)
+    t0 = datetime.now(UTC) - timedelta(hours=1)
     tid = new_id()
     results = []
     for order in ("forward", "reversed"):
@@ -76,7 +76,7 @@ def test_call_events_in_any_order_fold_into_one_line(central):
 
 def test_checkout_before_checkin(central):
     gate, lobby = Edge(central.store, device="gate-1"), Edge(central.store, device="kiosk-1")
-    t0 = datetime.now(timezone.utc) - timedelta(hours=2)
+    t0 = datetime.now(UTC) - timedelta(hours=2)
     gate.emit("visitor.checked_out", {"visit_id": "vv", "method": "badge", "post_role": "gate", "known_visit": False},
               t0 + timedelta(hours=1))
     lobby.emit("visitor.checked_in", {"visit_id": "vv", "method": "walk_in", "visitor_name": "王五",
@@ -90,7 +90,7 @@ def test_checkout_before_checkin(central):
 def test_duplicate_open_and_bad_state_are_recorded_not_applied(central):
     edge = Edge(central.store)
     tid = new_id()
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     edge.send(_opened(edge, tid, t0))
     edge.send(edge.make("ticket.opened", {"ticket_id": tid, "kind": "complaint", "by": "other", "title": "again"}),
               edge.make("ticket.transitioned", {"ticket_id": tid, "by": "x", "to_state": "nonsense"}))
@@ -112,7 +112,7 @@ def test_an_event_the_projection_cannot_take_does_not_block_the_batch(central, m
         return original(conn, event, payload)
 
     monkeypatch.setattr(central.tickets.projection, "_open", fragile)
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     result = edge.send(edge.make("ticket.opened", {"ticket_id": bad, "kind": "repair", "by": "d", "title": "x"}, t0),
                        edge.make("ticket.opened", {"ticket_id": good, "kind": "repair", "by": "d", "title": "y"}, t0))
     assert result.inserted == 2 and central.store.count_events(site=SITE, device="desk-1") == 2
@@ -124,7 +124,7 @@ def test_an_event_the_projection_cannot_take_does_not_block_the_batch(central, m
 def test_dictated_note_for_a_ticket_lands_in_its_history_even_before_the_ticket(central):
     edge = Edge(central.store)
     tid = new_id()
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     edge.emit("note.transcribed", {"job_id": "n1", "text": "住户下午两点后在家", "outcome": "text", "confidence": 0.8,
                                    "model": "m", "language": "zh", "audio_s": 2.0, "ticket_id": tid, "author": "li"},
               t0 + timedelta(seconds=5))

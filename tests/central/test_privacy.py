@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from frontdesk.central.tickets.privacy import anonymise_visits
 from frontdesk.ids import new_id
@@ -19,7 +19,7 @@ def _visit(edge, vid, name, phone, at):
 
 def test_retention_anonymises_only_old_visits(central):
     edge = Edge(central.store, device="kiosk-1")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _visit(edge, "old", "赵老", "13600000001", now - timedelta(days=200))
     _visit(edge, "new", "钱新", "13600000002", now - timedelta(days=3))
     assert anonymise_visits(central.store, 180) == 1

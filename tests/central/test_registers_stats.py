@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
@@ -14,7 +14,7 @@ from .helpers import SITE, Edge, call_events
 
 
 def _sh(y, m, d, hh, mm=0):
-    return datetime(y, m, d, hh, mm, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc)
+    return datetime(y, m, d, hh, mm, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
 
 
 def test_call_register_filters_night_and_exports(central):

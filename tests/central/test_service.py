@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from frontdesk.central.config import parse_central
 from frontdesk.central.service import CentralService
@@ -26,7 +26,7 @@ def test_breach_checker_runs_in_the_service(sqlite_url, broker):
         edge = Edge(service.store)
         tid = new_id()
         edge.emit("ticket.opened", {"ticket_id": tid, "kind": "repair", "by": "desk", "title": "漏水"},
-                  datetime.now(timezone.utc) - timedelta(minutes=4))
+                  datetime.now(UTC) - timedelta(minutes=4))
         wait_until(lambda: service.store.count_events(site=SITE, type="ticket.sla_breached"), 15,
                    what="the work-order timer's breach event")
         assert "work_order" in service.app.state.tickets.get(tid)["breaches"]

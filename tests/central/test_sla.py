@@ -1,7 +1,7 @@
 """SLA timers: configured per kind, paused, working-day calendars, breaches become events."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,7 @@ SH = "Asia/Shanghai"
 
 def _local(y, m, d, hh=10, mm=0):
     from zoneinfo import ZoneInfo
-    return datetime(y, m, d, hh, mm, tzinfo=ZoneInfo(SH)).astimezone(timezone.utc)
+    return datetime(y, m, d, hh, mm, tzinfo=ZoneInfo(SH)).astimezone(UTC)
 
 
 def test_working_days_skip_weekends_and_holidays():
@@ -53,9 +53,9 @@ def test_complaint_due_in_working_days_major_in_seven(sqlite_url):
     for tid, major in (("c-ordinary", False), ("c-major", True)):
         edge.emit("ticket.opened", {"ticket_id": tid, "kind": "complaint", "by": "desk", "title": "噪音",
                                     "complaint_class": 1, "major": major}, fri)
-    assert c.tickets.get("c-ordinary")["next_due_at"].replace(tzinfo=timezone.utc) == _local(2026, 11, 24)
+    assert c.tickets.get("c-ordinary")["next_due_at"].replace(tzinfo=UTC) == _local(2026, 11, 24)
     assert c.tickets.get("c-major")["next_due_timer"] == "close_major"
-    assert c.tickets.get("c-major")["next_due_at"].replace(tzinfo=timezone.utc) == _local(2026, 12, 2)
+    assert c.tickets.get("c-major")["next_due_at"].replace(tzinfo=UTC) == _local(2026, 12, 2)
     c.close()
 
 
@@ -63,7 +63,7 @@ def test_pause_moves_the_due_time_and_configured_minutes_apply(sqlite_url):
     c = Central(sqlite_url, {"tickets": {"sla": {"repair": [
         {"name": "on_site", "start": "claimed", "stop": "on_site", "minutes": 15}]}}})
     edge = Edge(c.store)
-    t0 = datetime.now(timezone.utc) - timedelta(hours=1)
+    t0 = datetime.now(UTC) - timedelta(hours=1)
     tid = new_id()
     edge.emit("ticket.opened", {"ticket_id": tid, "kind": "repair", "by": "desk", "title": "x"}, t0)
     edge.emit("ticket.transitioned", {"ticket_id": tid, "by": "w", "to_state": "claimed"}, t0)
@@ -81,7 +81,7 @@ def test_pause_moves_the_due_time_and_configured_minutes_apply(sqlite_url):
 def test_appointment_timer(sqlite_url):
     c = Central(sqlite_url)
     desk = c.client("desk")
-    appt = datetime.now(timezone.utc) + timedelta(days=1)
+    appt = datetime.now(UTC) + timedelta(days=1)
     t = desk.post("/api/v1/tickets", json={"site": SITE, "kind": "repair", "title": "约时间",
                                            "appointment_at": appt.isoformat()}).json()
     desk.post(f"/api/v1/tickets/{t['id']}/transition", json={"to_state": "claimed"})
@@ -98,7 +98,7 @@ def test_breaches_become_events_once(central):
     edge = Edge(central.store)
     tid = new_id()
     edge.emit("ticket.opened", {"ticket_id": tid, "kind": "repair", "by": "desk", "title": "x"},
-              datetime.now(timezone.utc) - timedelta(minutes=10))
+              datetime.now(UTC) - timedelta(minutes=10))
     assert check_breaches(central.tickets) == 1
     assert check_breaches(central.tickets) == 0
     t = central.tickets.get(tid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from frontdesk.central.api import create_app
 from frontdesk.central.store import Store
 from frontdesk.ids import new_id
 from frontdesk.runtime.ports import free_port, wait_listening
-from frontdesk.schema import encode_batch, make_event
+from frontdesk.schema import encode_batch, make_event, parse_event_payload
 
 from ..browser import keep_for_docs
 
@@ -34,8 +34,8 @@ class Edge:
         self._seq = itertools.count(1)
 
     def event(self, type_: str, payload: dict[str, Any], occurred_at: datetime | None = None):
-        return make_event(type_, payload, site=self.site, device=self.device, seq=next(self._seq), tz=TZ,
-                          occurred_at=occurred_at or datetime.now(timezone.utc))
+        return make_event(parse_event_payload(type_, payload), site=self.site, device=self.device, seq=next(self._seq), tz=TZ,
+                          occurred_at=occurred_at or datetime.now(UTC))
 
     def publish(self, *events) -> Any:
         batch = encode_batch([e.to_wire() for e in events])
@@ -73,7 +73,7 @@ class Central:
                                                     timeout_graceful_shutdown=1))
         self.thread = threading.Thread(target=self.server.run, name="central-http", daemon=True)
 
-    def __enter__(self) -> "Central":
+    def __enter__(self) -> Central:
         self.thread.start()
         assert wait_listening("127.0.0.1", self.port, 20), "central did not start listening"
         return self

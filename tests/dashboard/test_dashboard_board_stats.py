@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -21,7 +21,7 @@ def opened(ticket_id: str, title: str, kind: str = "repair", **extra):
 
 def test_board_counts_down_shows_overdue_and_updates_live(page, central, tmp_path):
     edge = Edge(central.store)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     late, fresh = new_id(), new_id()
     edge.send("ticket.opened", opened(late, "卫生间漏水"), occurred_at=now - timedelta(minutes=30))
     edge.send("ticket.opened", opened(fresh, "<i>灯不亮</i>"), occurred_at=now)

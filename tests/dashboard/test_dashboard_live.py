@@ -9,10 +9,10 @@ import time
 import httpx
 import pytest
 
+from frontdesk.central.dashboard import live
 from frontdesk.ids import new_id
 
 from .dashboard_helpers import SITE, Edge, ringing, wait_until
-from frontdesk.central.dashboard import live
 
 
 def token(central, username, role, sites=None):

@@ -1,6 +1,7 @@
 import pytest
 
 from frontdesk.passes import generate_key
+
 from .kiosk_post import VIEWPORT, Post
 
 

@@ -3,7 +3,7 @@ service on a free loopback port; and a headless Chromium to look at its screens.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -18,7 +18,7 @@ from frontdesk.kiosk_ui.config import KioskConfig
 from frontdesk.kiosk_ui.service import KioskService
 from frontdesk.passes import public_text
 from frontdesk.runtime.ports import free_port
-from frontdesk.schema import make_command
+from frontdesk.schema import make_command, parse_command_payload
 
 from ..browser import keep_for_docs
 
@@ -42,7 +42,7 @@ def qr_image(path: Path, text: str, scale: int = 6) -> Path:
 
 def a_pass(key, *, site: str = SITE, unit: str = "3-1502", name: str = "王小明", start_min: float = -5,
            hours: float = 4, single_use: bool = True) -> tuple[str, str]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start = now + timedelta(minutes=start_min)
     return issue_pass(key, site=site, host_unit=unit, visitor_name=name, valid_from=start,
                       valid_until=start + timedelta(hours=hours), single_use=single_use)
@@ -109,7 +109,7 @@ class Post:
             old.unlink()
 
     def command(self, type_: str, payload: dict):
-        cmd = make_command(type_, payload, site=SITE, device=self.device)
+        cmd = make_command(parse_command_payload(type_, payload), site=SITE, device=self.device)
         return self.journal.apply_command(cmd, self.ctx.command_handlers.get(cmd.type))
 
     def events(self, type_: str | None = None) -> list[dict]:

@@ -4,6 +4,7 @@ Nothing on the page may grow with use: the gate's list is rebuilt from a bounded
 reuses its screens, and the live stream is reopened (not stacked) when it goes quiet.
 """
 from frontdesk.kiosk_ui import catalogs
+
 from .kiosk_post import open_screen
 
 ZH = catalogs.load("zh-Hans")

@@ -2,6 +2,7 @@
 import time
 
 from frontdesk.kiosk_ui import catalogs
+
 from .kiosk_post import a_pass, open_screen, shot
 
 ZH = catalogs.load("zh-Hans")

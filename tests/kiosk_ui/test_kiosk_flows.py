@@ -3,6 +3,7 @@ import re
 import time
 
 from frontdesk.kiosk_ui import catalogs
+
 from .kiosk_post import a_pass, open_screen, shot, wait_for
 
 ZH = catalogs.load("zh-Hans")

@@ -13,6 +13,7 @@ from frontdesk.kiosk_ui import catalogs
 from frontdesk.kiosk_ui.config import LANGUAGES
 from frontdesk.passes import public_text
 from frontdesk.schema.access import Reason
+
 from .kiosk_post import a_pass
 
 STATIC = Path(catalogs.__file__).parent / "static"

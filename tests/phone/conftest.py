@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from frontdesk.drivers.audio.wavfile import write_wav
 from frontdesk.drivers.modem.emulator import ModemEmulator
 from frontdesk.drivers.modem.emulator.scenario import tone
 from frontdesk.edge.journal import Journal
 from frontdesk.edge.phone.config import PhoneConfig
 from frontdesk.edge.phone.service import PhoneService
 from frontdesk.edge.services import EdgeContext
-from frontdesk.drivers.audio.wavfile import write_wav
 
 SCALE = 0.05  # a 6 s ring cycle takes 300 ms
 
@@ -39,7 +39,7 @@ class Line:
                                country="cn", data_dir=tmp / "data")
         self.service = PhoneService(self.cfg, self.ctx)
 
-    def start(self) -> "Line":
+    def start(self) -> Line:
         self.service.start()
         self.wait_for(lambda: any(e["type"] == "phone.modem_status" for e in self.events()), 10)
         return self

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from frontdesk.drivers.audio.wavfile import read_recording
 from frontdesk.drivers.modem.emulator import CallSpec
 from frontdesk.drivers.modem.emulator.scenario import tone
-from frontdesk.drivers.audio.wavfile import read_recording
-from frontdesk.schema import make_command
+from frontdesk.schema import make_command, parse_command_payload
 
 
 def recorded_audio(line, index: int = -1) -> bytes:
@@ -159,7 +159,7 @@ def test_directory_and_blocklist_commands(line_factory):
     for type_, payload in [("directory.replace", {"entries": [{"number": "13800138000", "unit": "3-2-1801",
                                                                 "name": "张三"}]}),
                            ("blocklist.replace", {"numbers": ["+86 139 0000 0000"]})]:
-        cmd = make_command(type_, payload, site="site1", device="edge1")
+        cmd = make_command(parse_command_payload(type_, payload), site="site1", device="edge1")
         applied = line.journal.apply_command(cmd, line.ctx.command_handlers[type_])
         assert applied.payload["status"] == "applied"
     line.emu.place_call(CallSpec(number="13800138000", message=tone(0.3)))
@@ -174,7 +174,7 @@ def test_directory_and_blocklist_commands(line_factory):
 
 def test_blocklist_ignore(line_factory):
     line = line_factory(blocklist_action="ignore").start()
-    cmd = make_command("blocklist.replace", {"numbers": ["13900000000"]}, site="site1", device="edge1")
+    cmd = make_command(parse_command_payload("blocklist.replace", {"numbers": ["13900000000"]}), site="site1", device="edge1")
     line.journal.apply_command(cmd, line.ctx.command_handlers["blocklist.replace"])
     rec = line.emu.place_call(CallSpec(number="13900000000", rings_max=4))
     ended = line.wait_ended(1)

@@ -4,8 +4,16 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from frontdesk.drivers.modem.callerid import (PRIVATE_MARKS, UNAVAILABLE_MARKS, CallerIdParser, build_mdmf, build_sdmf, normalise, parse_capture,
-                                              parse_hex)
+from frontdesk.drivers.modem.callerid import (
+    PRIVATE_MARKS,
+    UNAVAILABLE_MARKS,
+    CallerIdParser,
+    build_mdmf,
+    build_sdmf,
+    normalise,
+    parse_capture,
+    parse_hex,
+)
 from frontdesk.drivers.modem.dle import ModemStream, shield
 from frontdesk.drivers.modem.rings import RingTracker, cadence
 

@@ -13,7 +13,7 @@ from frontdesk.edge.journal import Journal
 from frontdesk.edge.printing.config import PrintingConfig
 from frontdesk.edge.printing.service import PrintingService
 from frontdesk.edge.services import EdgeContext
-from frontdesk.schema import make_command
+from frontdesk.schema import make_command, parse_command_payload
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ class Edge:
         self.svc.start()
 
     def command(self, type_: str, payload: dict):
-        cmd = make_command(type_, payload, site="site1", device="edge1")
+        cmd = make_command(parse_command_payload(type_, payload), site="site1", device="edge1")
         return self.journal.apply_command(cmd, self.ctx.command_handlers.get(cmd.type))
 
     def slip(self, job_id: str, kind: str = "workorder", lang: str = "zh", data: dict | None = None, **kw):

@@ -48,9 +48,8 @@ def test_serve_runs_the_virtual_printer_and_saves_slips(tmp_path):
     import sys
     import time
 
-    from frontdesk.runtime.ports import free_port
-
     from frontdesk.drivers.printer import open_printer
+    from frontdesk.runtime.ports import free_port
 
     port = free_port()
     out = tmp_path / "slips"

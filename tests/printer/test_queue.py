@@ -176,7 +176,7 @@ CHILD = textwrap.dedent("""
     from frontdesk.edge.printing.config import PrintingConfig
     from frontdesk.edge.printing.service import PrintingService
     from frontdesk.edge.printing.layout import samples
-    from frontdesk.schema import make_command
+    from frontdesk.schema import make_command, parse_command_payload
     path, url = Path(sys.argv[1]), sys.argv[2]
     j = Journal(path / "journal.db", site="site1", device="edge1", tz="Asia/Shanghai")
     ctx = EdgeContext(journal=j, site="site1", device="edge1", tz="Asia/Shanghai", country="cn", data_dir=path)
@@ -185,8 +185,8 @@ CHILD = textwrap.dedent("""
     svc = PrintingService(cfg, ctx)
     svc.start()
     for jid in sys.argv[3:]:
-        cmd = make_command("print.slip", {"job_id": jid, "kind": "workorder", "language": "zh",
-                                          "data": samples()["workorder"]}, site="site1", device="edge1")
+        cmd = make_command(parse_command_payload("print.slip", {"job_id": jid, "kind": "workorder", "language": "zh",
+                                          "data": samples()["workorder"]}), site="site1", device="edge1")
         j.apply_command(cmd, ctx.command_handlers[cmd.type])
     print("ready", flush=True)
     time.sleep(120)

@@ -11,8 +11,15 @@ import tty
 
 import pytest
 
-from frontdesk.drivers.printer import (Composer, PrinterGone, PrinterNoAnswer, PrinterNotReady,
-                                       PrinterUnreachable, get_profile, open_printer)
+from frontdesk.drivers.printer import (
+    Composer,
+    PrinterGone,
+    PrinterNoAnswer,
+    PrinterNotReady,
+    PrinterUnreachable,
+    get_profile,
+    open_printer,
+)
 from frontdesk.drivers.printer.status import PrinterStatus, is_status_byte
 from frontdesk.drivers.printer.virtual import MalformedStream, render_stream
 
@@ -27,7 +34,7 @@ def raw_query(vp, data: bytes, n: int = 1, timeout: float = 1.0) -> bytes:
                 if not chunk:
                     break
                 out += chunk
-        except socket.timeout:
+        except TimeoutError:
             pass
         return out
 

@@ -79,9 +79,10 @@ def test_injection_shaped_payloads_come_back_verbatim(payload):
 
 
 def test_code128_polygon_and_json():
+    from io import BytesIO
+
     import barcode
     from barcode.writer import ImageWriter
-    from io import BytesIO
 
     buf = BytesIO()
     barcode.get("code128", "RES-1001-A", writer=ImageWriter()).write(buf)

@@ -35,7 +35,7 @@ class Proc:
         self.proc: subprocess.Popen | None = None
         self.log = root / f"{name}.log"
 
-    def start(self) -> "Proc":
+    def start(self) -> Proc:
         out = open(self.log, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "frontdesk", *self.args], stdout=out, stderr=out,
                                      start_new_session=True)
@@ -71,7 +71,7 @@ class Central(Proc):
                        f'command_retry_s = {retry_s}\nlog_level = "DEBUG"\n\n[mqtt]\nport = {broker_port}\n')
         super().__init__(root, "central", ["central", "run", "-c", str(cfg)])
 
-    def start(self) -> "Central":
+    def start(self) -> Central:
         super().start()
         assert wait_listening("127.0.0.1", self.http_port, 30), self.output()
         return self

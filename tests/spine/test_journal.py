@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from frontdesk.edge.journal import Journal, JournalFullError, SchemaError
-from frontdesk.schema import make_command
+from frontdesk.schema import make_command, parse_command_payload
 
 
 def journal(tmp_path, **kw):
@@ -75,7 +75,7 @@ def test_commands_apply_once_and_failures_roll_back(tmp_path):
         db.execute("INSERT INTO t VALUES (1)")
         return {"ok": True}
 
-    cmd = make_command("edge.ping", {}, site="s1", device="d1")
+    cmd = make_command(parse_command_payload("edge.ping", {}), site="s1", device="d1")
     first = j.apply_command(cmd, handler)
     assert first.payload["status"] == "applied" and first.payload["result"] == {"ok": True}
     assert j.apply_command(cmd, handler) is None and len(calls) == 1
@@ -84,9 +84,9 @@ def test_commands_apply_once_and_failures_roll_back(tmp_path):
         db.execute("INSERT INTO t VALUES (2)")
         raise ValueError("printer name unknown")
 
-    bad = make_command("edge.ping", {}, site="s1", device="d1")
+    bad = make_command(parse_command_payload("edge.ping", {}), site="s1", device="d1")
     ack = j.apply_command(bad, broken)
     assert ack.payload["status"] == "rejected" and "printer name unknown" in ack.payload["detail"]
     assert j._db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1  # the failed handler's write undone
-    none = j.apply_command(make_command("edge.ping", {}, site="s1", device="d1"), None)
+    none = j.apply_command(make_command(parse_command_payload("edge.ping", {}), site="s1", device="d1"), None)
     assert "no handler" in none.payload["detail"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -10,12 +10,24 @@ from hypothesis import strategies as st
 
 from frontdesk import topics
 from frontdesk.ids import is_uuid7, new_id
-from frontdesk.schema import (MAX_BATCH_BYTES, SchemaError, decode_batch, encode_batch, make_command,
-                              make_event, validate_command, validate_event)
+from frontdesk.schema import (
+    MAX_BATCH_BYTES,
+    SchemaError,
+    decode_batch,
+    encode_batch,
+    make_command,
+    make_event,
+    parse_command_payload,
+    parse_event_payload,
+    validate_command,
+    validate_event,
+)
+from frontdesk.schema.call import CallRinging
+from frontdesk.schema.system import DeskNote, SettingsUpdate
 
 
 def note(seq=1, **kw):
-    return make_event("desk.note", {"text": "3-201 厨房漏水", "unit": "3-201"}, site="s1", device="d1",
+    return make_event(parse_event_payload("desk.note", {"text": "3-201 厨房漏水", "unit": "3-201"}), site="s1", device="d1",
                       seq=seq, tz="Asia/Shanghai", **kw)
 
 
@@ -39,7 +51,7 @@ def test_event_round_trips_through_the_wire():
 def test_local_times_are_stored_as_utc():
     shanghai = timezone(timedelta(hours=8))
     event = note(occurred_at=datetime(2026, 3, 21, 14, 5, tzinfo=shanghai))
-    assert event.occurred_at == datetime(2026, 3, 21, 6, 5, tzinfo=timezone.utc)
+    assert event.occurred_at == datetime(2026, 3, 21, 6, 5, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -75,7 +87,7 @@ def test_missing_fields_and_non_objects():
 
 def test_oversized_event_refused_at_the_edge():
     with pytest.raises(SchemaError, match="payload|larger"):
-        make_event("desk.note", {"text": "字" * 40000}, site="s1", device="d1", seq=1, tz="UTC")
+        make_event(parse_event_payload("desk.note", {"text": "字" * 40000}), site="s1", device="d1", seq=1, tz="UTC")
 
 
 def test_batches():
@@ -87,12 +99,12 @@ def test_batches():
 
 
 def test_commands():
-    cmd = make_command("settings.update", {"values": {"a": 1}}, site="s1", device="d1")
+    cmd = make_command(parse_command_payload("settings.update", {"values": {"a": 1}}), site="s1", device="d1")
     assert validate_command(cmd.to_wire()) == cmd
     with pytest.raises(SchemaError, match="unknown command type"):
-        make_command("print.nothing", {}, site="s1", device="d1")
+        make_command(parse_command_payload("print.nothing", {}), site="s1", device="d1")
     with pytest.raises(SchemaError, match="values"):
-        make_command("settings.update", {"values": {}}, site="s1", device="d1")
+        make_command(parse_command_payload("settings.update", {"values": {}}), site="s1", device="d1")
 
 
 def test_topics():
@@ -121,3 +133,28 @@ def test_batch_decoding_never_crashes_on_any_bytes(data):
         decode_batch(data)
     except SchemaError:
         pass
+
+
+def test_payload_classes_carry_their_type_name():
+    event = make_event(DeskNote(text="3-201 厨房漏水", unit="3-201"), site="s1", device="d1", seq=1, tz="UTC")
+    assert DeskNote.TYPE == event.type == "desk.note"
+    note_ = event.payload_as(DeskNote)
+    assert note_.unit == "3-201"
+    assert event.typed_payload() == note_
+    # Reading a payload as the wrong model is an error at that line, not a silent None.
+    with pytest.raises(SchemaError, match="does not carry a CallRinging"):
+        event.payload_as(CallRinging)
+    command = make_command(SettingsUpdate(values={"a": 1}), site="s1", device="d1")
+    assert command.type == SettingsUpdate.TYPE and command.payload_as(SettingsUpdate).values == {"a": 1}
+
+
+def test_only_registered_payloads_make_events():
+    from frontdesk.schema.envelope import Payload
+
+    class Stray(Payload):
+        text: str
+
+    with pytest.raises(SchemaError, match="not a registered event payload"):
+        make_event(Stray(text="x"), site="s1", device="d1", seq=1, tz="UTC")
+    with pytest.raises(SchemaError, match="not a registered command payload"):
+        make_command(DeskNote(text="x"), site="s1", device="d1")

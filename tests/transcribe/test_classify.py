@@ -7,7 +7,6 @@ from frontdesk.config import ConfigError, parse
 from frontdesk.edge.transcribe.classify import classify, matches
 from frontdesk.edge.transcribe.config import TranscribeConfig
 
-
 RULES = TranscribeConfig().categories
 
 

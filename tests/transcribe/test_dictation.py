@@ -3,7 +3,6 @@ sink whose monitor is the default source, fed by paplay, captured via ALSA's `pu
 from __future__ import annotations
 
 import difflib
-
 import os
 import shutil
 import subprocess

@@ -16,9 +16,9 @@ import pytest
 
 from frontdesk.config import parse
 from frontdesk.drivers.audio import pcm
+from frontdesk.drivers.audio.wavfile import write_wav
 from frontdesk.edge.journal import Journal
 from frontdesk.edge.services import EdgeContext
-from frontdesk.drivers.audio.wavfile import write_wav
 
 from .conftest import MODEL, reference
 

@@ -19,10 +19,9 @@ import pytest
 
 from frontdesk.config import parse
 from frontdesk.drivers.audio import pcm
-from frontdesk.drivers.audio.wavfile import read_recording
+from frontdesk.drivers.audio.wavfile import read_recording, write_wav
 from frontdesk.edge.journal import Journal
 from frontdesk.edge.services import EdgeContext
-from frontdesk.drivers.audio.wavfile import write_wav
 
 from .conftest import MODEL, reference
 

@@ -9,7 +9,6 @@ declare them for the code); a later change to them is a new revision.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002_tickets"
 down_revision = "0001"
 branch_labels = None

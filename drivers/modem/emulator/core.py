@@ -154,7 +154,7 @@ class ModemEmulator:
     def device(self) -> str:
         return str(self.link) if self.link else str(self.slave_path)
 
-    def start(self) -> "ModemEmulator":
+    def start(self) -> ModemEmulator:
         self._open_pty()
         self._thread = threading.Thread(target=self._run, name=f"modem-emulator-{self.family}", daemon=True)
         self._thread.start()
@@ -170,7 +170,7 @@ class ModemEmulator:
         if self.link:
             self.link.unlink(missing_ok=True)
 
-    def __enter__(self) -> "ModemEmulator":
+    def __enter__(self) -> ModemEmulator:
         return self.start()
 
     def __exit__(self, *exc) -> None:

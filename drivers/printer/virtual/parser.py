@@ -76,10 +76,7 @@ class StreamParser:
                     i += used
                     continue
                 flush_text()
-                if b == 0x0A:
-                    ops.append(Op("lf", (), at))
-                    i += 1
-                elif b == 0x0C:
+                if b == 0x0A or b == 0x0C:
                     ops.append(Op("lf", (), at))
                     i += 1
                 elif b == 0x09:

@@ -6,9 +6,8 @@ its bar patterns, raster and bit images dot for dot; a cut is shown as a dashed 
 """
 from __future__ import annotations
 
-from PIL import Image, ImageDraw
-
 import segno
+from PIL import Image, ImageDraw
 
 from .. import code128
 from ..bitmap import qr_image

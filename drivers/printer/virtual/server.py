@@ -87,7 +87,7 @@ class VirtualPrinter:
 
     # -- life ---------------------------------------------------------------------------------
 
-    def start(self) -> "VirtualPrinter":
+    def start(self) -> VirtualPrinter:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((self.host, self._port))
@@ -113,7 +113,7 @@ class VirtualPrinter:
         for t in self._threads:
             t.join(timeout=2)
 
-    def __enter__(self) -> "VirtualPrinter":
+    def __enter__(self) -> VirtualPrinter:
         return self.start()
 
     def __exit__(self, *exc) -> None:
