@@ -21,8 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _banner(system: DemoSystem) -> str:
-    b = system.broker
+    b, samples = system.broker, system.samples
+    assert b is not None and samples is not None, "the banner is for a started demo"
     lobby, gate = system.edges["lobby-1"], system.edges["gate-1"]
+    lobby_camera = lobby.camera_dir(system.root)
     return f"""
 frontdesk demo is running  (files in {system.root})
 
@@ -30,15 +32,15 @@ frontdesk demo is running  (files in {system.root})
   central     {system.api}/dashboard/  (desk dashboard: log in as desk / {ACCOUNTS['desk'][1]})
               {system.api}/docs  (API)           store: {system.root / 'central' / 'central.db'}
   desk-1      work-order printer tcp://127.0.0.1:{system.printers['desk']}   slips: {system.slips_dir('desk')}
-  lobby-1     kiosk screen http://127.0.0.1:{lobby.screen_port}/kiosk       camera folder: {lobby.camera_dir(system.root)}
+  lobby-1     kiosk screen http://127.0.0.1:{lobby.screen_port}/kiosk       camera folder: {lobby_camera}
               badge printer tcp://127.0.0.1:{system.printers['lobby']}   slips: {system.slips_dir('lobby')}
   gate-1      gate screen  http://127.0.0.1:{gate.screen_port}/gate        camera folder: {gate.camera_dir(system.root)}
 
   try:
-    a visitor pass:      copy {system.samples.folder}/pass-*.png into {lobby.camera_dir(system.root)}/
-                         (make another: frontdesk passes issue --key {system.samples.key_file} --site {SITE} \\
+    a visitor pass:      copy {samples.folder}/pass-*.png into {lobby.camera_dir(system.root)}/
+                         (make another: frontdesk passes issue --key {samples.key_file} --site {SITE} \\
                            --unit 3-1202 --name "李四" --png pass.png)
-    a staff card:        copy {system.samples.folder}/card-STAFF-0007.png into {gate.camera_dir(system.root)}/
+    a staff card:        copy {samples.folder}/card-STAFF-0007.png into {gate.camera_dir(system.root)}/
     watch the topics:    mosquitto_sub -h {b.host} -p {b.port} -t 'frontdesk/v1/#' -v
     list events:         curl -s -H 'Authorization: Bearer {system.token}' '{system.api}/api/v1/events?limit=20'
     a desk note:         frontdesk edge note -c {system.edge_toml('desk-1')} "3-201 厨房漏水" --unit 3-201

@@ -7,13 +7,20 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..drivers.modem.emulator import ModemEmulator
 from ..runtime.mosquitto import Mosquitto
 from ..runtime.ports import free_port, wait_listening
+from ..schema import Payload, SchemaError, validate_event
+from ..schema.access import CardsAllowlistReplace
+from ..schema.call import DirectoryReplace
 from .samples import Samples
+
+P = TypeVar("P", bound=Payload)
 
 SITE = "demo-site"
 PROPERTY = "示范花园物业服务中心"
@@ -157,9 +164,10 @@ port = {gate.screen_port}
     # -- processes ---------------------------------------------------------------------------------
 
     def _spawn(self, name: str, *args: str) -> None:
-        log = open(self.root / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", "frontdesk", *args], stdout=log, stderr=log,
-                                            start_new_session=True)
+        # The child keeps its own copy of the log's descriptor; ours closes once it has started.
+        with open(self.root / f"{name}.log", "ab") as log:
+            self.procs[name] = subprocess.Popen([sys.executable, "-m", "frontdesk", *args], stdout=log,
+                                                stderr=log, start_new_session=True)
 
     def start(self) -> DemoSystem:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -201,12 +209,12 @@ port = {gate.screen_port}
     def _push_card_allowlist(self) -> None:
         """The gate learns its cards, the desk its resident directory, from central's commands."""
         assert self.samples
-        for device, type_, payload in (("gate-1", "cards.allowlist.replace", self.samples.allowlist()),
-                                       ("desk-1", "directory.replace", self.samples.directory())):
+        for device, type_, payload in (("gate-1", CardsAllowlistReplace.TYPE, self.samples.allowlist()),
+                                       ("desk-1", DirectoryReplace.TYPE, self.samples.directory())):
             subprocess.run([sys.executable, "-m", "frontdesk", "central", "send", "-c", str(self.central_toml), SITE,
                             device, type_, json.dumps(payload)], check=True, stdout=subprocess.DEVNULL)
 
-    def post(self, path: str, body: dict):
+    def post(self, path: str, body: dict) -> Any:
         """POST to central's API as the demo's manager."""
         req = urllib.request.Request(self.api + path, data=json.dumps(body).encode(), method="POST",
                                      headers={"Authorization": f"Bearer {self.token}",
@@ -214,24 +222,33 @@ port = {gate.screen_port}
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
-    def get(self, path: str):
+    def get(self, path: str) -> Any:
         """GET from central's API as the demo's manager."""
         req = urllib.request.Request(self.api + path, headers={"Authorization": f"Bearer {self.token}"})
         with urllib.request.urlopen(req, timeout=5) as resp:
             return json.loads(resp.read())
 
-    def events(self, type_: str, device: str | None = None) -> list[dict]:
-        query = f"/api/v1/events?type={type_}&limit=1000" + (f"&device={device}" if device else "")
-        return self.get(query)
+    def events(self, model: type[P], device: str | None = None) -> list[P]:
+        """The payloads of `model`'s events in central's log; what the API returns is checked against
+        the schema like any input (an event that does not validate is not counted)."""
+        query = f"/api/v1/events?type={model.TYPE}&limit=1000" + (f"&device={device}" if device else "")
+        found = []
+        for raw in self.get(query):
+            try:
+                found.append(validate_event(raw).payload_as(model))
+            except SchemaError:
+                continue
+        return found
 
-    def wait_event(self, type_: str, predicate=lambda e: True, device: str | None = None,
-                   timeout: float = 30.0) -> dict | None:
+    def wait_event(self, model: type[P], predicate: Callable[[P], bool] = lambda p: True,
+                   device: str | None = None, timeout: float = 30.0) -> P | None:
+        """The first payload of `model`'s events (from `device`) that `predicate` accepts."""
         deadline = time.monotonic() + timeout
         while True:  # look at least once, even with timeout 0
             try:
-                for event in self.events(type_, device):
-                    if predicate(event):
-                        return event
+                for payload in self.events(model, device):
+                    if predicate(payload):
+                        return payload
             except OSError:
                 pass
             if time.monotonic() >= deadline:

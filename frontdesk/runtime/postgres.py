@@ -65,11 +65,13 @@ class Postgres:
                                  capture_output=True, text=True, cwd=self.data_dir, **self._as_user())
             if res.returncode != 0:
                 raise PostgresError(f"initdb failed: {res.stderr[-800:]}")
-        self.proc = subprocess.Popen(
-            [str(self.bin / "postgres"), "-D", str(pgdata), "-p", str(self.port), "-h", "127.0.0.1",
-             "-k", str(sock), "-c", "fsync=on", "-c", "max_connections=50"],
-            stdout=subprocess.DEVNULL, stderr=open(self.data_dir / "postgres.log", "ab"), start_new_session=True,
-            cwd=self.data_dir, **self._as_user())
+        # The server keeps its own copy of the log's descriptor; ours closes once it has started.
+        with open(self.data_dir / "postgres.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(self.bin / "postgres"), "-D", str(pgdata), "-p", str(self.port), "-h", "127.0.0.1",
+                 "-k", str(sock), "-c", "fsync=on", "-c", "max_connections=50"],
+                stdout=subprocess.DEVNULL, stderr=log, start_new_session=True, cwd=self.data_dir,
+                **self._as_user())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -280,7 +280,7 @@ def encode_event(event: Event) -> bytes:
 def encode_batch(items: list[dict[str, Any]] | list[bytes]) -> bytes:
     """A batch on the wire: {"v":1,"items":[...]} as UTF-8 JSON. Items may be pre-encoded."""
     if items and isinstance(items[0], (bytes, bytearray)):
-        body = b",".join(items)  # type: ignore[arg-type]
+        body = b",".join(items)
         return b'{"v":1,"items":[' + body + b"]}"
     return json.dumps({"v": 1, "items": items}, ensure_ascii=False, separators=(",", ":")).encode()
 
