@@ -1,14 +1,7 @@
 """Masking residents' personal data for roles that do not need it in full."""
 from __future__ import annotations
 
-
-def mask_phone(value: str | None) -> str | None:
-    """13812345678 -> 138****5678; short numbers keep only their last two digits."""
-    if not value:
-        return value
-    if len(value) >= 7:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
-    return "*" * (len(value) - 2) + value[-2:]
+from frontdesk.masking import mask_phone
 
 
 def mask_name(value: str | None) -> str | None:
