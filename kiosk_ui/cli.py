@@ -67,7 +67,8 @@ def _serve(args: argparse.Namespace) -> int:
     if kiosk.wait_ready(10):
         print(f"frontdesk kiosk serve: {kiosk_cfg.role} screen at {kiosk.url}/{kiosk_cfg.role}", flush=True)
     else:
-        print(f"frontdesk kiosk serve: not listening yet: {kiosk.server.error or 'starting'}", file=sys.stderr, flush=True)
+        print(f"frontdesk kiosk serve: not listening yet: {kiosk.server.error or 'starting'}", file=sys.stderr,
+              flush=True)
     done.wait()
     for service in reversed(services):
         service.stop()

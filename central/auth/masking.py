@@ -1,6 +1,8 @@
 """Masking residents' personal data for roles that do not need it in full."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from frontdesk.masking import mask_phone
 
 
@@ -11,9 +13,9 @@ def mask_name(value: str | None) -> str | None:
     return value[0] + "*" * (len(value) - 1)
 
 
-PERSON_FIELDS = {"contact_phone": mask_phone, "contact_name": mask_name, "number": mask_phone,
-                 "number_raw": mask_phone, "caller_name": mask_name, "resident_name": mask_name,
-                 "visitor_name": mask_name, "phone": mask_phone}
+PERSON_FIELDS: dict[str, Callable[[str], str | None]] = {
+    "contact_phone": mask_phone, "contact_name": mask_name, "number": mask_phone, "number_raw": mask_phone,
+    "caller_name": mask_name, "resident_name": mask_name, "visitor_name": mask_name, "phone": mask_phone}
 
 
 def mask_row(row: dict) -> dict:
