@@ -118,7 +118,7 @@ def test_refused_passes_show_the_reason_in_both_languages(make_post, site_key, p
         decision = post.access.scan_payload(token.encode(), source="test")
         assert decision.reason == reason
         page.wait_for_selector("[data-screen=rejected]:not([hidden])")
-        wait_for(lambda: visible_text(page, "#rejected-reason") == ZH[f"reason.{reason}"])
+        wait_for(lambda reason=reason: visible_text(page, "#rejected-reason") == ZH[f"reason.{reason}"])
         assert visible_text(page, "#rejected-reason") == ZH[f"reason.{reason}"]
         page.click("#lang")
         assert visible_text(page, "#rejected-reason") == EN[f"reason.{reason}"]

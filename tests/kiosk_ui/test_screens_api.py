@@ -231,7 +231,8 @@ def test_kiosk_serve_command_runs_the_screen_and_stops_on_sigterm(tmp_path, site
 
     port = free_port()
     config = tmp_path / "edge.toml"
-    config.write_text(f'[site]\nid = "sunrise"\nname = "朝阳花园"\n\n[edge]\ndevice = "kiosk-9"\ndata_dir = "{tmp_path}"\n\n'
+    config.write_text(f'[site]\nid = "sunrise"\nname = "朝阳花园"\n\n'
+                      f'[edge]\ndevice = "kiosk-9"\ndata_dir = "{tmp_path}"\n\n'
                       f'[access]\nrole = "gate"\nsite_public_keys = ["{public_text(site_key)}"]\n', encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "frontdesk", "kiosk", "serve", "-c", str(config), "--role", "gate",
                              "--language", "en", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
