@@ -49,7 +49,10 @@ def test_publishing_from_another_thread_never_blocks_and_a_slow_subscriber_is_to
         fan: Fanout[int] = Fanout(queue_items=10)
         slow = fan.subscribe()
         started = time.monotonic()
-        thread = threading.Thread(target=lambda: [fan.publish([i]) for i in range(1000)])
+        def produce() -> None:
+            for i in range(1000):
+                fan.publish([i])
+        thread = threading.Thread(target=produce)
         thread.start()
         thread.join()
         elapsed = time.monotonic() - started
