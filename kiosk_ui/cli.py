@@ -16,6 +16,7 @@ from frontdesk.config import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `frontdesk kiosk serve` to the command line."""
     kiosk = sub.add_parser("kiosk", help="the lobby kiosk and gate-post screens").add_subparsers(
         dest="kiosk_command", metavar="ACTION")
     serve = kiosk.add_parser("serve", help="serve the screen (and run the access service) without the agent")

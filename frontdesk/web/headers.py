@@ -51,6 +51,7 @@ class SecureRoute(APIRoute):
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """FastAPI's handler for this route, with `secure` applied to what it returns."""
         handler = super().get_route_handler()
 
         async def secured(request: Request) -> Response:

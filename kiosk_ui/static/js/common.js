@@ -334,6 +334,5 @@ const FD = (() => {
     }
   }
 
-  return {API, state, init, t, has, reasonText, applyI18n, setLang, onLang, formatTime, setConn, ScanStream, Idle,
-          WalkInForm};
+  return {API, init, t, has, reasonText, setLang, onLang, formatTime, ScanStream, Idle, WalkInForm};
 })();
