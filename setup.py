@@ -16,6 +16,7 @@ ROOTS = {
 
 # Files that are not Python but ship with the code: templates, greetings, screens, migrations.
 PACKAGE_DATA = {
+    "frontdesk.web": ["static/*"],
     "frontdesk.central": ["migrations/script.py.mako"],
     "frontdesk.central.dashboard": ["static/*", "static/**/*"],
     "frontdesk.kiosk_ui": ["static/*", "static/**/*"],

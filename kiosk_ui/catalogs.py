@@ -23,6 +23,7 @@ class CatalogError(ValueError):
 
 @cache
 def load(language: str) -> dict[str, str]:
+    """The catalogue of `language` (read once); CatalogError if it is missing or not key -> message."""
     if language not in LANGUAGES:
         raise CatalogError(f"no catalogue for language {language!r} (have: {', '.join(LANGUAGES)})")
     path = I18N_DIR / f"{language}.json"
@@ -36,6 +37,7 @@ def load(language: str) -> dict[str, str]:
 
 
 def placeholders(message: str) -> set[str]:
+    """The {names} a message fills in."""
     return set(_PLACEHOLDER.findall(message))
 
 

@@ -16,6 +16,7 @@ from frontdesk.config import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `frontdesk kiosk serve` to the command line."""
     kiosk = sub.add_parser("kiosk", help="the lobby kiosk and gate-post screens").add_subparsers(
         dest="kiosk_command", metavar="ACTION")
     serve = kiosk.add_parser("serve", help="serve the screen (and run the access service) without the agent")
@@ -67,7 +68,8 @@ def _serve(args: argparse.Namespace) -> int:
     if kiosk.wait_ready(10):
         print(f"frontdesk kiosk serve: {kiosk_cfg.role} screen at {kiosk.url}/{kiosk_cfg.role}", flush=True)
     else:
-        print(f"frontdesk kiosk serve: not listening yet: {kiosk.server.error or 'starting'}", file=sys.stderr, flush=True)
+        print(f"frontdesk kiosk serve: not listening yet: {kiosk.server.error or 'starting'}", file=sys.stderr,
+              flush=True)
     done.wait()
     for service in reversed(services):
         service.stop()

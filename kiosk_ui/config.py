@@ -11,6 +11,8 @@ LANGUAGES = ("zh-Hans", "en")
 
 
 class KioskConfig(Section):
+    """Where the screen is served, which screen, its language and its timings."""
+
     # Loopback by default: the screen's Chromium runs on the same Pi, and the app has no login.
     host: str = "127.0.0.1"
     # 0 lets the system pick a free port (the service logs where it listens).

@@ -21,6 +21,8 @@ _CODES = {"name": "name_required", "phone": "phone_invalid", "unit": "unit_inval
 
 @dataclass(frozen=True)
 class FieldError(Exception):
+    """The form's field to correct and a catalogue code (error.<code>) saying why."""
+
     field: str
     code: str
 
@@ -30,6 +32,8 @@ class FieldError(Exception):
 
 @dataclass(frozen=True)
 class WalkIn:
+    """A registration form that has the right shape (the access service judges its content)."""
+
     name: str
     phone: str
     unit: str

@@ -7,7 +7,9 @@ agent down: the rest of the edge keeps working and journaling without its screen
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
@@ -18,17 +20,19 @@ RETRY_BIND_S = 5.0
 
 
 class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, on_started) -> None:
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[_Server], None]) -> None:
         super().__init__(config)
         self._on_started = on_started
 
-    async def startup(self, sockets=None) -> None:
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             self._on_started(self)
 
 
 class ScreenServer:
+    """The screens' app served by uvicorn on its own thread, retrying a port it cannot bind."""
+
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
         self.app, self.host, self.port = app, host, port
         self.bound_port: int | None = None
@@ -40,9 +44,11 @@ class ScreenServer:
 
     @property
     def url(self) -> str:
+        """Where the screens are served (the bound port once listening)."""
         return f"http://{self.host}:{self.bound_port or self.port}"
 
     def start(self) -> None:
+        """Serve on a thread of its own; returns at once (wait_ready waits for the port)."""
         self._thread = threading.Thread(target=self._run, name="kiosk-http", daemon=True)
         self._thread.start()
 
@@ -81,6 +87,7 @@ class ScreenServer:
             self._stop.wait(RETRY_BIND_S)
 
     def stop(self) -> None:
+        """Stop serving and stop retrying; returns when the thread has ended (10 s at most)."""
         self._stop.set()
         if self._server is not None:
             self._server.should_exit = True

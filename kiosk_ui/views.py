@@ -13,16 +13,23 @@ payload bytes, no full phone number, no checkout code (that is for the printed b
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
-TYPES = ("visitor.checked_in", "visitor.checked_out", "card.scanned", "pass.rejected")
+from pydantic import ValidationError
 
-_KINDS = {"visitor.checked_in": "checked_in", "visitor.checked_out": "checked_out",
-          "card.scanned": "card", "pass.rejected": "rejected"}
+from frontdesk.schema.access import CardScanned, PassRejected, VisitorCheckedIn, VisitorCheckedOut
+
+log = logging.getLogger(__name__)
+
+_KINDS = {VisitorCheckedIn.TYPE: "checked_in", VisitorCheckedOut.TYPE: "checked_out", CardScanned.TYPE: "card",
+          PassRejected.TYPE: "rejected"}
 DETAIL_MAX = 160
 
 
 def to_item(decision: dict[str, Any]) -> dict[str, Any]:
+    """A decision (the access service's, live or rebuilt by from_event) as the screens show it."""
     kind = _KINDS.get(decision.get("event_type") or "")
     if kind is None:
         kind = "card" if decision.get("kind") == "card" else ("rejected" if decision.get("decision") != "allow"
@@ -45,32 +52,60 @@ def to_item(decision: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _checked_in(raw: dict[str, Any]) -> dict[str, Any]:
+    p = VisitorCheckedIn.model_validate(raw)
+    return {"decision": "allow", "reason": "ok", "kind": p.method, "name": p.visitor_name, "unit": p.host_unit,
+            "phone_masked": p.phone_masked, "valid_until": p.valid_until.isoformat() if p.valid_until else None,
+            "post_role": p.post_role, "direction": p.direction}
+
+
+def _checked_out(raw: dict[str, Any]) -> dict[str, Any]:
+    p = VisitorCheckedOut.model_validate(raw)
+    return {"decision": "allow", "reason": "ok", "kind": p.method, "direction": "out", "name": p.visitor_name,
+            "unit": p.host_unit, "post_role": p.post_role}
+
+
+def _card(raw: dict[str, Any]) -> dict[str, Any]:
+    from frontdesk.edge.access import mask_name
+
+    p = CardScanned.model_validate(raw)
+    return {"decision": p.decision, "reason": p.reason, "kind": "card", "unit": p.unit, "role": p.role,
+            "name": mask_name(p.holder) if p.holder else None, "detail": p.detail, "post_role": p.post_role,
+            "direction": p.direction}
+
+
+def _rejected(raw: dict[str, Any]) -> dict[str, Any]:
+    p = PassRejected.model_validate(raw)
+    return {"decision": "deny", "reason": p.reason, "detail": p.detail, "post_role": p.post_role,
+            "direction": p.direction, "kind": "pass" if p.pass_id or p.reason != "malformed" else "code"}
+
+
+_READERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    VisitorCheckedIn.TYPE: _checked_in, VisitorCheckedOut.TYPE: _checked_out, CardScanned.TYPE: _card,
+    PassRejected.TYPE: _rejected,
+}
+# The journaled events that are decisions a screen shows.
+TYPES = tuple(_READERS)
+
+
 def from_event(event: dict[str, Any]) -> dict[str, Any] | None:
     """A journaled decision event (wire form) as the decision the access service announced then.
 
     Only for history: the access service remembers its recent decisions in memory, so after a
     restart the gate's list of last scans is rebuilt from the journal. Card holders' names are
-    masked with the access service's own rule, as its live decisions are.
+    masked with the access service's own rule, as its live decisions are. None for an event that
+    is no decision, or one whose payload the schema refuses (logged; the rest are still shown).
     """
-    from frontdesk.edge.access import mask_name
-
-    kind, p = event.get("type"), event.get("payload") or {}
-    base = {"at": event.get("occurred_at"), "event_id": event.get("id"), "event_type": kind,
-            "post_role": p.get("post_role"), "direction": p.get("direction")}
-    if kind == "visitor.checked_in":
-        return {**base, "decision": "allow", "reason": "ok", "kind": p.get("method"), "name": p.get("visitor_name"),
-                "unit": p.get("host_unit"), "phone_masked": p.get("phone_masked"), "valid_until": p.get("valid_until")}
-    if kind == "visitor.checked_out":
-        return {**base, "decision": "allow", "reason": "ok", "kind": p.get("method"), "direction": "out",
-                "name": p.get("visitor_name"), "unit": p.get("host_unit")}
-    if kind == "card.scanned":
-        return {**base, "decision": p.get("decision"), "reason": p.get("reason"), "kind": "card",
-                "name": mask_name(p["holder"]) if p.get("holder") else None, "unit": p.get("unit"),
-                "role": p.get("role"), "detail": p.get("detail")}
-    if kind == "pass.rejected":
-        return {**base, "decision": "deny", "reason": p.get("reason"), "detail": p.get("detail"),
-                "kind": "pass" if p.get("pass_id") or p.get("reason") != "malformed" else "code"}
-    return None
+    kind = event.get("type") or ""
+    reader = _READERS.get(kind)
+    if reader is None:
+        return None
+    try:
+        decision = reader(event.get("payload") or {})
+    except ValidationError as err:
+        log.warning("kiosk: journaled %s %s is not a decision the screens can show: %s", kind, event.get("id"), err)
+        return None
+    return {"at": event.get("occurred_at"), "event_id": event.get("id"), "event_type": kind, **decision}
 
 
 __all__ = ["TYPES", "from_event", "to_item"]

@@ -1,14 +1,9 @@
 """Masking residents' personal data for roles that do not need it in full."""
 from __future__ import annotations
 
+from collections.abc import Callable
 
-def mask_phone(value: str | None) -> str | None:
-    """13812345678 -> 138****5678; short numbers keep only their last two digits."""
-    if not value:
-        return value
-    if len(value) >= 7:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
-    return "*" * (len(value) - 2) + value[-2:]
+from frontdesk.masking import mask_phone
 
 
 def mask_name(value: str | None) -> str | None:
@@ -18,9 +13,9 @@ def mask_name(value: str | None) -> str | None:
     return value[0] + "*" * (len(value) - 1)
 
 
-PERSON_FIELDS = {"contact_phone": mask_phone, "contact_name": mask_name, "number": mask_phone,
-                 "number_raw": mask_phone, "caller_name": mask_name, "resident_name": mask_name,
-                 "visitor_name": mask_name, "phone": mask_phone}
+PERSON_FIELDS: dict[str, Callable[[str], str | None]] = {
+    "contact_phone": mask_phone, "contact_name": mask_name, "number": mask_phone, "number_raw": mask_phone,
+    "caller_name": mask_name, "resident_name": mask_name, "visitor_name": mask_name, "phone": mask_phone}
 
 
 def mask_row(row: dict) -> dict:

@@ -11,6 +11,7 @@ _CALL_NAME = "name"
 
 
 def mask_live_item(item: dict[str, Any]) -> dict[str, Any]:
+    """One live item as a viewer without the personal-data permission sees it."""
     payload = item.get("payload") or {}
     if not any(k in PERSON_FIELDS or k == _CALL_NAME for k in payload):
         return item

@@ -4,37 +4,42 @@ view is the roll call), statistics, accounts and commands all come from central'
 (/api/v1/...); this router only adds what exists for the screens alone.
 
 Pages are plain HTML + CSS + JS (no build step, no CDN): every value from the server is put on
-the page with textContent, never as markup, so text fields cannot inject HTML.
+the page with textContent, never as markup, so text fields cannot inject HTML. The translations,
+time formatting, live-stream wrapper and API map are the JS toolkit shared with the kiosk
+screens (frontdesk/web/static), served here under /dashboard/shared/.
 """
 from __future__ import annotations
 
-import asyncio
-import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 
 from frontdesk.topics import ID_PATTERN
+from frontdesk.web import (
+    Fanout,
+    FanoutFull,
+    SecureRoute,
+    Subscriber,
+    sse_message,
+    sse_response,
+    static_file,
+    static_router,
+    toolkit_router,
+)
 
 from ..store import Store
-from .live import HubFull, LiveHub, sse_message
+from .live import LiveEvents, LiveItem
+from .masking import mask_live_item
 
 STATIC = Path(__file__).parent / "static"
 PAGES = ("desk", "board", "visitors", "registers", "stats", "commands", "login")
-_ASSET = re.compile(r"^[a-z][a-z0-9_-]{0,40}\.(css|js|svg|png)$")
-_MEDIA = {"css": "text/css", "js": "text/javascript", "svg": "image/svg+xml", "png": "image/png"}
-# Headers for every dashboard response: no framing by other sites, no inline script allowed.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
-                               "script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
+# The stream sends a `ping` when nothing else happened for this long; the page's toolkit
+# reconnects after three missed beats (a half-open connection EventSource would not notice).
 HEARTBEAT_S = 15.0
 
 
@@ -45,89 +50,95 @@ class Viewer:
     mask: bool
 
     def scope(self, site: str | None) -> tuple[str, ...] | None:
+        """The sites a stream for `site` (None: every site the viewer may see) carries; 403 if none."""
         if site is None:
             return self.sites
         if self.sites is not None and site not in self.sites:
             raise HTTPException(403, f"no access to site {site!r}")
         return (site,)
 
+    def subscribe(self, hub: Fanout[LiveItem], site: str | None) -> Subscriber[LiveItem]:
+        """This viewer's subscription: only its sites, personal data masked if its role says so."""
+        sites = self.scope(site)
+        return hub.subscribe(wants=None if sites is None else (lambda item: item["site"] in sites),
+                             view=mask_live_item if self.mask else None)
 
-def dashboard_router(store: Store, hub: LiveHub | None = None,
+
+def _viewer_dependency(require: Callable[[str], Callable[..., Any]] | None) -> Callable[..., Viewer]:
+    if require is None:
+        def everyone() -> Viewer:
+            return Viewer(sites=None, mask=False)
+        return everyone
+
+    from ..auth.roles import PERSONAL_DATA_ROLES
+    staff_dep = require("live.read")
+
+    def staff_viewer(staff: Any = Depends(staff_dep)) -> Viewer:
+        return Viewer(sites=staff.site_filter(), mask=staff.role not in PERSONAL_DATA_ROLES)
+    return staff_viewer
+
+
+async def _live_messages(request: Request, sub: Subscriber[LiveItem], site: str | None) -> AsyncIterator[bytes]:
+    yield sse_message("hello", {"site": site, "heartbeat_s": HEARTBEAT_S})
+    while True:
+        if await request.is_disconnected():
+            return
+        batch = await sub.next_batch(HEARTBEAT_S)
+        if batch.dropped:
+            # The browser missed events: it reloads its state over HTTP.
+            yield sse_message("resync", {"dropped": batch.dropped})
+        for item in batch.items:
+            yield sse_message("event", item, item["id"])
+        if batch.closed:
+            return
+        if not batch.items and not batch.dropped:
+            yield sse_message("ping", {})
+
+
+def dashboard_router(store: Store, hub: Fanout[LiveItem] | None = None,
                      require: Callable[[str], Callable[..., Any]] | None = None) -> APIRouter:
-    """Build the router and register its live hub as a post-commit listener of `store`.
+    """Build the router and register its live events as a post-commit listener of `store`.
 
     `require` is central's auth dependency factory (permission -> FastAPI dependency returning
     the staff member, raising 401/403); with it the live stream needs a login with the
     `live.read` permission, carries only the account's sites, and masks personal data for roles
     that may not see it. Without it the stream is open, like the foundation API.
     """
-    hub = hub or LiveHub()
-    store.listeners.append(hub.publish)
-    router = APIRouter(tags=["dashboard"])
-    router.hub = hub  # type: ignore[attr-defined]  # benches and tests read its counters
-
-    if require is None:
-        def viewer() -> Viewer:
-            return Viewer(sites=None, mask=False)
-    else:
-        from ..auth.roles import PERSONAL_DATA_ROLES
-        staff_dep = require("live.read")
-
-        def viewer(staff=Depends(staff_dep)) -> Viewer:
-            return Viewer(sites=staff.site_filter(), mask=staff.role not in PERSONAL_DATA_ROLES)
+    live = LiveEvents(hub)
+    store.listeners.append(live)
+    viewer = _viewer_dependency(require)
+    router = APIRouter(tags=["dashboard"], route_class=SecureRoute)
+    router.include_router(static_router("/dashboard/static", STATIC))
+    router.include_router(toolkit_router("/dashboard/shared"))
 
     @router.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/dashboard/desk", status_code=307)
-
     @router.get("/dashboard", include_in_schema=False)
     @router.get("/dashboard/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse("/dashboard/desk", status_code=307)
 
     @router.get("/dashboard/{page}", include_in_schema=False)
-    def page(page: str) -> FileResponse:
+    def page(page: str) -> Any:
         if page not in PAGES:
             raise HTTPException(404, "no such page")
-        return FileResponse(STATIC / f"{page}.html", media_type="text/html; charset=utf-8",
-                            headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
-
-    @router.get("/dashboard/static/{name}", include_in_schema=False)
-    def asset(name: str) -> FileResponse:
-        if not _ASSET.match(name) or not (STATIC / name).is_file():
-            raise HTTPException(404, "no such file")
-        return FileResponse(STATIC / name, media_type=_MEDIA[name.rsplit(".", 1)[1]],
-                            headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+        return static_file(STATIC, f"{page}.html")
 
     @router.get("/api/v1/dashboard/live", summary="Server-Sent Events: new committed events, live",
                 response_class=StreamingResponse)
-    async def live(request: Request, site: str | None = Query(None, pattern=f"^{ID_PATTERN}$"),
-                   who: Viewer = Depends(viewer)) -> StreamingResponse:
+    async def live_stream(request: Request, site: str | None = Query(None, pattern=f"^{ID_PATTERN}$"),
+                          who: Viewer = Depends(viewer)) -> StreamingResponse:
         try:
-            sub = hub.subscribe(who.scope(site), mask=who.mask)
-        except HubFull as err:
+            sub = who.subscribe(live.hub, site)
+        except FanoutFull as err:
             raise HTTPException(503, str(err)) from None
 
-        async def stream():
+        async def stream() -> AsyncIterator[bytes]:
             try:
-                yield sse_message("hello", {"site": site})
-                while True:
-                    if await request.is_disconnected():
-                        return
-                    batch, dropped = await sub.next_batch(HEARTBEAT_S)
-                    if dropped:
-                        # The browser missed events: it reloads its state over HTTP.
-                        yield sse_message("resync", {"dropped": dropped})
-                    for item in batch:
-                        yield sse_message("event", item, item["id"])
-                    if not batch and not dropped:
-                        yield b": keep-alive\n\n"
-            except asyncio.CancelledError:
-                pass
+                async for message in _live_messages(request, sub, site):
+                    yield message
             finally:
-                hub.unsubscribe(sub)
+                live.hub.unsubscribe(sub)
 
-        return StreamingResponse(stream(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return sse_response(stream())
 
     return router

@@ -38,8 +38,7 @@ Events: visitor.checked_in, visitor.checked_out, card.scanned, pass.rejected, pr
 access.device_state (camera / reader unplugged, back).
 """
 from .config import AccessConfig
-from .decision import Decision, mask_name, mask_phone
+from .decision import Decision, mask_name
 from .service import BADGE_PREFIX, AccessService, WalkInError, badge_code
 
-__all__ = ["AccessConfig", "AccessService", "BADGE_PREFIX", "Decision", "WalkInError", "badge_code", "mask_name",
-           "mask_phone"]
+__all__ = ["AccessConfig", "AccessService", "BADGE_PREFIX", "Decision", "WalkInError", "badge_code", "mask_name"]

@@ -1,4 +1,5 @@
-"""What a post decided, as the screens show it, and the masking rules for what they show."""
+"""What a post decided, as the screens show it, and how a card holder's name is masked on them
+(phone numbers: frontdesk.masking)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -42,16 +43,6 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: enough for the visitor to recognise their number, not enough to call it."""
-    digits = phone
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    if len(digits) <= 7:
-        return digits[:1] + "*" * (len(digits) - 3) + digits[-2:]
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
 def mask_name(name: str) -> str:

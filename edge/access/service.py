@@ -23,12 +23,13 @@ import numpy as np
 from frontdesk.drivers.cards import CardFormatError, CardRead, code_read, open_reader, parse_card
 from frontdesk.drivers.scan import Deduplicator, Symbol, default_chain
 from frontdesk.ids import new_id
+from frontdesk.masking import mask_phone
 from frontdesk.passes import Rejection, keyring, load_public_key, looks_like_pass, verify_pass
 from frontdesk.schema import Event
 
 from ..journal import JournalError
 from .config import AccessConfig
-from .decision import Decision, mask_name, mask_phone
+from .decision import Decision, mask_name
 from .store import AccessStore, handle_allowlist_replace, handle_revoke
 
 log = logging.getLogger("frontdesk.edge.access")

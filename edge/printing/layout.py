@@ -15,7 +15,7 @@ Template lines:
     @each field ... @end                      repeat for each item of a list (item keys as fields)
     @require f1 f2 ...                        the slip cannot be printed without these fields
 
-Filters: mask (phone: all but the last four digits as *), time (ISO time -> local YYYY-MM-DD
+Filters: mask (phone, by frontdesk.masking: 138****5678), time (ISO time -> local YYYY-MM-DD
 HH:MM), hm (local HH:MM), count (length of a list), upper.
 
 Directives are read from the template before any value is substituted, so data can never add a
@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from frontdesk.drivers.printer import Composer, PrinterProfile
 from frontdesk.drivers.printer.textcodec import sanitize
+from frontdesk.masking import mask_phone
 
 TEMPLATES = Path(__file__).with_name("templates")
 KINDS = ("workorder", "mail", "badge", "handover")
@@ -117,12 +118,6 @@ def template_path(kind: str, lang: str, extra_dir: Path | None = None) -> Path:
         if p.exists():
             return p
     raise SlipError(f"no template for {kind}.{lang}")
-
-
-def mask_phone(value: str) -> str:
-    digits = [i for i, c in enumerate(value) if c.isdigit()]
-    keep = set(digits[-4:])
-    return "".join("*" if (c.isdigit() and i not in keep) else c for i, c in enumerate(value))
 
 
 class _Values:

@@ -34,8 +34,8 @@ class Edge:
         self._seq = itertools.count(1)
 
     def event(self, type_: str, payload: dict[str, Any], occurred_at: datetime | None = None):
-        return make_event(parse_event_payload(type_, payload), site=self.site, device=self.device, seq=next(self._seq), tz=TZ,
-                          occurred_at=occurred_at or datetime.now(UTC))
+        return make_event(parse_event_payload(type_, payload), site=self.site, device=self.device,
+                          seq=next(self._seq), tz=TZ, occurred_at=occurred_at or datetime.now(UTC))
 
     def publish(self, *events) -> Any:
         batch = encode_batch([e.to_wire() for e in events])
@@ -93,8 +93,8 @@ class Central:
 
     @property
     def hub(self):
-        from frontdesk.central.dashboard.live import LiveHub
-        return next(r.__self__ for r in self.store.listeners if isinstance(getattr(r, "__self__", None), LiveHub))
+        from frontdesk.central.dashboard.live import LiveEvents
+        return next(r.hub for r in self.store.listeners if isinstance(r, LiveEvents))
 
 
 def login(page, central, username: str, password: str, then: str = "desk", query: str = "") -> None:

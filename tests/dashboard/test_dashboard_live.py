@@ -2,6 +2,7 @@
 never hold up ingest, and the stream after a restart of the page."""
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -39,17 +40,17 @@ class Reader:
             pass  # the server went away: the test is over
 
     def _read(self, url, headers):
-        with httpx.Client(timeout=httpx.Timeout(5, read=30)) as client:
-            with client.stream("GET", url, headers=headers) as r:
-                self.status = r.status_code
-                kind = None
-                for line in r.iter_lines():
-                    if self._stop.is_set():
-                        return
-                    if line.startswith("event: "):
-                        kind = line[7:]
-                    elif line.startswith("data: "):
-                        self.messages.append((kind, json.loads(line[6:])))
+        with httpx.Client(timeout=httpx.Timeout(5, read=30)) as client, \
+                client.stream("GET", url, headers=headers) as r:
+            self.status = r.status_code
+            kind = None
+            for line in r.iter_lines():
+                if self._stop.is_set():
+                    return
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    self.messages.append((kind, json.loads(line[6:])))
 
     def events(self, type_=None):
         return [d for k, d in self.messages if k == "event" and (type_ is None or d["type"] == type_)]
@@ -58,6 +59,14 @@ class Reader:
         self._stop.set()
         self._thread.join(10)
         assert not self._thread.is_alive(), "a live stream reader did not end"
+
+
+@contextlib.contextmanager
+def live_stream(central, tok):
+    """A browser's live stream that reads nothing unless the test does."""
+    url, auth = f"{central.url}/api/v1/dashboard/live", {"Authorization": f"Bearer {tok}"}
+    with httpx.Client(timeout=httpx.Timeout(5, read=30)) as client, client.stream("GET", url, headers=auth) as r:
+        yield r
 
 
 @pytest.fixture
@@ -106,31 +115,29 @@ def test_stream_refuses_wrong_site_and_technicians(central):
 def test_slow_browser_gets_resync_and_never_holds_up_ingest(central):
     desk = token(central, "desk3", "desk", [SITE])
     # A browser that does not read: its TCP buffers fill, then its queue; ingest must not wait.
-    with httpx.Client(timeout=httpx.Timeout(5, read=30)) as client:
-        with client.stream("GET", f"{central.url}/api/v1/dashboard/live",
-                           headers={"Authorization": f"Bearer {desk}"}) as stalled:
-            wait_until(lambda: central.hub.subscribers == 1, what="the stalled stream")
-            edge = Edge(central.store)
-            started = time.monotonic()
-            big = "很长的留言" * 1500  # ~22 KB per event: the socket buffers fill after a few
-            for _ in range(16):  # ~14 MB: more than the loopback socket buffers hold
-                events = [edge.event("call.transcribed", {**_transcribed(new_id()), "text": big}) for _ in range(40)]
-                edge.publish(*events)
-            events = [edge.event("call.ringing", ringing(new_id())) for _ in range(live.QUEUE_ITEMS + 50)]
+    with live_stream(central, desk) as stalled:
+        wait_until(lambda: central.hub.subscribers == 1, what="the stalled stream")
+        edge = Edge(central.store)
+        started = time.monotonic()
+        big = "很长的留言" * 1500  # ~22 KB per event: the socket buffers fill after a few
+        for _ in range(16):  # ~14 MB: more than the loopback socket buffers hold
+            events = [edge.event("call.transcribed", {**_transcribed(new_id()), "text": big}) for _ in range(40)]
             edge.publish(*events)
-            elapsed = time.monotonic() - started
-            assert elapsed < 10, f"ingest was held up: {elapsed:.1f} s"
-            sub = next(iter(central.hub._subs))
-            wait_until(lambda: len(sub.items) == live.QUEUE_ITEMS or sub.dropped, what="a full queue")
-            assert len(sub.items) <= live.QUEUE_ITEMS
-            # Reading now: the browser is told it missed events (and reloads its state).
-            kinds = []
-            for line in stalled.iter_lines():
-                if line.startswith("event: "):
-                    kinds.append(line[7:])
-                if "resync" in kinds:
-                    break
-            assert "resync" in kinds
+        events = [edge.event("call.ringing", ringing(new_id())) for _ in range(live.QUEUE_ITEMS + 50)]
+        edge.publish(*events)
+        elapsed = time.monotonic() - started
+        assert elapsed < 10, f"ingest was held up: {elapsed:.1f} s"
+        sub = next(iter(central.hub._subs))
+        wait_until(lambda: len(sub.items) == live.QUEUE_ITEMS or sub.dropped, what="a full queue")
+        assert len(sub.items) <= live.QUEUE_ITEMS
+        # Reading now: the browser is told it missed events (and reloads its state).
+        kinds = []
+        for line in stalled.iter_lines():
+            if line.startswith("event: "):
+                kinds.append(line[7:])
+            if "resync" in kinds:
+                break
+        assert "resync" in kinds
     wait_until(lambda: central.hub.subscribers == 0, timeout=30, what="the closed stream to be dropped")
 
 
@@ -142,8 +149,7 @@ def _transcribed(call_id):
 def test_too_many_screens_get_503_not_a_stall(central, monkeypatch):
     desk = token(central, "desk4", "desk", [SITE])
     monkeypatch.setattr(central.hub, "max_subscribers", 1)
-    with httpx.Client(timeout=httpx.Timeout(5, read=30)) as client:
-        with client.stream("GET", f"{central.url}/api/v1/dashboard/live", headers={"Authorization": f"Bearer {desk}"}):
-            wait_until(lambda: central.hub.subscribers == 1, what="the first stream")
-            r = httpx.get(f"{central.url}/api/v1/dashboard/live", headers={"Authorization": f"Bearer {desk}"})
-            assert r.status_code == 503
+    with live_stream(central, desk):
+        wait_until(lambda: central.hub.subscribers == 1, what="the first stream")
+        r = httpx.get(f"{central.url}/api/v1/dashboard/live", headers={"Authorization": f"Bearer {desk}"})
+        assert r.status_code == 503

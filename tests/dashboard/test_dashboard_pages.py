@@ -42,15 +42,16 @@ def test_html_in_every_call_field_is_shown_as_text(page, central):
 def test_visitors_on_site_roll_call_follows_check_in_and_out(page, central, tmp_path):
     gate = Edge(central.store, device="gate-1")
     early = new_id()
-    gate.send("visitor.checked_in", {"visit_id": early, "method": "walk_in", "visitor_name": "李雷", "host_unit": "5-0801",
-                                     "post_role": "gate", "phone_masked": "138****0000", "purpose": "送货",
-                                     "checkout_code": "c1"})
+    gate.send("visitor.checked_in", {"visit_id": early, "method": "walk_in", "visitor_name": "李雷",
+                                     "host_unit": "5-0801", "post_role": "gate", "phone_masked": "138****0000",
+                                     "purpose": "送货", "checkout_code": "c1"})
     open_page(page, central, "visitors")
     page.wait_for_selector(f'tr[data-visit="{early}"]')
     assert page.locator("#visitor-count").inner_text() == "在场 1 人"
     later = new_id()
-    gate.send("visitor.checked_in", {"visit_id": later, "method": "pass", "visitor_name": EVIL[:64], "host_unit": "2-0303",
-                                     "post_role": "kiosk", "checkout_code": "c2", "purpose": EVIL_SCRIPT})
+    gate.send("visitor.checked_in", {"visit_id": later, "method": "pass", "visitor_name": EVIL[:64],
+                                     "host_unit": "2-0303", "post_role": "kiosk", "checkout_code": "c2",
+                                     "purpose": EVIL_SCRIPT})
     page.wait_for_selector(f'tr[data-visit="{later}"]')
     assert page.locator("#visitor-count").inner_text() == "在场 2 人"
     assert page.locator("#visitors img").count() == 0 and page.evaluate("window.__pwned") is None
@@ -100,7 +101,8 @@ def test_english_and_phone_layout(make_page, central, tmp_path):
     # The work-order form fits the phone: its button is on screen and works.
     card.locator("button.make-wo").click()
     box = pg.locator("#wo-submit").bounding_box()
-    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["y"] + box["height"] <= PHONE["height"]
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert box["y"] + box["height"] <= PHONE["height"]
     pg.fill("#wo-content", "Lift button broken")
     pg.click("#wo-submit")
     card.locator(".wo-done").wait_for()

@@ -171,7 +171,10 @@ def test_gate_touch_targets(make_post, page):
     open_screen(page, post, "gate")
     small = page.evaluate("""() => Array.from(document.querySelectorAll('button, input'))
         .filter(el => el.offsetParent !== null)
-        .map(el => { const r = el.getBoundingClientRect(); return [el.id || el.textContent.trim(), r.width, r.height]; })
+        .map(el => {
+          const r = el.getBoundingClientRect();
+          return [el.id || el.textContent.trim(), r.width, r.height];
+        })
         .filter(([, w, h]) => w < 44 || h < 44)""")
     assert small == []
 

@@ -13,6 +13,7 @@ from frontdesk.kiosk_ui import catalogs
 from frontdesk.kiosk_ui.config import LANGUAGES
 from frontdesk.passes import public_text
 from frontdesk.schema.access import Reason
+from frontdesk.web import TOOLKIT_DIR
 
 from .kiosk_post import a_pass
 
@@ -65,6 +66,22 @@ def test_bad_registrations_are_refused_and_nothing_is_recorded(make_post, body, 
     assert post_json(post.url, GOOD).status_code == 201
 
 
+def test_phone_echo_is_masked_by_the_server_and_bad_input_refused(make_post):
+    post = make_post("kiosk")
+
+    def mask(body, **headers):
+        return httpx.post(post.url + "/api/phone-mask", content=body if isinstance(body, bytes) else json.dumps(body),
+                          headers={"Content-Type": "application/json", **headers}, timeout=10)
+    res = mask({"phone": "13912345678"})
+    assert (res.status_code, res.json()) == (200, {"masked": "139****5678"})
+    for body, status in (({"phone": 139}, 422), ({"phone": "1" * 33}, 422), ([1], 422), ({}, 422),
+                         (b"{not json", 400), (b"\xff", 400)):
+        assert mask(body).status_code == status, body
+    assert mask({"phone": "13912345678"}, Origin="http://evil.example").status_code == 403
+    assert mask({"phone": "13912345678"}).status_code == 200  # still serving
+    assert post.events("visitor.checked_in") == []
+
+
 def test_other_sites_and_content_types_cannot_register(make_post):
     post = make_post("kiosk")
     assert post_json(post.url, GOOD, Origin="http://evil.example").status_code == 403
@@ -91,9 +108,12 @@ def test_pages_are_self_contained_and_locked_down(make_post):
         assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
         # Offline: nothing is fetched from anywhere but this server.
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", res.text), path
-        for ref in re.findall(r"""(?:src|href)="(/static/[^"]+)\"""", res.text):
-            assert httpx.get(post.url + ref).status_code == 200, ref
-    for css_js in STATIC.rglob("*.[cj]s*"):
+        refs = re.findall(r"""(?:src|href)="(/[^"]+)\"""", res.text)
+        assert "/shared/toolkit.js" in refs  # the JS toolkit shared with the desk dashboard
+        for ref in refs:
+            got = httpx.get(post.url + ref)
+            assert got.status_code == 200 and "script-src 'self'" in got.headers["content-security-policy"], ref
+    for css_js in [*STATIC.rglob("*.[cj]s*"), *TOOLKIT_DIR.rglob("*.js")]:
         text = css_js.read_text(encoding="utf-8")
         assert not re.search(r"url\(\s*['\"]?(https?:)?//|https?://", text), css_js
         # Text goes in with textContent only: nothing on the page parses data as markup.
@@ -211,7 +231,8 @@ def test_kiosk_serve_command_runs_the_screen_and_stops_on_sigterm(tmp_path, site
 
     port = free_port()
     config = tmp_path / "edge.toml"
-    config.write_text(f'[site]\nid = "sunrise"\nname = "朝阳花园"\n\n[edge]\ndevice = "kiosk-9"\ndata_dir = "{tmp_path}"\n\n'
+    config.write_text(f'[site]\nid = "sunrise"\nname = "朝阳花园"\n\n'
+                      f'[edge]\ndevice = "kiosk-9"\ndata_dir = "{tmp_path}"\n\n'
                       f'[access]\nrole = "gate"\nsite_public_keys = ["{public_text(site_key)}"]\n', encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "frontdesk", "kiosk", "serve", "-c", str(config), "--role", "gate",
                              "--language", "en", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -1,24 +1,11 @@
-// Shared by every dashboard page: the header, API calls, safe DOM building, time formatting
-// and the live event stream. Data is only ever put on the page as text (el(), textContent).
+// Shared by every dashboard page: the header, API calls, safe DOM building, and the dashboard's
+// use of the toolkit it shares with the kiosk screens (/dashboard/shared/toolkit.js: the API
+// map, time formatting, the live stream). Data is only ever put on the page as text (el(),
+// textContent).
 "use strict";
 
-// Central's HTTP API as the dashboard uses it; one place to see every endpoint a screen calls.
-const API = {
-  me: "/api/v1/auth/me",
-  login: "/api/v1/auth/login",
-  logout: "/api/v1/auth/logout",
-  tickets: "/api/v1/tickets",
-  ticket: (id) => "/api/v1/tickets/" + encodeURIComponent(id),
-  workOrder: (id) => "/api/v1/tickets/" + encodeURIComponent(id) + "/work-order",
-  unitTickets: (site, unit) => "/api/v1/sites/" + encodeURIComponent(site) + "/units/" + encodeURIComponent(unit) + "/tickets",
-  registers: (name) => "/api/v1/registers/" + encodeURIComponent(name),
-  stats: "/api/v1/stats/monthly",
-  statsPng: "/api/v1/stats/monthly.png",
-  commands: "/api/v1/commands",
-  siteCommands: (site) => "/api/v1/sites/" + encodeURIComponent(site) + "/commands",
-  command: (id) => "/api/v1/commands/" + encodeURIComponent(id),
-  live: "/api/v1/dashboard/live",
-};
+// Central's HTTP API as the dashboard uses it: the toolkit's map of every endpoint a screen calls.
+const API = Toolkit.API.central;
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -81,15 +68,8 @@ function items(data, key) {
   return [];
 }
 
-function fmtTime(iso, tz, withDate) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (isNaN(d)) return String(iso);
-  const opts = {hour: "2-digit", minute: "2-digit", hour12: false};
-  if (withDate) Object.assign(opts, {month: "2-digit", day: "2-digit"});
-  try { return d.toLocaleString(LANG, {...opts, timeZone: tz || undefined}); }
-  catch (e) { return d.toLocaleString(LANG, opts); }
-}
+// "11/23 09:24" in the site's zone, in the page's language (the toolkit's one time format).
+function fmtTime(iso, tz, withDate) { return Toolkit.formatTime(iso, {lang: LANG, tz, withDate}); }
 
 function fmtSpan(ms) {
   const s = Math.floor(Math.abs(ms) / 1000);
@@ -163,31 +143,30 @@ async function pageSite() {
   return me && me.sites && me.sites.length === 1 && me.sites[0] !== "*" ? me.sites[0] : "";
 }
 
-// The live stream (Server-Sent Events). `onEvent` gets each committed event; `onResync` is
-// called after a gap (reconnect or dropped items), when the page reloads its state over HTTP.
+// The live stream (Server-Sent Events, the toolkit's LiveStream: it reconnects by itself, also
+// when a connection dies silently). `onEvent` gets each committed event; `onResync` is called
+// after a gap (reconnect or dropped items), when the page reloads its state over HTTP.
 function openLive(onEvent, onResync) {
   const badge = document.getElementById("live-state");
   const q = siteParam() ? "?site=" + encodeURIComponent(siteParam()) : "";
   let first = true, checking = false;
-  const source = new EventSource(API.live + q);
-  source.addEventListener("hello", () => {
-    if (badge) { badge.textContent = t("live.on"); badge.className = "on"; }
-    if (!first && onResync) onResync();
-    first = false;
-  });
-  source.addEventListener("event", (m) => {
-    let item;
-    try { item = JSON.parse(m.data); } catch (e) { return; }
-    onEvent(item);
-  });
-  source.addEventListener("resync", () => { if (onResync) onResync(); });
-  source.onerror = () => {
+  const live = new Toolkit.LiveStream(API.live + q, {
+    hello: (data) => {
+      if (data && data.heartbeat_s) live.heartbeat(data.heartbeat_s);
+      if (!first && onResync) onResync();
+      first = false;
+    },
+    event: onEvent,
+    resync: () => { if (onResync) onResync(); },
+  }, {onState: (state) => {
+    if (state === "online" && badge) { badge.textContent = t("live.on"); badge.className = "on"; }
+    if (state !== "offline") return;
     if (badge) { badge.textContent = t("live.off"); badge.className = "off"; }
-    // EventSource retries by itself; if the session ended, api() sends the page to the login.
+    // The stream is reopened by itself; if the session ended, api() sends the page to the login.
     if (!checking) { checking = true; whoAmIFresh().finally(() => setTimeout(() => { checking = false; }, 5000)); }
-  };
-  window.frontdeskLive = source;
-  return source;
+  }});
+  window.frontdeskLive = live.open();
+  return live;
 }
 
 function hideLiveBadge() {

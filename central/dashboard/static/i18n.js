@@ -1,5 +1,6 @@
-// Texts of the dashboard in Simplified Chinese (the default) and English.
-// A missing English text falls back to the Chinese one, and a missing key shows the key itself.
+// Texts of the dashboard in Simplified Chinese (the default) and English, and the page's
+// language. A missing English text falls back to the Chinese one, and a missing key shows the
+// key itself (the toolkit's Translations).
 "use strict";
 const TEXTS = {
   "zh-Hans": {
@@ -108,10 +109,7 @@ function currentLang() {
   return kept && TEXTS[kept] ? kept : "zh-Hans";
 }
 
-const LANG = currentLang();
-
-function t(key, vars) {
-  let text = (TEXTS[LANG] && TEXTS[LANG][key]) || TEXTS["zh-Hans"][key] || key;
-  if (vars) for (const [k, v] of Object.entries(vars)) text = text.split("{" + k + "}").join(String(v));
-  return text;
-}
+// The toolkit's translations: `{name}` placeholders, Chinese for a missing English text.
+const I18N = new Toolkit.Translations(TEXTS, currentLang(), "zh-Hans");
+const LANG = I18N.lang;
+const t = I18N.t;

@@ -1,12 +1,16 @@
-/* Shared by the kiosk and gate screens: catalogues, the live stream, the idle reset, masking.
+/* Shared by the kiosk and gate screens: the catalogues, the connection and device status, the
+ * live scans, the idle reset and the registration form. Translations, time formatting, the live
+ * stream and the API map are the toolkit shared with the desk dashboard (/shared/toolkit.js).
  *
  * Everything the page shows is set with textContent (never innerHTML), so names and scanned text
  * that look like markup are shown as typed. The page is meant to stay open for days: the live
- * stream reconnects by itself, and nothing here keeps more than a bounded number of items. */
+ * stream reconnects by itself, and nothing here keeps more than a bounded number of items.
+ * Personal data arrives masked by the server; this page masks nothing itself. */
 "use strict";
 
 const FD = (() => {
-  const state = {config: null, catalogs: {}, lang: "zh-Hans", langListeners: []};
+  const API = Toolkit.API.screens;
+  const state = {config: null, i18n: new Toolkit.Translations({}, "zh-Hans", null)};
 
   async function getJSON(url) {
     const res = await fetch(url, {cache: "no-store"});
@@ -16,24 +20,28 @@ const FD = (() => {
 
   async function init() {
     // Retry until the agent answers: Chromium may start before the service at boot.
+    const catalogs = {};
     for (let delay = 500; ; delay = Math.min(delay * 2, 10000)) {
       try {
-        state.config = await getJSON("/api/config");
-        for (const lang of state.config.languages) {
-          state.catalogs[lang] = await getJSON("/static/i18n/" + lang + ".json");
-        }
+        state.config = await getJSON(API.config);
+        for (const lang of state.config.languages) catalogs[lang] = await getJSON(API.catalog(lang));
         break;
       } catch (err) {
         setConn("offline");
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
-    state.lang = state.config.language;
+    // The catalogues have the same keys (checked on the server): no fallback language.
+    state.i18n = new Toolkit.Translations(catalogs, state.config.language, null);
+    state.i18n.onLang((lang) => {
+      applyI18n();
+      for (const listener of langListeners) listener(lang);
+    });
     const siteName = document.getElementById("site-name");
     if (siteName) siteName.textContent = state.config.site_name || "";
     document.getElementById("lang").addEventListener("click", () => {
       const langs = state.config.languages;
-      setLang(langs[(langs.indexOf(state.lang) + 1) % langs.length]);
+      setLang(langs[(langs.indexOf(state.i18n.lang) + 1) % langs.length]);
     });
     applyI18n();
     startClock();
@@ -42,20 +50,8 @@ const FD = (() => {
 
   // -- messages ---------------------------------------------------------------------------------
 
-  function t(key, params) {
-    const catalog = state.catalogs[state.lang] || {};
-    let message = catalog[key];
-    if (message === undefined) message = key;  // a missing key shows itself rather than nothing
-    if (params) {
-      message = message.replace(/\{([a-z_]+)\}/g, (whole, name) =>
-        params[name] === undefined || params[name] === null ? whole : String(params[name]));
-    }
-    return message;
-  }
-
-  function has(key) {
-    return Object.prototype.hasOwnProperty.call(state.catalogs[state.lang] || {}, key);
-  }
+  function t(key, params) { return state.i18n.t(key, params); }
+  function has(key) { return state.i18n.has(key); }
 
   function reasonText(code) {
     if (!code) return "";
@@ -67,32 +63,18 @@ const FD = (() => {
     for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
     for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
     for (const node of root.querySelectorAll("[data-i18n-aria]")) node.setAttribute("aria-label", t(node.dataset.i18nAria));
-    document.documentElement.lang = state.lang;
+    document.documentElement.lang = state.i18n.lang;
     const title = document.querySelector("title[data-i18n]");
     if (title) document.title = t(title.dataset.i18n);
   }
 
-  function setLang(lang) {
-    if (!state.catalogs[lang] || lang === state.lang) return;
-    state.lang = lang;
-    applyI18n();
-    for (const listener of state.langListeners) listener(lang);
-  }
-
-  function onLang(listener) { state.langListeners.push(listener); }
+  // The page's own listeners, told after the catalogue texts on the page have changed.
+  const langListeners = [];
+  function setLang(lang) { state.i18n.setLang(lang); }
+  function onLang(listener) { langListeners.push(listener); }
 
   function formatTime(iso, withDate) {
-    if (!iso) return "";
-    const when = new Date(iso);
-    if (isNaN(when)) return "";
-    const opts = {hour: "2-digit", minute: "2-digit", hour12: false, timeZone: (state.config && state.config.tz) || undefined};
-    if (withDate) { opts.month = "2-digit"; opts.day = "2-digit"; }
-    try {
-      return new Intl.DateTimeFormat(state.lang, opts).format(when);
-    } catch (err) {
-      delete opts.timeZone;
-      return new Intl.DateTimeFormat(state.lang, opts).format(when);
-    }
+    return Toolkit.formatTime(iso, {lang: state.i18n.lang, tz: state.config && state.config.tz, withDate});
   }
 
   let clockTimer = null;
@@ -103,17 +85,6 @@ const FD = (() => {
     tick();
     clockTimer = setInterval(tick, 15000);
     onLang(tick);
-  }
-
-  // -- personal data ----------------------------------------------------------------------------
-
-  /* The access service's rule (edge/access/decision.py mask_phone): 138****5678; 7 digits or
-   * fewer keep the first and last two; 4 or fewer are hidden entirely. */
-  function maskPhone(value) {
-    const digits = String(value || "").replace(/[\s()-]/g, "");
-    if (digits.length <= 4) return "*".repeat(digits.length);
-    if (digits.length <= 7) return digits.slice(0, 1) + "*".repeat(digits.length - 3) + digits.slice(-2);
-    return digits.slice(0, 3) + "*".repeat(digits.length - 7) + digits.slice(-4);
   }
 
   // -- connection state -------------------------------------------------------------------------
@@ -142,73 +113,33 @@ const FD = (() => {
   }
   onLang(() => showStatus(lastStatus));
 
-  /* The live stream. EventSource reconnects by itself after an error, but not when a connection
-   * silently dies (a suspended Wi-Fi link, a half-open socket): the server sends a ping every
-   * heartbeat_s, and after three missed beats the stream is torn down and opened again.
-   * Items carry the journal's seq: one already seen is never shown twice. */
-  class LiveStream {
-    constructor(url, handlers) {
-      this.url = url;
+  /* The scans, live. Items carry the feed's seq: one already seen is never shown twice; `boot`
+   * changes when the agent restarts, and its numbers start again. Each (re)connect begins with a
+   * snapshot of the recent scans; those made while the page was away are shown as if live. */
+  class ScanStream {
+    constructor(handlers) {
       this.handlers = handlers;
       this.lastSeq = 0;
-      this.connected = false;
-      this.lastMessage = Date.now();
-      this.es = null;
-      this.reconnects = 0;
-      this.misses = 0;
-      const beat = (state.config && state.config.heartbeat_s) || 15;
-      this.silenceMs = beat * 3000;
-      this.watchdog = setInterval(() => this.check(), Math.min(1000, beat * 500));
+      this.boot = undefined;
+      this.live = new Toolkit.LiveStream(API.stream, {
+        snapshot: (data) => this.snapshot(data),
+        scan: (item) => this.item(item, true),
+        status: (status) => showStatus(status),
+      }, {heartbeatS: state.config.heartbeat_s || 15, onState: setConn});
     }
 
-    open() {
-      if (this.es) this.es.close();
-      setConn(this.connected ? "offline" : "connecting");
-      const es = new EventSource(this.url);
-      this.es = es;
-      this.lastMessage = Date.now();
-      es.addEventListener("snapshot", (ev) => this.snapshot(JSON.parse(ev.data)));
-      es.addEventListener("scan", (ev) => this.item(JSON.parse(ev.data), true));
-      es.addEventListener("ping", () => { this.lastMessage = Date.now(); this.misses = 0; });
-      es.addEventListener("status", (ev) => {
-        this.lastMessage = Date.now();
-        showStatus(JSON.parse(ev.data));
-      });
-      es.onerror = () => {
-        if (this.es !== es) return;
-        this.connected = false;
-        setConn("offline");
-        if (es.readyState === EventSource.CLOSED) {
-          // The browser gave up (e.g. HTTP error): try again ourselves.
-          setTimeout(() => { if (this.es === es) this.open(); }, 2000);
-        }
-      };
-    }
+    get reconnects() { return this.live.reconnects; }
 
-    check() {
-      // Each reopen that brings nothing doubles the wait before the next (up to 8 beats x 3), so
-      // a dead server is not hammered; any message resets it.
-      if (Date.now() - this.lastMessage > this.silenceMs * Math.pow(2, Math.min(this.misses, 3))) {
-        this.reconnects += 1;
-        this.misses += 1;
-        this.connected = false;
-        this.open();
-      }
-    }
+    open() { this.live.open(); }
 
     snapshot(data) {
       const first = this.boot === undefined;
       if (!first && data.boot !== this.boot) this.lastSeq = 0;  // a new server: its numbers start again
       this.boot = data.boot;
-      this.lastMessage = Date.now();
-      this.misses = 0;
-      this.connected = true;
-      setConn("online");
       const items = data.items || [];
       if (this.handlers.snapshot) this.handlers.snapshot(items);
       if (!first) {
-        // Scans that happened while we were away: show the fresh ones as if they were live.
-        const freshMs = ((state.config && state.config.result_s) || 8) * 1000;
+        const freshMs = (state.config.result_s || 8) * 1000;
         for (const item of items) {
           if (item.seq > this.lastSeq && Date.now() - Date.parse(item.at) < freshMs) this.item(item, true);
         }
@@ -219,7 +150,6 @@ const FD = (() => {
     }
 
     item(item, live) {
-      this.lastMessage = Date.now();
       if (item.seq && item.seq <= this.lastSeq) return;
       this.lastSeq = Math.max(this.lastSeq, item.seq || 0);
       if (this.handlers.item) this.handlers.item(item, live);
@@ -319,6 +249,7 @@ const FD = (() => {
       this.defaultPurpose = opts.defaultPurpose || null;
       this.errorCode = null;
       this.busy = false;
+      this.phoneAsked = 0;
       this.phone.addEventListener("input", () => this.showPhone());
       for (const button of this.purposeButtons) {
         button.addEventListener("click", () => this.choose(button.dataset.purpose));
@@ -328,7 +259,18 @@ const FD = (() => {
       this.reset();
     }
 
-    showPhone() { this.phoneShown.textContent = maskPhone(this.phone.value); }
+    /* Beside the dotted field, the number as the server masks it (frontdesk.masking), so the
+     * visitor can check the first and last digits: the answer to the latest keystroke wins. */
+    showPhone() {
+      const phone = this.phone.value;
+      const asked = ++this.phoneAsked;
+      const show = (text) => { if (asked === this.phoneAsked) this.phoneShown.textContent = text; };
+      if (!phone) { show(""); return; }
+      fetch(API.phoneMask, {method: "POST", headers: {"Content-Type": "application/json"},
+                            body: JSON.stringify({phone: phone}), cache: "no-store"})
+        .then((res) => (res.ok ? res.json() : {}))
+        .then((data) => show(data.masked || ""), () => show(""));
+    }
 
     choose(purpose) {
       this.purpose = purpose;
@@ -367,10 +309,10 @@ const FD = (() => {
       this.submitButton.disabled = true;
       this.error.textContent = t("walkin.sending");
       const body = {name: this.name.value, phone: this.phone.value, unit: this.unit.value, purpose: this.purpose || "",
-                    language: state.lang};
+                    language: state.i18n.lang};
       let res;
       try {
-        res = await fetch("/api/visitors", {method: "POST", headers: {"Content-Type": "application/json"},
+        res = await fetch(API.visitors, {method: "POST", headers: {"Content-Type": "application/json"},
                                              body: JSON.stringify(body), cache: "no-store"});
       } catch (err) {
         this.busy = false;
@@ -392,6 +334,5 @@ const FD = (() => {
     }
   }
 
-  return {state, init, t, has, reasonText, applyI18n, setLang, onLang, formatTime, maskPhone,
-          setConn, LiveStream, Idle, WalkInForm};
+  return {API, init, t, has, reasonText, setLang, onLang, formatTime, ScanStream, Idle, WalkInForm};
 })();

@@ -165,7 +165,7 @@
     if (presentLoading) return presentLoading;
     presentLoading = (async () => {
       try {
-        const res = await fetch("/api/present", {cache: "no-store"});
+        const res = await fetch(FD.API.present, {cache: "no-store"});
         const data = await res.json();
         if (res.ok) {
           present = data.visitors || [];
@@ -187,8 +187,7 @@
   async function checkOut(visitId, button) {
     button.disabled = true;
     try {
-      const res = await fetch("/api/present/" + encodeURIComponent(visitId) + "/checkout",
-                              {method: "POST", cache: "no-store"});
+      const res = await fetch(FD.API.checkOut(visitId), {method: "POST", cache: "no-store"});
       const data = await res.json();
       if (res.ok) {
         remember(data);
@@ -248,7 +247,7 @@
   // Typing into the form arms the idle reset, so a half-typed visitor record does not stay on screen.
   form.form.addEventListener("input", () => { idle.arm(); lastRegistered = null; renderOk(); });
 
-  const stream = new FD.LiveStream("/api/stream", {
+  const stream = new FD.ScanStream({
     snapshot: (items) => {
       recent = items.slice().sort((a, b) => (b.seq || 0) - (a.seq || 0)).slice(0, config.recent_scans);
       renderList();

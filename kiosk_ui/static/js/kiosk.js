@@ -98,7 +98,7 @@
 
   FD.onLang(() => { if (shown) render(shown); });
 
-  const stream = new FD.LiveStream("/api/stream", {
+  const stream = new FD.ScanStream({
     item: (item, live) => {
       if (!live || shownIds.includes(item.event_id)) return;
       remember(item);

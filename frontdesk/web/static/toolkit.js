@@ -1,0 +1,180 @@
+/* The small toolkit the desk dashboard (central) and the kiosk and gate screens (edge) share,
+ * served by both apps from one folder (frontdesk/web/static): the map of every HTTP endpoint a
+ * page calls, translations, time formatting, and the live stream (Server-Sent Events) with its
+ * reconnect watchdog.
+ *
+ * A plain script, no build step: it defines one global, `Toolkit`, and touches no element of
+ * the page (each app decides what to show). Values from a server are never parsed as markup. */
+"use strict";
+
+const Toolkit = (() => {
+  const enc = encodeURIComponent;
+
+  // -- the API map ------------------------------------------------------------------------------
+  // Every endpoint a page calls, in one place: central's API for the dashboard, the post's own
+  // small app for the screens.
+  const API = Object.freeze({
+    central: Object.freeze({
+      me: "/api/v1/auth/me",
+      login: "/api/v1/auth/login",
+      logout: "/api/v1/auth/logout",
+      tickets: "/api/v1/tickets",
+      ticket: (id) => "/api/v1/tickets/" + enc(id),
+      workOrder: (id) => "/api/v1/tickets/" + enc(id) + "/work-order",
+      unitTickets: (site, unit) => "/api/v1/sites/" + enc(site) + "/units/" + enc(unit) + "/tickets",
+      registers: (name) => "/api/v1/registers/" + enc(name),
+      stats: "/api/v1/stats/monthly",
+      statsPng: "/api/v1/stats/monthly.png",
+      commands: "/api/v1/commands",
+      siteCommands: (site) => "/api/v1/sites/" + enc(site) + "/commands",
+      command: (id) => "/api/v1/commands/" + enc(id),
+      live: "/api/v1/dashboard/live",
+    }),
+    screens: Object.freeze({
+      config: "/api/config",
+      catalog: (lang) => "/static/i18n/" + enc(lang) + ".json",
+      stream: "/api/stream",
+      visitors: "/api/visitors",
+      phoneMask: "/api/phone-mask",
+      present: "/api/present",
+      checkOut: (visitId) => "/api/present/" + enc(visitId) + "/checkout",
+    }),
+  });
+
+  // -- translations -----------------------------------------------------------------------------
+  /* Messages per language ({lang: {key: message}}), `{name}` placeholders filled from params.
+   * A key the current language lacks comes from `fallback`; a key nobody has shows itself
+   * (rather than nothing), and a placeholder without a value stays as written. */
+  class Translations {
+    constructor(catalogs, lang, fallback) {
+      this.catalogs = catalogs;
+      this.fallback = fallback || null;
+      this.lang = catalogs[lang] ? lang : (this.fallback || Object.keys(catalogs)[0]);
+      this.listeners = [];
+      this.t = this.t.bind(this);
+    }
+
+    t(key, params) {
+      let message = (this.catalogs[this.lang] || {})[key];
+      if (message === undefined && this.fallback) message = (this.catalogs[this.fallback] || {})[key];
+      if (message === undefined) message = key;
+      if (params) {
+        message = message.replace(/\{([a-z_]+)\}/g, (whole, name) =>
+          params[name] === undefined || params[name] === null ? whole : String(params[name]));
+      }
+      return message;
+    }
+
+    has(key) {
+      return Object.prototype.hasOwnProperty.call(this.catalogs[this.lang] || {}, key);
+    }
+
+    setLang(lang) {
+      if (!this.catalogs[lang] || lang === this.lang) return false;
+      this.lang = lang;
+      for (const listener of this.listeners) listener(lang);
+      return true;
+    }
+
+    onLang(listener) { this.listeners.push(listener); }
+  }
+
+  // -- time -------------------------------------------------------------------------------------
+  /* "09:24" (or "11/23 09:24" withDate) in the site's zone `tz`, in the page's language; the
+   * browser's own zone if it does not know `tz`; "" for no or an unreadable time. */
+  function formatTime(iso, {lang, tz, withDate} = {}) {
+    if (!iso) return "";
+    const when = new Date(iso);
+    if (isNaN(when)) return "";
+    const opts = {hour: "2-digit", minute: "2-digit", hour12: false};
+    if (withDate) { opts.month = "2-digit"; opts.day = "2-digit"; }
+    try {
+      return new Intl.DateTimeFormat(lang, {...opts, timeZone: tz || undefined}).format(when);
+    } catch (err) {
+      return new Intl.DateTimeFormat(lang, opts).format(when);
+    }
+  }
+
+  // -- the live stream --------------------------------------------------------------------------
+  /* A Server-Sent Events stream that stays up for days. `handlers` maps event names to
+   * functions taking the parsed JSON data. EventSource reconnects by itself after an error, but
+   * not when a connection silently dies (a suspended Wi-Fi link, a half-open socket): the
+   * server sends a `ping` at least every heartbeat, and after three missed beats the stream is
+   * torn down and opened again, each fruitless reopen waiting twice as long (up to 8 times). A
+   * stream the browser gave up on (an HTTP error) is reopened after `retryMs`.
+   * `onState` hears "connecting", "online" (the first message after opening) and "offline". */
+  class LiveStream {
+    constructor(url, handlers, {heartbeatS = 15, retryMs = 2000, onState = null} = {}) {
+      this.url = url;
+      this.handlers = handlers;
+      this.retryMs = retryMs;
+      this.onState = onState;
+      this.online = false;
+      this.reconnects = 0;
+      this.misses = 0;
+      this.es = null;
+      this.watchdog = null;
+      this.lastMessage = Date.now();
+      this.heartbeat(heartbeatS);
+    }
+
+    /* The server's heartbeat interval in seconds (a server may say it in its first message). */
+    heartbeat(seconds) {
+      this.silenceMs = seconds * 3000;
+      clearInterval(this.watchdog);
+      this.watchdog = setInterval(() => this.check(), Math.min(1000, seconds * 500));
+    }
+
+    open() {
+      if (this.es) this.es.close();
+      this.online = false;
+      this.state("connecting");
+      const es = new EventSource(this.url);
+      this.es = es;
+      this.lastMessage = Date.now();
+      for (const name of new Set([...Object.keys(this.handlers), "ping"])) {
+        es.addEventListener(name, (ev) => this.message(es, name, ev));
+      }
+      es.onerror = () => {
+        if (this.es !== es) return;
+        this.online = false;
+        this.state("offline");
+        if (es.readyState === EventSource.CLOSED) {
+          setTimeout(() => { if (this.es === es) this.open(); }, this.retryMs);
+        }
+      };
+      return this;
+    }
+
+    message(es, name, ev) {
+      if (this.es !== es) return;
+      this.lastMessage = Date.now();
+      this.misses = 0;
+      if (!this.online) { this.online = true; this.state("online"); }
+      const handler = this.handlers[name];
+      if (!handler) return;
+      let data;
+      try { data = JSON.parse(ev.data); } catch (err) { return; }  // a garbled message is that message's loss
+      handler(data);
+    }
+
+    check() {
+      if (!this.es) return;
+      if (Date.now() - this.lastMessage > this.silenceMs * Math.pow(2, Math.min(this.misses, 3))) {
+        this.reconnects += 1;
+        this.misses += 1;
+        this.open();
+      }
+    }
+
+    state(name) { if (this.onState) this.onState(name); }
+
+    close() {
+      clearInterval(this.watchdog);
+      if (this.es) this.es.close();
+      this.es = null;
+    }
+  }
+
+  return Object.freeze({API, Translations, formatTime, LiveStream});
+})();
