@@ -1,6 +1,7 @@
 """Event and command envelopes, the payload registries and the wire encoding."""
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from collections.abc import Callable
@@ -69,19 +70,12 @@ def command_types() -> dict[str, type[BaseModel]]:
 
 def parse_event_payload(type_: str, data: Any) -> Payload:
     """A payload that arrived as a type name and a dict (a form, a file, the wire), as its model."""
-    model = payload_model(_EVENT_PAYLOADS, "event", type_)
-    try:
-        return model.model_validate(data)  # type: ignore[return-value]
-    except ValidationError as err:
-        raise SchemaError(f"event {type_} payload: {_describe(err)}") from None
+    return _parse(_EVENT_PAYLOADS, "event", type_, data)
 
 
 def parse_command_payload(type_: str, data: Any) -> Payload:
-    model = payload_model(_COMMAND_PAYLOADS, "command", type_)
-    try:
-        return model.model_validate(data)  # type: ignore[return-value]
-    except ValidationError as err:
-        raise SchemaError(f"command {type_} payload: {_describe(err)}") from None
+    """A command payload that arrived as a type name and a dict (an HTTP body, a file), as its model."""
+    return _parse(_COMMAND_PAYLOADS, "command", type_, data)
 
 
 class Payload(BaseModel):
@@ -95,18 +89,16 @@ class Payload(BaseModel):
     TYPE: ClassVar[str]
 
 
-def payload_model(table: dict[str, type[BaseModel]], kind: str, type_: str) -> type[BaseModel]:
-    model = table.get(type_)
-    if model is None:
+def _parse(table: dict[str, type[BaseModel]], kind: str, type_: str, data: Any,
+           model: type[P] | None = None) -> P:
+    """`data` as the payload model of `type_` (or as `model`, which must be that type's)."""
+    registered = table.get(type_)
+    if registered is None:
         raise SchemaError(f"unknown {kind} type {type_!r}")
-    return model
-
-
-def _payload_as(kind: str, type_: str, data: dict[str, Any], model: type[P]) -> P:
-    if getattr(model, "TYPE", None) != type_:
+    if model is not None and registered is not model:
         raise SchemaError(f"{kind} {type_} does not carry a {model.__name__} payload")
     try:
-        return model.model_validate(data)
+        return registered.model_validate(data)  # type: ignore[return-value]
     except ValidationError as err:
         raise SchemaError(f"{kind} {type_} payload: {_describe(err)}") from None
 
@@ -127,6 +119,8 @@ def _check_tz(value: str) -> str:
 
 class _Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _KIND: ClassVar[str]
+    _TABLE: ClassVar[dict[str, type[BaseModel]]]
 
     id: str
     type: str = Field(pattern=TYPE_PATTERN, max_length=64)
@@ -149,6 +143,17 @@ class _Envelope(BaseModel):
             raise ValueError(f"schema version {value} is not supported (supported: {sorted(SUPPORTED_VERSIONS)})")
         return value
 
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def payload_as(self, model: builtins.type[P]) -> P:  # `type` is a field's name in this class
+        """The payload as `model`; SchemaError if this event or command is not of `model`'s type."""
+        return _parse(self._TABLE, self._KIND, self.type, self.payload, model)
+
+    def typed_payload(self) -> Payload:
+        """The payload as whatever model its type registered (for dispatch by class)."""
+        return _parse(self._TABLE, self._KIND, self.type, self.payload)
+
 
 class Event(_Envelope):
     """An immutable fact observed at an edge.
@@ -156,6 +161,9 @@ class Event(_Envelope):
     `seq` is the edge journal's own order (1, 2, 3 ... per device): central orders a device's
     events by it. `occurred_at` is UTC; `tz` is the site's zone, for showing local time.
     """
+
+    _KIND = "event"
+    _TABLE = _EVENT_PAYLOADS
 
     seq: int = Field(ge=1)
     occurred_at: datetime
@@ -171,20 +179,12 @@ class Event(_Envelope):
     def _known_tz(cls, value: str) -> str:
         return _check_tz(value)
 
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
-
-    def payload_as(self, model: type[P]) -> P:
-        """The payload as `model`; SchemaError if this event is not of `model`'s type."""
-        return _payload_as("event", self.type, self.payload, model)
-
-    def typed_payload(self) -> BaseModel:
-        """The payload as whatever model its type registered (for dispatch by class)."""
-        return payload_model(_EVENT_PAYLOADS, "event", self.type).model_validate(self.payload)
-
 
 class Command(_Envelope):
     """An instruction from central to one edge; applied at most once there (by id)."""
+
+    _KIND = "command"
+    _TABLE = _COMMAND_PAYLOADS
 
     issued_at: datetime
 
@@ -192,13 +192,6 @@ class Command(_Envelope):
     @classmethod
     def _issued_utc(cls, value: datetime) -> datetime:
         return _utc(value)
-
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
-
-    def payload_as(self, model: type[P]) -> P:
-        """The payload as `model`; SchemaError if this command is not of `model`'s type."""
-        return _payload_as("command", self.type, self.payload, model)
 
 
 def _describe(err: ValidationError) -> str:
@@ -209,35 +202,29 @@ def _describe(err: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _validate_payload(table: dict[str, type[BaseModel]], kind: str, type_: str, payload: Any) -> dict[str, Any]:
-    model = payload_model(table, kind, type_)
+E = TypeVar("E", bound=_Envelope)
+
+
+def _validate(envelope: type[E], raw: Any) -> E:
+    kind = envelope._KIND
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{kind}: must be a JSON object, not {type(raw).__name__}")
     try:
-        return model.model_validate(payload).model_dump(mode="json")
+        item = envelope.model_validate(raw)
     except ValidationError as err:
-        raise SchemaError(f"{kind} {type_} payload: {_describe(err)}") from None
+        raise SchemaError(f"{kind} envelope: {_describe(err)}") from None
+    item.typed_payload()
+    return item
 
 
 def validate_event(raw: Any) -> Event:
     """Validate an event as received (a dict from JSON); SchemaError says what is wrong."""
-    if not isinstance(raw, dict):
-        raise SchemaError(f"an event must be a JSON object, not {type(raw).__name__}")
-    try:
-        event = Event.model_validate(raw)
-    except ValidationError as err:
-        raise SchemaError(f"event envelope: {_describe(err)}") from None
-    _validate_payload(_EVENT_PAYLOADS, "event", event.type, event.payload)
-    return event
+    return _validate(Event, raw)
 
 
 def validate_command(raw: Any) -> Command:
-    if not isinstance(raw, dict):
-        raise SchemaError(f"a command must be a JSON object, not {type(raw).__name__}")
-    try:
-        command = Command.model_validate(raw)
-    except ValidationError as err:
-        raise SchemaError(f"command envelope: {_describe(err)}") from None
-    _validate_payload(_COMMAND_PAYLOADS, "command", command.type, command.payload)
-    return command
+    """Validate a command as received (a dict from JSON); SchemaError says what is wrong."""
+    return _validate(Command, raw)
 
 
 def _registered(table: dict[str, type[BaseModel]], kind: str, payload: Payload) -> str:
