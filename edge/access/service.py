@@ -91,18 +91,18 @@ class AccessService:
     def start(self) -> None:
         self.store.prune()
         if self.cfg.camera:
-            from frontdesk.drivers.camera import Camera
-            self.camera = Camera(self.cfg.camera, name="access-camera")
-            self.camera.on_state(lambda s, d: self._device_state("camera", s, d))
-            self.camera.start()
+            from frontdesk.drivers.camera import open_camera
+            self.camera = open_camera(self.cfg.camera, name="access-camera", do_not_open=True)
+            self.camera.subscribe(lambda st: self._device_state("camera", st.name, st.reason))
+            self.camera.open()
             t = threading.Thread(target=self._camera_loop, name="access-scan", daemon=True)
             t.start()
             self._threads.append(t)
         for url in self.cfg.card_readers:
-            reader = open_reader(url, lambda text, u=url: self._reader_read(u, text),
-                                 on_state=lambda s, d, u=url: self._device_state(u, s, d))
+            reader = open_reader(url, on_read=lambda text, u=url: self._reader_read(u, text), do_not_open=True)
+            reader.subscribe(lambda st, u=url: self._device_state(u, st.name, st.reason))
             self.readers[url] = reader
-            reader.start()
+            reader.open()
         t = threading.Thread(target=self._housekeeping, name="access-prune", daemon=True)
         t.start()
         self._threads.append(t)
@@ -110,9 +110,9 @@ class AccessService:
     def stop(self) -> None:
         self._stop.set()
         if self.camera is not None:
-            self.camera.stop()
+            self.camera.close()
         for reader in self.readers.values():
-            reader.stop()
+            reader.close()
         for t in self._threads:
             t.join(5)
         self.chain.close()
