@@ -16,7 +16,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_parse_cid)
 
     p = sub.add_parser("probe", help="initialise a modem and report its family, caller-ID and voice support")
-    p.add_argument("device", help="device path or URL (rfc2217://, socket://)")
+    p.add_argument("device", help="modem URL: serial:/dev/ttyACM0, rfc2217://HOST:PORT or socket://HOST:PORT")
     p.add_argument("--country", default="cn", help="two-letter country code for AT+GCI (default cn)")
     p.add_argument("--family", choices=["usr5637", "cx93001"], help="skip detection")
     p.add_argument("--baudrate", type=int, default=115200)
@@ -52,9 +52,15 @@ def cmd_parse_cid(args) -> int:
 
 
 def cmd_probe(args) -> int:
-    from .modem import ModemError, VoiceModem
+    from ..device import DeviceURLError
+    from .modem import ModemError, open_modem
 
-    modem = VoiceModem(args.device, family=args.family, country=args.country, baudrate=args.baudrate)
+    try:
+        modem = open_modem(args.device, do_not_open=True, family=args.family, country=args.country,
+                           baudrate=args.baudrate)
+    except DeviceURLError as err:
+        print(f"frontdesk phone probe: {err}", file=sys.stderr)
+        return 2
     try:
         modem.open()
         ident = modem.initialise(idle_voice=False)
@@ -85,7 +91,8 @@ def cmd_emulate(args) -> int:
     family = scenario["family"] if args.scenario else args.family
     emu = ModemEmulator(family, time_scale=scale, link=args.link)
     emu.start()
-    print(json.dumps({"device": emu.device, "pty": emu.slave_path, "family": family, "time_scale": scale}),
+    print(json.dumps({"device": emu.device, "url": emu.url, "pty": emu.slave_path, "family": family,
+                      "time_scale": scale}),
           flush=True)
     records = []
     for at, spec in scenario["calls"]:

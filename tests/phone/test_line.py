@@ -265,4 +265,9 @@ def test_config_errors():
     for bad, word in [({"answer_ring": 4}, "answer_ring"), ({"cadence": "xx"}, "cadence"),
                       ({"staffed_hours": ["8-17"]}, "staffed"), ({"ring": 3}, "unknown key")]:
         with pytest.raises(ConfigError, match=word):
-            parse(PhoneConfig, {"device": "/dev/null", **bad}, "edge.toml")
+            parse(PhoneConfig, {"device": "serial:/dev/null", **bad}, "edge.toml")
+    # The modem is named by a URL with its scheme; a bare path is not guessed to be a serial port.
+    with pytest.raises(ConfigError, match=r"device: .*'/dev/ttyACM0' is not a modem URL .*serial:/dev/ttyACM0"):
+        parse(PhoneConfig, {"device": "/dev/ttyACM0"}, "edge.toml")
+    with pytest.raises(ConfigError, match="unknown modem scheme 'com'"):
+        parse(PhoneConfig, {"device": "com:1"}, "edge.toml")
