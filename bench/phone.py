@@ -120,8 +120,8 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
                     if rec.answered_at_ring is not None and 1 <= rec.answered_at_ring <= 3:
                         out["answered_by_3"] += 1
                     else:
-                        out["failures"].append(f"call {i}: answered at {rec.answered_at_ring} ({spec.cadence}) "
-                                               f"{[(e['type'], e['payload'].get('ring') or e['payload'].get('rings')) for e in ended]}")
+                        seen = [(e["type"], e["payload"].get("ring") or e["payload"].get("rings")) for e in ended]
+                        out["failures"].append(f"call {i}: answered at {rec.answered_at_ring} ({spec.cadence}) {seen}")
                 if rec.cid_sent and (rec.answered_at_ring is None or rec.answered_at_ring >= 2
                                      or spec.cid_position == "before"):
                     out["cid_calls"] += 1

@@ -1,13 +1,17 @@
 """`frontdesk phone ...`: tools for people who run a real modem (and the emulator)."""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 
-def register(subparsers) -> None:
+def register(subparsers: Any) -> None:
     phone = subparsers.add_parser("phone", help="desk phone line: voice modem tools")
     sub = phone.add_subparsers(dest="phone_command", metavar="SUBCOMMAND")
 
@@ -35,7 +39,7 @@ def register(subparsers) -> None:
     phone.set_defaults(func=lambda args: (phone.print_help(), 2)[1])
 
 
-def cmd_parse_cid(args) -> int:
+def cmd_parse_cid(args: argparse.Namespace) -> int:
     from .callerid import parse_capture
 
     try:
@@ -51,7 +55,7 @@ def cmd_parse_cid(args) -> int:
     return 0
 
 
-def cmd_probe(args) -> int:
+def cmd_probe(args: argparse.Namespace) -> int:
     from ..device import DeviceURLError
     from .modem import ModemError, open_modem
 
@@ -76,7 +80,7 @@ def cmd_probe(args) -> int:
         modem.close()
 
 
-def cmd_emulate(args) -> int:
+def cmd_emulate(args: argparse.Namespace) -> int:
     from .emulator import CallSpec, ModemEmulator
     from .emulator.scenario import ScenarioError, load_scenario, tone
 
@@ -103,8 +107,9 @@ def cmd_emulate(args) -> int:
         records.append(emu.place_call(spec, 2.0 + i * 60))
     for f in scenario["faults"]:
         kind = f["kind"]
-        action = {"wedge": lambda f=f: emu.wedge(f.get("until", "reopen")), "unplug": emu.unplug,
-                  "replug": emu.replug, "garbage": lambda f=f: emu.send_garbage(bytes.fromhex(f.get("data", "ff00")))}
+        action: dict[str, Callable[[], None]] = {
+            "wedge": partial(emu.wedge, f.get("until", "reopen")), "unplug": emu.unplug, "replug": emu.replug,
+            "garbage": partial(emu.send_garbage, f.get("data", b""))}
         emu._at(float(f.get("at", 0)), action[kind])
     try:
         while True:

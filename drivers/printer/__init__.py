@@ -13,5 +13,6 @@ from .profiles import BUILTIN_PROFILES, PrinterProfile, get_profile
 from .status import PrinterStatus
 from .transport import PRINTERS, ReceiptPrinter, open_printer
 
-__all__ = ["BUILTIN_PROFILES", "PRINTERS", "Composer", "PrinterError", "PrinterGone", "PrinterNoAnswer", "PrinterNotReady",
-           "PrinterProfile", "PrinterStatus", "PrinterUnreachable", "ReceiptPrinter", "get_profile", "open_printer"]
+__all__ = ["BUILTIN_PROFILES", "PRINTERS", "Composer", "PrinterError", "PrinterGone", "PrinterNoAnswer",
+           "PrinterNotReady", "PrinterProfile", "PrinterStatus", "PrinterUnreachable", "ReceiptPrinter", "get_profile",
+           "open_printer"]

@@ -162,7 +162,8 @@ class ReceiptPrinter(Device, Escpos):
                     d.rectangle((i * module, 0, i * module + module - 1, height - 1), fill=0)
             self._raw(raster_command(_centre(img, self.fp.dots, align)))
             if hri:
-                self._raw(encode_line(human, self.fp) + b"\n")
+                # The human-readable line is ASCII (Code 128 data), which every profile encodes.
+                self._raw((encode_line(human, self.fp) or human.encode("ascii", "replace")) + b"\n")
         self._style("left", False, 1, 1)
 
     def cut_paper(self, partial: bool = True) -> None:

@@ -16,19 +16,20 @@ from __future__ import annotations
 
 import select
 import socket
-from typing import Any
+from typing import Any, Literal
 
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from ..device import DeviceKind, DeviceURL, DeviceURLError
 from .base import ReceiptPrinter
-from .errors import PrinterGone
 from .profiles import PrinterProfile
 
 PRINTERS: DeviceKind[ReceiptPrinter] = DeviceKind("printer")
 
 
 class NetworkPrinter(ReceiptPrinter, Network):
+    _device: socket.socket | Literal[False] | None
+
     def _connect(self) -> None:
         sock = self._guard_connect(lambda: socket.create_connection((self.host, self.port), timeout=self.timeout),
                                    f"cannot connect to {self.host}:{self.port}")
@@ -36,7 +37,8 @@ class NetworkPrinter(ReceiptPrinter, Network):
         self._device = sock
 
     def _disconnect(self) -> None:
-        sock, self._device = self._device, False
+        sock = self._device
+        self._device = False
         if sock:
             sock.close()
 
@@ -153,7 +155,8 @@ def _usb(u: DeviceURL, profile: PrinterProfile | None = None, timeout: float = 5
     except ValueError:
         raise DeviceURLError(f"{u.text}: expected usb://VID:PID in hex (e.g. usb://04b8:0e15), "
                              "endpoints as numbers (in_ep=0x82)") from None
-    return UsbPrinter(**ids, timeout=int(timeout * 1000), **endpoints, **_common(u, profile))
+    return UsbPrinter(idVendor=ids["idVendor"], idProduct=ids["idProduct"], timeout=int(timeout * 1000),
+                      **endpoints, url=u.text, printer_profile=profile)
 
 
 def _file(u: DeviceURL, profile: PrinterProfile | None = None, timeout: float = 5.0) -> ReceiptPrinter:

@@ -63,7 +63,7 @@ def _render(args: argparse.Namespace) -> int:
         print(f"frontdesk printer render: not a valid ESC/POS stream: {err}", file=sys.stderr)
         return 1
     r.image().save(args.png)
-    for w in getattr(r, "warnings", []):
+    for w in r.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.text:
         print("\n".join(r.text_lines))

@@ -421,8 +421,8 @@ class TranscribeService:
             self.queue.add(job_id=job_id, kind="note", state="recording", path=str(path), codec="s16le", rate=d.rate,
                            language=self.cfg.language, call_id=call_id, ticket_id=ticket_id, author=author)
             stream = self.open_live(call_id=None, path=path, codec="s16le", rate=d.rate)
-            state = {"job_id": job_id, "path": path, "writer": writer, "stream": stream, "mic": None,
-                     "bytes": 0, "lock": threading.Lock()}
+            state: dict[str, Any] = {"job_id": job_id, "path": path, "writer": writer, "stream": stream, "mic": None,
+                                     "bytes": 0, "lock": threading.Lock()}
 
             def on_chunk(data: bytes) -> None:
                 with state["lock"]:

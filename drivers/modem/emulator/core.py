@@ -105,6 +105,7 @@ class ModemEmulator:
         self._rx_data = b""
         self._rx_start = 0.0
         self._rx_end_sent = False
+        self._last_was_dle = False
         self._plus = 0
         self._last_input = 0.0
         self.call: CallRecord | None = None
@@ -285,7 +286,11 @@ class ModemEmulator:
             half = max(1, len(lines) // 2)
             for line in lines[:half]:
                 self._result(line)
-            self._at(0.04, lambda: [self._result(x) for x in lines[half:]] if self.call is rec else None)
+            def rest() -> None:
+                if self.call is rec:
+                    for x in lines[half:]:
+                        self._result(x)
+            self._at(0.04, rest)
             return
         for line in lines:
             self._result(line)
