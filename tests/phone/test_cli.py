@@ -59,6 +59,9 @@ def test_bad_scenario(tmp_path):
     bad.write_text('[[calls]]\nnumbr = "1"\n')
     with pytest.raises(ScenarioError, match="numbr"):
         load_scenario(bad)
+    bad.write_text('[[faults]]\nkind = "garbage"\ndata = "zz"\n')
+    with pytest.raises(ScenarioError, match="garbage fault data 'zz' is not hex"):
+        load_scenario(bad)
 
 
 def test_emulate_runs_scenario(tmp_path, capsys):
