@@ -7,7 +7,7 @@
 An image folder (`folder:/path`) is the emulated camera (see sources.py); it goes through the
 same Camera. Cameras are Devices (drivers/device.py) made by the CAMERAS scheme registry.
 """
-from .capture import CAMERAS, STATES, Camera, Frame, open_camera
+from .capture import CAMERAS, Camera, Frame, open_camera
 from .sources import SourceGone, SourceSpec
 
-__all__ = ["CAMERAS", "STATES", "Camera", "Frame", "SourceGone", "SourceSpec", "open_camera"]
+__all__ = ["CAMERAS", "Camera", "Frame", "SourceGone", "SourceSpec", "open_camera"]

@@ -29,8 +29,6 @@ from .sources import SourceGone, SourceSpec, open_source
 
 log = logging.getLogger(__name__)
 
-STATES = (CLOSED, "starting", "streaming", "missing", "reconnecting")
-
 
 @dataclass(frozen=True)
 class Frame:

@@ -34,7 +34,6 @@ FINAL = ("OK", "ERROR", "NO CARRIER", "BUSY", "NO DIALTONE", "NO ANSWER", "VCON"
 HANGUP_EVENTS = {"l": "hangup", "b": "busy", "d": "hangup", "L": "hangup"}
 SILENCE_EVENTS = {"s": "silence", "q": "silence"}
 SAMPLE_RATE = 8000
-SILENCE_BYTE = {"pcm_u8": 0x80, "mulaw": 0xFF}
 
 
 class ModemError(DeviceError):
@@ -476,10 +475,6 @@ class VoiceModem(Device):
 
 def _looks_unsolicited(line: str) -> bool:
     return CallerIdParser.is_cid_line(line)
-
-
-def silence(codec: str, seconds: float) -> bytes:
-    return bytes([SILENCE_BYTE[codec]]) * int(seconds * SAMPLE_RATE)
 
 
 # -- the modem schemes ----------------------------------------------------------------------------
