@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import parse_qsl
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class Device:
         finally:
             self._set_state(CLOSED, "closed")
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         self.open()
         return self
 

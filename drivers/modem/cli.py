@@ -10,6 +10,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .families import EMULATED, FAMILIES
+
 
 def register(subparsers: Any) -> None:
     phone = subparsers.add_parser("phone", help="desk phone line: voice modem tools")
@@ -22,12 +24,12 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("probe", help="initialise a modem and report its family, caller-ID and voice support")
     p.add_argument("device", help="modem URL: serial:/dev/ttyACM0, rfc2217://HOST:PORT or socket://HOST:PORT")
     p.add_argument("--country", default="cn", help="two-letter country code for AT+GCI (default cn)")
-    p.add_argument("--family", choices=["usr5637", "cx93001"], help="skip detection")
+    p.add_argument("--family", choices=sorted(FAMILIES), help="skip detection")
     p.add_argument("--baudrate", type=int, default=115200)
     p.set_defaults(func=cmd_probe)
 
     p = sub.add_parser("emulate", help="run an emulated voice modem on a pseudo-terminal")
-    p.add_argument("--family", choices=["usr5637", "cx93001"], default="usr5637")
+    p.add_argument("--family", choices=sorted(EMULATED), default="usr5637")
     p.add_argument("--link", help="also make this symlink to the pty (a stable device name)")
     p.add_argument("--time-scale", type=float, default=None, help="1.0 = real time; 0.1 = ten times faster")
     p.add_argument("--scenario", help="TOML or JSON scenario file (calls and faults)")
