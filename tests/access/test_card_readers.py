@@ -179,3 +179,19 @@ def test_card_number_parsing():
     assert normalize_card_id("w26:1:2") == "w26:1:2"
     with pytest.raises(CardFormatError):
         normalize_card_id("hello world")
+
+
+@pytest.mark.parametrize("access,needle", [
+    ({"card_readers": ["/dev/ttyUSB0"]}, "access.card_readers: Value error, '/dev/ttyUSB0' is not a card reader URL"),
+    ({"card_readers": ["hid:/dev/hidraw0"]}, "unknown card reader scheme 'hid'; use one of: evdev"),
+    ({"card_readers": ["serial:?baud=9600"]}, "no device after serial: (e.g. serial:/dev/ttyUSB0?baud=9600)"),
+    ({"camera": "/dev/video0"}, "access.camera: Value error, '/dev/video0' is not a camera URL"),
+    ({"camera": "folder:/srv/cam?fps=fast"}, "option fps='fast' is not a number"),
+])
+def test_device_urls_are_checked_when_the_configuration_loads(access, needle):
+    from frontdesk.config import ConfigError
+    from frontdesk.edge.config import parse_edge
+
+    with pytest.raises(ConfigError) as err:
+        parse_edge({"site": {"id": "s1"}, "edge": {"device": "gate-1"}, "access": access})
+    assert needle in str(err.value)
