@@ -180,3 +180,14 @@ def test_the_base_opens_once_survives_a_bad_subscriber_and_unsubscribes():
     dev.close()
     dev.close()
     assert heard == ["closed"] and (dev.opened, dev.closed) == (2, 2)
+
+
+def test_the_dictation_microphone_url_is_checked_when_the_configuration_loads():
+    from frontdesk.config import ConfigError
+    from frontdesk.edge.config import parse_edge
+
+    base = {"site": {"id": "s1"}, "edge": {"device": "desk-1"}}
+    with pytest.raises(ConfigError, match="microphone: Value error, 'alsa:hw:0': unknown microphone scheme 'alsa'"):
+        parse_edge({**base, "transcribe": {"dictation": {"microphone": "alsa:hw:0"}}})
+    cfg = parse_edge({**base, "transcribe": {"dictation": {"microphone": "portaudio:USB Headset"}}})
+    assert cfg.transcribe.dictation.microphone == "portaudio:USB Headset"
