@@ -76,7 +76,7 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
         emu = ModemEmulator(family, time_scale=scale, link=tmp / "ttyModem").start()
         journal = Journal(tmp / "journal.db", site="bench", device=f"line{worker}", tz="Asia/Shanghai")
         g = _wav(tmp / "g.wav", tone(0.25, 600))
-        cfg = PhoneConfig(device=str(emu.device), time_scale=scale, greeting_zh=g, greeting_en=g,
+        cfg = PhoneConfig(device=emu.url, time_scale=scale, greeting_zh=g, greeting_en=g,
                           after_hours_greeting_zh=None, after_hours_greeting_en=None, staffed_hours=["00:00-24:00"],
                           cadence="cn", record_max_s=30, health_check_s=30)
         ctx = EdgeContext(journal=journal, site="bench", device=f"line{worker}", tz="Asia/Shanghai", country="cn",
@@ -120,8 +120,8 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
                     if rec.answered_at_ring is not None and 1 <= rec.answered_at_ring <= 3:
                         out["answered_by_3"] += 1
                     else:
-                        out["failures"].append(f"call {i}: answered at {rec.answered_at_ring} ({spec.cadence}) "
-                                               f"{[(e['type'], e['payload'].get('ring') or e['payload'].get('rings')) for e in ended]}")
+                        seen = [(e["type"], e["payload"].get("ring") or e["payload"].get("rings")) for e in ended]
+                        out["failures"].append(f"call {i}: answered at {rec.answered_at_ring} ({spec.cadence}) {seen}")
                 if rec.cid_sent and (rec.answered_at_ring is None or rec.answered_at_ring >= 2
                                      or spec.cid_position == "before"):
                     out["cid_calls"] += 1

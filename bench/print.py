@@ -25,7 +25,8 @@ from frontdesk.edge.printing.config import PrintingConfig
 from frontdesk.edge.printing.layout import compose_slip, samples
 from frontdesk.edge.printing.service import PrintingService
 from frontdesk.edge.services import EdgeContext
-from frontdesk.schema import make_command, parse_command_payload
+from frontdesk.schema import make_command
+from frontdesk.schema.printing import PrintSlip
 
 
 def p95(values: list[float]) -> float:
@@ -59,8 +60,8 @@ def latency(jobs: int) -> tuple[list[float], list[float]]:
                 t0 = time.perf_counter()
                 if i % 2 == 0:  # from central: a print.slip command
                     job_id = f"WO-{i}"
-                    cmd = make_command(parse_command_payload("print.slip", {"job_id": job_id, "kind": "workorder", "language": "zh",
-                                                      "data": data}), site="bench", device="edge1")
+                    cmd = make_command(PrintSlip(job_id=job_id, kind="workorder", language="zh", data=data),
+                                       site="bench", device="edge1")
                     journal.apply_command(cmd, ctx.command_handlers[cmd.type])
                 else:  # local: a print.requested event
                     job_id = journal.record("print.requested", {"kind": "workorder", "language": "zh",

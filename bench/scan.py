@@ -170,7 +170,8 @@ def main() -> int:
             ("decode ms per 1280x720 frame, median / p95", f"{result['median_ms_720p']} / {result['p95_ms_720p']}"),
             ("decode CPU ms per frame, p95 480p / 720p", f"{result['p95_cpu_ms_480p']} / {result['p95_cpu_ms_720p']}"),
             ("frame arrives -> decision journaled, median / p95 ms",
-             f"{result['scan_to_decision_median_ms']} / {result['scan_to_decision_p95_ms']} ({result['decisions']} decisions)")]
+             f"{result['scan_to_decision_median_ms']} / {result['scan_to_decision_p95_ms']} "
+             f"({result['decisions']} decisions)")]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  value\n{'-' * width}  -----")
     for k, v in rows:

@@ -81,7 +81,7 @@ def phone_calls(tmp: Path, ctx, journal, message: bytes, calls: int) -> list[flo
         w.setframerate(8000)
         w.writeframes(tone(0.3, 600))
     emu = ModemEmulator("usr5637", time_scale=1.0, link=tmp / "ttyModem").start()
-    phone = PhoneService(PhoneConfig(device=str(emu.device), codec="pcm_u8", answer_ring=1, cadence="cn",
+    phone = PhoneService(PhoneConfig(device=emu.url, codec="pcm_u8", answer_ring=1, cadence="cn",
                                      greeting_zh=greeting, greeting_en=greeting, after_hours_greeting_zh=None,
                                      after_hours_greeting_en=None, staffed_hours=["00:00-24:00"],
                                      record_max_s=60, health_check_s=60), ctx)

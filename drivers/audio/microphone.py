@@ -1,29 +1,40 @@
 """The desk headset microphone through PortAudio (PyAudio), for push-to-talk dictation.
 
-A microphone is named by a URL-style string:
+A microphone is a Device (drivers/device.py) opened by URL through the MICROPHONES registry:
     portaudio:default          the system default input
     portaudio:pulse            a named PortAudio input (substring of the device name, e.g. the
                                ALSA `pulse` device, or "USB Headset")
     portaudio:3                a PortAudio device index
-Capture is mono s16le at the requested rate; chunks go to a callback from a reader thread, so
-the caller can stream them on (to a recogniser, to a file) while the button is held.
+
+    mic = open_microphone("portaudio:pulse", rate=16000, on_chunk=writer.write)  # capturing
+    mic.close()                                                                   # key released
+
+One open() ... close() is one capture session. Capture is mono s16le at the requested rate;
+chunks go to `on_chunk` from a reader thread, so the caller can stream them on (to a
+recogniser, to a file) while the button is held. States: "closed", "capturing", "lost" (the
+sound card stopped delivering audio; the reason says why).
 """
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from ..device import Device, DeviceError, DeviceKind, DeviceURL
 
 log = logging.getLogger(__name__)
 
+ChunkHandler = Callable[[bytes], None]
 
-class MicrophoneError(RuntimeError):
+
+class MicrophoneError(DeviceError):
     """The microphone could not be opened or stopped delivering audio."""
 
 
 @contextmanager
-def _quiet_stderr():
+def _quiet_stderr() -> Iterator[None]:
     # PortAudio probes every ALSA plugin on start-up and prints pages of harmless warnings to
     # fd 2; silence them during initialisation only.
     import os
@@ -42,7 +53,7 @@ def _quiet_stderr():
         os.close(devnull)
 
 
-def _pyaudio():
+def _pyaudio() -> tuple[Any, Any]:
     try:
         import pyaudio
     except ImportError as err:  # pragma: no cover - depends on the installation
@@ -51,7 +62,7 @@ def _pyaudio():
         return pyaudio, pyaudio.PyAudio()
 
 
-def list_inputs() -> list[dict]:
+def list_inputs() -> list[dict[str, Any]]:
     """PortAudio input devices: index, name, default rate, channels."""
     pyaudio, pa = _pyaudio()
     try:
@@ -66,7 +77,7 @@ def list_inputs() -> list[dict]:
         pa.terminate()
 
 
-def _find_device(pa, spec: str) -> int | None:
+def _find_device(pa: Any, spec: str) -> int | None:
     if spec in ("", "default"):
         return None
     if spec.isdigit():
@@ -90,48 +101,51 @@ def _find_device(pa, spec: str) -> int | None:
     return found
 
 
-class Microphone:
-    """One capture session at a time: start(on_chunk) ... stop()."""
+def _discard(data: bytes) -> None:
+    """The chunk handler of a microphone opened only to check its URL."""
 
-    def __init__(self, url: str = "portaudio:default", *, rate: int = 16000, chunk_ms: int = 100) -> None:
-        scheme, _, spec = url.partition(":")
-        if scheme != "portaudio":
-            raise MicrophoneError(f"unknown microphone URL {url!r} (use portaudio:NAME or portaudio:INDEX)")
-        self.url, self.spec, self.rate = url, spec, rate
+
+class Microphone(Device):
+    """One capture session per open() ... close()."""
+
+    kind = "microphone"
+
+    def __init__(self, *, url: str, device: str, rate: int = 16000, chunk_ms: int = 100,
+                 on_chunk: ChunkHandler | None = None) -> None:
+        super().__init__(url=url)
+        self.spec, self.rate = device, rate
+        self.on_chunk = on_chunk or _discard
         self.frames = max(1, rate * chunk_ms // 1000)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self.error: str | None = None
 
-    def start(self, on_chunk: Callable[[bytes], None]) -> None:
-        if self._thread and self._thread.is_alive():
-            raise MicrophoneError("microphone is already capturing")
+    def _connect(self) -> None:
         pyaudio, pa = _pyaudio()
         try:
             index = _find_device(pa, self.spec)
             with _quiet_stderr():
                 stream = pa.open(format=pyaudio.paInt16, channels=1, rate=self.rate, input=True,
                                  input_device_index=index, frames_per_buffer=self.frames)
-        except MicrophoneError:
+        except MicrophoneError as err:
             pa.terminate()
+            self._set_state("missing", str(err))
             raise
         except Exception as err:
             pa.terminate()
+            self._set_state("missing", str(err))
             raise MicrophoneError(f"cannot open microphone {self.url} at {self.rate} Hz: {err}") from None
         self._stop.clear()
-        self.error = None
-        self._thread = threading.Thread(target=self._run, args=(pa, stream, on_chunk),
-                                        name="microphone", daemon=True)
+        self._set_state("capturing", self.url)
+        self._thread = threading.Thread(target=self._run, args=(pa, stream), name="microphone", daemon=True)
         self._thread.start()
 
-    def _run(self, pa, stream, on_chunk) -> None:
+    def _run(self, pa: Any, stream: Any) -> None:
         try:
             while not self._stop.is_set():
-                data = stream.read(self.frames, exception_on_overflow=False)
-                on_chunk(data)
+                self.on_chunk(stream.read(self.frames, exception_on_overflow=False))
         except Exception as err:
-            self.error = f"microphone {self.url} stopped: {err}"
-            log.warning(self.error)
+            self._set_state("lost", f"microphone {self.url} stopped: {err}")
+            log.warning("%s", self.state.reason)
         finally:
             try:
                 stream.stop_stream()
@@ -139,9 +153,22 @@ class Microphone:
             finally:
                 pa.terminate()
 
-    def stop(self) -> None:
+    def _disconnect(self) -> None:
         """Stop capturing; returns after the last chunk was delivered."""
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)
             self._thread = None
+
+
+MICROPHONES: DeviceKind[Microphone] = DeviceKind("microphone")
+
+
+def _portaudio(u: DeviceURL, *, rate: int = 16000, chunk_ms: int = 100,
+               on_chunk: ChunkHandler | None = None) -> Microphone:
+    return Microphone(url=u.text, device=u.target, rate=rate, chunk_ms=chunk_ms, on_chunk=on_chunk)
+
+
+MICROPHONES.register("portaudio", _portaudio, example="portaudio:default, portaudio:USB Headset or portaudio:3")
+
+open_microphone = MICROPHONES.open

@@ -69,7 +69,8 @@ def _codec_of(tag: int, bits: int, ext_sub: int | None) -> str:
                          "(expected 8-bit linear, 16-bit linear, μ-law or A-law)")
 
 
-def parse_header(head: bytes, file_size: int, path: Path | str = "<recording>") -> tuple[str, int, int, int, int | None]:
+def parse_header(head: bytes, file_size: int,
+                 path: Path | str = "<recording>") -> tuple[str, int, int, int, int | None]:
     """(codec, rate, channels, data_offset, declared_data_size) from the start of a WAV file."""
     if file_size == 0:
         raise RecordingError("recording file is empty (0 bytes)")
@@ -122,7 +123,9 @@ def read_recording(path: str | Path, *, expect_rate: int | None = None, expect_c
     except OSError as err:
         raise RecordingError(f"recording file cannot be read: {path}: {err.strerror}") from None
     notes: list[str] = []
-    if raw[:4] != b"RIFF" and expect_codec and expect_rate and path.suffix.lower() in (".raw", ".ul", ".u8", ".al", ".pcm"):
+    headerless = path.suffix.lower() in (".raw", ".ul", ".u8", ".al", ".pcm")
+    declared: int | None
+    if raw[:4] != b"RIFF" and expect_codec and expect_rate and headerless:
         codec, rate, channels, offset, declared = expect_codec, expect_rate, 1, 0, len(raw)
     else:
         codec, rate, channels, offset, declared = parse_header(raw[:4096], len(raw), path)
@@ -199,7 +202,7 @@ class WavWriter:
         self._fact = head.find(b"fact") + 8 if b"fact" in head else None
         self._width = pcm.bytes_per_sample(codec)
         write_wav(self.path, b"", rate=rate, codec=codec)
-        self._f = open(self.path, "r+b")
+        self._f = open(self.path, "r+b")  # noqa: SIM115 - held across write() calls until close()
         self._size = 0
         self._header = len(head)
 

@@ -1,12 +1,13 @@
-"""Cameras: OpenCV capture opened by a URL-ish source, newest-frame hand-over, reconnection.
+"""Cameras: OpenCV capture opened by URL, newest-frame hand-over, reconnection.
 
-    with Camera("/dev/video0?width=1280&height=720") as cam:   # or 0, a file, a folder, rtsp://...
-        frame = cam.next_frame(timeout=1.0)                      # newest frame, stale ones dropped
-        cam.state                                                # "streaming", "missing", ...
+    with open_camera("v4l2:/dev/video0?width=1280&height=720") as cam:  # or folder:, file:, rtsp://...
+        frame = cam.next_frame(timeout=1.0)                             # newest frame, stale ones dropped
+        cam.state                                                       # DeviceState("streaming", ...)
 
-An image folder is the emulated camera (see sources.py); it goes through the same Camera.
+An image folder (`folder:/path`) is the emulated camera (see sources.py); it goes through the
+same Camera. Cameras are Devices (drivers/device.py) made by the CAMERAS scheme registry.
 """
-from .capture import STATES, Camera, Frame
-from .sources import SourceGone, SourceSpec, parse_source
+from .capture import CAMERAS, Camera, Frame, open_camera
+from .sources import SourceGone, SourceSpec
 
-__all__ = ["STATES", "Camera", "Frame", "SourceGone", "SourceSpec", "parse_source"]
+__all__ = ["CAMERAS", "Camera", "Frame", "SourceGone", "SourceSpec", "open_camera"]

@@ -3,15 +3,16 @@
 One thread reads the source as fast as it delivers; a consumer that is slower than the
 camera gets the newest frame and the frames in between are dropped (counted in `dropped`),
 so a scan decision is never made on a picture of the past. When the source goes away the
-state says so and the thread retries with backoff until it comes back:
+state says so and the thread retries with backoff until it comes back. A Camera is a Device
+(drivers/device.py), opened by URL through the CAMERAS registry (schemes in sources.py):
 
-    "starting"      start() called, first open not tried yet
+    "closed"        not opened, or close() was called
+    "starting"      open() called, first open of the source not tried yet
     "streaming"     frames are arriving
-    "missing"       never opened since start (no camera, wrong path, folder absent)
+    "missing"       never opened since open() (no camera, wrong path, folder absent)
     "reconnecting"  was streaming and went away; retrying
-    "stopped"       stop() was called
 
-`state_detail` holds the reason in words (e.g. "image folder /x was removed").
+`state.reason` holds the reason in words (e.g. "image folder /x was removed").
 """
 from __future__ import annotations
 
@@ -23,11 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sources import SourceGone, SourceSpec, open_source, parse_source
+from ..device import CLOSED, Device, DeviceKind, DeviceURL
+from .sources import SourceGone, SourceSpec, open_source
 
 log = logging.getLogger(__name__)
-
-STATES = ("starting", "streaming", "missing", "reconnecting", "stopped")
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,13 @@ class Frame:
     arrived: float      # time.monotonic() when the capture thread got it
 
 
-class Camera:
-    def __init__(self, source: str | int, *, retry_min_s: float = 0.2, retry_max_s: float = 5.0,
+class Camera(Device):
+    kind = "camera"
+
+    def __init__(self, *, url: str, spec: SourceSpec, retry_min_s: float = 0.2, retry_max_s: float = 5.0,
                  name: str = "camera") -> None:
-        self.spec: SourceSpec = parse_source(source)
+        super().__init__(url=url)
+        self.spec = spec
         self.name = name
         self.retry_min_s, self.retry_max_s = retry_min_s, retry_max_s
         self._cond = threading.Condition()
@@ -48,17 +51,10 @@ class Camera:
         self._seq = 0
         self._taken = 0
         self.dropped = 0
-        self.state = "starting"
-        self.state_detail = ""
-        self._listeners: list[Callable[[str, str], None]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- consumer side ----------------------------------------------------------------------
-
-    def on_state(self, listener: Callable[[str, str], None]) -> None:
-        """Call listener(state, detail) on every state change (from the capture thread)."""
-        self._listeners.append(listener)
 
     def latest(self) -> Frame | None:
         with self._cond:
@@ -83,41 +79,28 @@ class Camera:
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    def start(self) -> Camera:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"{self.name}-capture", daemon=True)
-            self._thread.start()
-        return self
+    def _connect(self) -> None:
+        self._stop.clear()
+        self._set_state("starting", self.spec.describe())
+        self._thread = threading.Thread(target=self._run, name=f"{self.name}-capture", daemon=True)
+        self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def _disconnect(self) -> None:
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
         if self._thread is not None:
-            self._thread.join(timeout)
-        self._set_state("stopped", "")
-
-    def __enter__(self) -> Camera:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+            self._thread.join(5.0)
+            self._thread = None
 
     # -- capture thread -------------------------------------------------------------------------
 
-    def _set_state(self, state: str, detail: str) -> None:
-        if state == self.state and detail == self.state_detail:
-            return
-        self.state, self.state_detail = state, detail
-        if state != "streaming":
-            log.info("%s %s: %s %s", self.name, self.spec.describe(), state, detail)
+    def _set_state(self, name: str, reason: str = "") -> None:
+        if name not in ("streaming", CLOSED) and (name, reason) != (self.state.name, self.state.reason):
+            log.info("%s %s: %s %s", self.name, self.spec.describe(), name, reason)
         with self._cond:
             self._cond.notify_all()
-        for listener in list(self._listeners):
-            try:
-                listener(state, detail)
-            except Exception:  # a listener's bug must not stop the camera
-                log.exception("camera state listener failed")
+        super()._set_state(name, reason)
 
     def _run(self) -> None:
         backoff = self.retry_min_s
@@ -126,7 +109,7 @@ class Camera:
             source = open_source(self.spec)
             try:
                 source.open()
-            except (SourceGone, OSError, ValueError) as err:
+            except (SourceGone, OSError) as err:
                 self._set_state("reconnecting" if ever_streamed else "missing", str(err))
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self.retry_max_s)
@@ -138,7 +121,7 @@ class Camera:
                         self._seq += 1
                         self._frame = Frame(image, self._seq, time.monotonic())
                         self._cond.notify_all()
-                    if self.state != "streaming":
+                    if self.state.name != "streaming":
                         ever_streamed = True
                         backoff = self.retry_min_s
                         self._set_state("streaming", self.spec.describe())
@@ -152,3 +135,28 @@ class Camera:
             with self._cond:
                 self._frame = None  # a picture from before the camera went away is not "now"
             self._stop.wait(backoff)
+
+
+# -- the camera schemes ---------------------------------------------------------------------------
+
+CAMERAS: DeviceKind[Camera] = DeviceKind("camera")
+
+
+def _factory(kind: str) -> Callable[..., Camera]:
+    def make(u: DeviceURL, *, name: str = "camera", retry_min_s: float = 0.2, retry_max_s: float = 5.0) -> Camera:
+        for key in u.options:
+            u.number(key, 0.0)  # every option is a number: a typo fails here, not in the capture thread
+        target = u.text if kind == "network" else u.target
+        return Camera(url=u.text, spec=SourceSpec(kind, target, dict(u.options)), name=name,
+                      retry_min_s=retry_min_s, retry_max_s=retry_max_s)
+    return make
+
+
+CAMERAS.register("v4l2", _factory("device"), example="v4l2:/dev/video0?width=1280&height=720",
+                 options=("width", "height"))
+CAMERAS.register(("rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp"), _factory("network"),
+                 example="rtsp://10.0.0.9/stream", options=None)
+CAMERAS.register("file", _factory("file"), example="file:/srv/clip.mp4?loop=0", options=("fps", "loop"))
+CAMERAS.register("folder", _factory("folder"), example="folder:/srv/camera?fps=10", options=("fps", "hold"))
+
+open_camera = CAMERAS.open

@@ -1,16 +1,17 @@
-"""Frame sources a camera can be opened on, chosen by a URL-ish string.
+"""Frame sources a camera is opened on, one per URL scheme of the camera registry (capture.py).
 
-    0, "1", "/dev/video0"           a V4L2 camera (device index or path)
-    "rtsp://...", "http://..."      a network stream (anything OpenCV/FFmpeg opens)
-    "clip.mp4", "file:clip.mp4"     a video file (loops by default: "clip.mp4?loop=0" to stop at the end)
-    "/path/to/dir", "folder:/path"  an image folder: emulation of a camera looking at whatever
-                                    images are in the folder, each shown for a while in name
-                                    order; the listing is read again on every cycle, so images
-                                    dropped in or removed take effect as a real camera would see
-                                    it. An empty folder is a camera looking at a blank wall.
+    v4l2:/dev/video0, v4l2:0          a V4L2 camera (device path or index); ?width=&height= capture size
+    rtsp://..., http(s)://..., ...    a network stream (anything OpenCV/FFmpeg opens; the URL is
+                                      passed on whole, its query string included)
+    file:clip.mp4                     a video file (loops by default: ?loop=0 to stop at the end)
+    folder:/path/to/dir               an image folder: emulation of a camera looking at whatever
+                                      images are in the folder, each shown for a while in name
+                                      order; the listing is read again on every cycle, so images
+                                      dropped in or removed take effect as a real camera would see
+                                      it. An empty folder is a camera looking at a blank wall.
 
-Options go after "?": fps (pacing of files and folders), width, height (device capture size),
-loop (files), hold (frames per image in a folder, default 1).
+Options: fps (pacing of files and folders), width, height (V4L2 capture size), loop (files),
+hold (frames per image in a folder, default 1).
 A source's read() returns a BGR frame, or raises SourceGone when the camera went away.
 """
 from __future__ import annotations
@@ -18,16 +19,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl
+from typing import Protocol
 
 import cv2
 import numpy as np
 
+from ..device import DeviceError
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
-NETWORK_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 
 
-class SourceGone(Exception):
+class SourceGone(DeviceError):
     """The camera is not there (unplugged, file or folder removed, stream dropped)."""
 
 
@@ -38,33 +40,21 @@ class SourceSpec:
     options: dict[str, str]
 
     def opt(self, key: str, default: float) -> float:
-        try:
-            return float(self.options.get(key, default))
-        except ValueError:
-            raise ValueError(f"camera source option {key}={self.options[key]!r} is not a number") from None
+        # The camera registry has checked that every option given is a number.
+        return float(self.options.get(key, default))
 
     def describe(self) -> str:
         return f"{self.kind}:{self.target}"
 
 
-def parse_source(source: str | int) -> SourceSpec:
-    if isinstance(source, int):
-        return SourceSpec("device", str(source), {})
-    text = source.strip()
-    if not text:
-        raise ValueError("empty camera source")
-    if text.startswith(NETWORK_SCHEMES):
-        return SourceSpec("network", text, {})  # stream URLs keep their own query strings
-    body, _, query = text.partition("?")
-    options = dict(parse_qsl(query))
-    for prefix, kind in (("folder:", "folder"), ("file:", "file"), ("device:", "device")):
-        if body.startswith(prefix):
-            return SourceSpec(kind, body[len(prefix):], options)
-    if body.isdigit() or body.startswith("/dev/video"):
-        return SourceSpec("device", body, options)
-    if Path(body).is_dir():
-        return SourceSpec("folder", body, options)
-    return SourceSpec("file", body, options)
+class FrameSource(Protocol):
+    """What the capture thread reads from: open, read frames, close."""
+
+    def open(self) -> None: ...
+
+    def read(self) -> np.ndarray: ...
+
+    def close(self) -> None: ...
 
 
 class OpenCVSource:
@@ -199,7 +189,7 @@ def _load(path: Path) -> np.ndarray | None:
     return cv2.imdecode(data, cv2.IMREAD_COLOR)  # None for a half-written or corrupt image
 
 
-def _pace(src) -> None:
+def _pace(src: OpenCVSource | FolderSource) -> None:
     """Deliver frames at the source's rate, like a camera would, without drifting."""
     now = time.monotonic()
     if src._next > now:
@@ -209,6 +199,5 @@ def _pace(src) -> None:
         src._next = now + src._interval
 
 
-def open_source(source: str | int | SourceSpec):
-    spec = source if isinstance(source, SourceSpec) else parse_source(source)
+def open_source(spec: SourceSpec) -> FrameSource:
     return FolderSource(spec) if spec.kind == "folder" else OpenCVSource(spec)

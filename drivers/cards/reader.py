@@ -1,36 +1,51 @@
-"""What every card reader shares: a thread that reads until stopped and reports its state
-("starting", "reading", "missing", ...) through `on_state(state, detail)` when it changes."""
+"""What every card reader shares: a Device whose open() starts a thread that reads until
+close(), reopening the port when it goes away. States: "closed", "starting", "ready" (reading),
+"missing" (cannot be opened, or went away; retried every second)."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
+from ..device import Device
 
-class ReaderThread:
+log = logging.getLogger(__name__)
+
+ReadHandler = Callable[[str], None]
+
+
+def _drop(text: str) -> None:
+    """The read handler of a reader opened only to check its URL."""
+
+
+class ReaderThread(Device):
+    kind = "card reader"
     thread_name = "card-reader"
 
-    def __init__(self, on_read: Callable[[str], None], *, gap_s: float,
-                 on_state: Callable[[str, str], None] | None = None) -> None:
-        self.on_read = on_read
-        self.on_state = on_state or (lambda s, d: None)
+    def __init__(self, *, url: str, on_read: ReadHandler | None, gap_s: float) -> None:
+        super().__init__(url=url)
+        self.on_read = on_read or _drop
         self.gap_s = gap_s
-        self.state = "starting"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    def _connect(self) -> None:
+        self._stop.clear()
+        self._set_state("starting", self.url)
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def _disconnect(self) -> None:
         self._stop.set()
         if self._thread:
             self._thread.join(5)
+            self._thread = None
 
-    def _set(self, state: str, detail: str) -> None:
-        if state != self.state:
-            self.state = state
-            self.on_state(state, detail)
+    def _emit(self, text: str) -> None:
+        try:
+            self.on_read(text)
+        except Exception:  # one bad read handler call must not stop the reader
+            log.exception("card read handler failed")
 
     def _run(self) -> None:
         raise NotImplementedError

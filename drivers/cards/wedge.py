@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import select
 import time
-from collections.abc import Callable
+from typing import Any
 
-from .reader import ReaderThread
+from .reader import ReaderThread, ReadHandler
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +84,13 @@ class WedgeReader(ReaderThread):
 
     thread_name = "wedge-reader"
 
-    def __init__(self, device: str, on_read: Callable[[str], None], *, grab: bool = True, gap_s: float = 0.08,
-                 on_state: Callable[[str, str], None] | None = None) -> None:
-        super().__init__(on_read, gap_s=gap_s, on_state=on_state)
+    def __init__(self, *, url: str, device: str, on_read: ReadHandler | None = None, grab: bool = True,
+                 gap_s: float = 0.08) -> None:
+        super().__init__(url=url, on_read=on_read, gap_s=gap_s)
         self.device_spec = device
         self.grab = grab
 
-    def _open(self):
+    def _open(self) -> Any:
         import evdev
 
         spec = self.device_spec
@@ -115,10 +115,10 @@ class WedgeReader(ReaderThread):
             except OSError as err:
                 if dev is not None:
                     dev.close()
-                self._set("missing", f"{self.device_spec}: {err}")
+                self._set_state("missing", f"{self.device_spec}: {err}")
                 self._stop.wait(1.0)
                 continue
-            self._set("ready", dev.name)
+            self._set_state("ready", dev.name)
             try:
                 while not self._stop.is_set():
                     ready, _, _ = select.select([dev.fd], [], [], acc.gap_s)
@@ -136,7 +136,7 @@ class WedgeReader(ReaderThread):
                     for text in acc.poll(time.time()):
                         self._emit(text)
             except OSError as err:  # unplugged
-                self._set("missing", f"{self.device_spec}: {err}")
+                self._set_state("missing", f"{self.device_spec}: {err}")
             finally:
                 try:
                     if self.grab:
@@ -144,9 +144,3 @@ class WedgeReader(ReaderThread):
                 except OSError:
                     pass
                 dev.close()
-
-    def _emit(self, text: str) -> None:
-        try:
-            self.on_read(text)
-        except Exception:
-            log.exception("card read handler failed")

@@ -246,7 +246,7 @@ def parse_capture(data: bytes) -> list[CallerId]:
     stream = ModemStream()
     for kind, value in stream.feed(data) + stream.flush():
         if kind == "line":
-            blocks += parser.feed(value)
+            blocks += parser.feed(str(value))
     return blocks + parser.flush()
 
 

@@ -1,13 +1,19 @@
 """`frontdesk phone ...`: tools for people who run a real modem (and the emulator)."""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
+
+from .families import EMULATED, FAMILIES
 
 
-def register(subparsers) -> None:
+def register(subparsers: Any) -> None:
     phone = subparsers.add_parser("phone", help="desk phone line: voice modem tools")
     sub = phone.add_subparsers(dest="phone_command", metavar="SUBCOMMAND")
 
@@ -16,14 +22,14 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_parse_cid)
 
     p = sub.add_parser("probe", help="initialise a modem and report its family, caller-ID and voice support")
-    p.add_argument("device", help="device path or URL (rfc2217://, socket://)")
+    p.add_argument("device", help="modem URL: serial:/dev/ttyACM0, rfc2217://HOST:PORT or socket://HOST:PORT")
     p.add_argument("--country", default="cn", help="two-letter country code for AT+GCI (default cn)")
-    p.add_argument("--family", choices=["usr5637", "cx93001"], help="skip detection")
+    p.add_argument("--family", choices=sorted(FAMILIES), help="skip detection")
     p.add_argument("--baudrate", type=int, default=115200)
     p.set_defaults(func=cmd_probe)
 
     p = sub.add_parser("emulate", help="run an emulated voice modem on a pseudo-terminal")
-    p.add_argument("--family", choices=["usr5637", "cx93001"], default="usr5637")
+    p.add_argument("--family", choices=sorted(EMULATED), default="usr5637")
     p.add_argument("--link", help="also make this symlink to the pty (a stable device name)")
     p.add_argument("--time-scale", type=float, default=None, help="1.0 = real time; 0.1 = ten times faster")
     p.add_argument("--scenario", help="TOML or JSON scenario file (calls and faults)")
@@ -35,7 +41,7 @@ def register(subparsers) -> None:
     phone.set_defaults(func=lambda args: (phone.print_help(), 2)[1])
 
 
-def cmd_parse_cid(args) -> int:
+def cmd_parse_cid(args: argparse.Namespace) -> int:
     from .callerid import parse_capture
 
     try:
@@ -51,10 +57,16 @@ def cmd_parse_cid(args) -> int:
     return 0
 
 
-def cmd_probe(args) -> int:
-    from .modem import ModemError, VoiceModem
+def cmd_probe(args: argparse.Namespace) -> int:
+    from ..device import DeviceURLError
+    from .modem import ModemError, open_modem
 
-    modem = VoiceModem(args.device, family=args.family, country=args.country, baudrate=args.baudrate)
+    try:
+        modem = open_modem(args.device, do_not_open=True, family=args.family, country=args.country,
+                           baudrate=args.baudrate)
+    except DeviceURLError as err:
+        print(f"frontdesk phone probe: {err}", file=sys.stderr)
+        return 2
     try:
         modem.open()
         ident = modem.initialise(idle_voice=False)
@@ -70,7 +82,7 @@ def cmd_probe(args) -> int:
         modem.close()
 
 
-def cmd_emulate(args) -> int:
+def cmd_emulate(args: argparse.Namespace) -> int:
     from .emulator import CallSpec, ModemEmulator
     from .emulator.scenario import ScenarioError, load_scenario, tone
 
@@ -85,7 +97,8 @@ def cmd_emulate(args) -> int:
     family = scenario["family"] if args.scenario else args.family
     emu = ModemEmulator(family, time_scale=scale, link=args.link)
     emu.start()
-    print(json.dumps({"device": emu.device, "pty": emu.slave_path, "family": family, "time_scale": scale}),
+    print(json.dumps({"device": emu.device, "url": emu.url, "pty": emu.slave_path, "family": family,
+                      "time_scale": scale}),
           flush=True)
     records = []
     for at, spec in scenario["calls"]:
@@ -96,8 +109,9 @@ def cmd_emulate(args) -> int:
         records.append(emu.place_call(spec, 2.0 + i * 60))
     for f in scenario["faults"]:
         kind = f["kind"]
-        action = {"wedge": lambda f=f: emu.wedge(f.get("until", "reopen")), "unplug": emu.unplug,
-                  "replug": emu.replug, "garbage": lambda f=f: emu.send_garbage(bytes.fromhex(f.get("data", "ff00")))}
+        action: dict[str, Callable[[], None]] = {
+            "wedge": partial(emu.wedge, f.get("until", "reopen")), "unplug": emu.unplug, "replug": emu.replug,
+            "garbage": partial(emu.send_garbage, f.get("data", b""))}
         emu._at(float(f.get("at", 0)), action[kind])
     try:
         while True:

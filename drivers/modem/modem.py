@@ -1,7 +1,11 @@
 """The voice modem on a serial port: AT commands, caller ID mode, voice play and record, recovery.
 
-The port is opened with `serial.serial_for_url`, so a device path (/dev/ttyACM0, a udev symlink),
-`rfc2217://host:port`, `socket://host:port` or a pseudo-terminal all work the same.
+A VoiceModem is a Device (drivers/device.py) opened by URL through the MODEMS registry:
+`serial:/dev/ttyACM0` (a device path, a udev symlink or the emulator's pseudo-terminal),
+`rfc2217://host:port` or `socket://host:port` (pyserial's network ports). States: "closed",
+"open" (port open, modem not yet initialised), "ready" (initialised; the reason names the
+family), "unresponsive" (a command went unanswered), "lost" (the port failed or vanished).
+Calls that fail raise ModemError subclasses as well, since the caller must act at once.
 
 One thread drives a VoiceModem (the phone service's); it reads and writes without a background
 reader so there is never a race between a command's answer and unsolicited lines. Lines and DLE
@@ -15,9 +19,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import serial
 
+from ..device import Device, DeviceError, DeviceKind, DeviceURL
 from .callerid import CallerIdParser
 from .dle import ABORT_RECORDING, END_PLAYBACK, ModemStream, shield
 from .families import FAMILIES, GENERIC, T35, Family, codec_id, detect, parse_vsm_list
@@ -28,10 +34,9 @@ FINAL = ("OK", "ERROR", "NO CARRIER", "BUSY", "NO DIALTONE", "NO ANSWER", "VCON"
 HANGUP_EVENTS = {"l": "hangup", "b": "busy", "d": "hangup", "L": "hangup"}
 SILENCE_EVENTS = {"s": "silence", "q": "silence"}
 SAMPLE_RATE = 8000
-SILENCE_BYTE = {"pcm_u8": 0x80, "mulaw": 0xFF}
 
 
-class ModemError(Exception):
+class ModemError(DeviceError):
     """Base of the driver's errors."""
 
 
@@ -81,10 +86,16 @@ class RecordResult:
     digits: str = ""
 
 
-class VoiceModem:
-    def __init__(self, url: str, *, family: str | None = None, country: str = "cn", baudrate: int = 115200,
-                 time_scale: float = 1.0, codec: str = "pcm_u8", command_timeout: float = 3.0) -> None:
-        self.url = url
+class VoiceModem(Device):
+    kind = "modem"
+
+    def __init__(self, *, url: str, port: str, family: str | None = None, country: str = "cn",
+                 baudrate: int = 115200, time_scale: float = 1.0, codec: str = "pcm_u8",
+                 command_timeout: float = 3.0) -> None:
+        super().__init__(url=url)
+        if family is not None and family not in FAMILIES:
+            raise ValueError(f"unknown modem family {family!r} (choose from {', '.join(FAMILIES)})")
+        self.port = port
         self.forced_family = FAMILIES.get(family) if family else None
         self.country = country
         self.baudrate = baudrate
@@ -101,18 +112,19 @@ class VoiceModem:
 
     # -- port ------------------------------------------------------------------------------------
 
-    def open(self) -> None:
+    def _connect(self) -> None:
         try:
-            self.ser = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.05, write_timeout=5,
+            self.ser = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.05, write_timeout=5,
                                              rtscts=False, xonxoff=False)
         except (serial.SerialException, OSError, ValueError) as err:
             self.ser = None
-            raise ModemLost(f"cannot open {self.url}: {err}") from None
+            raise self._lost(f"cannot open {self.port}: {err}") from None
         self.stream = ModemStream()
         self.unsolicited.clear()
         self.voice_class = False
+        self._set_state("open", self.port)
 
-    def close(self) -> None:
+    def _disconnect(self) -> None:
         ser, self.ser = self.ser, None
         if ser is not None:
             try:
@@ -120,9 +132,13 @@ class VoiceModem:
             except Exception:  # closing a vanished port may fail; it is gone either way
                 pass
 
-    @property
-    def is_open(self) -> bool:
-        return self.ser is not None
+    def _lost(self, message: str) -> ModemLost:
+        self._set_state("lost", message)
+        return ModemLost(message)
+
+    def _unresponsive(self, message: str) -> ModemTimeout:
+        self._set_state("unresponsive", message)
+        return ModemTimeout(message)
 
     def _read(self, timeout: float) -> list[tuple[str, object]]:
         if self.ser is None:
@@ -132,7 +148,7 @@ class VoiceModem:
             first = self.ser.read(1)
             data = first + (self.ser.read(self.ser.in_waiting) if first and self.ser.in_waiting else b"")
         except (serial.SerialException, OSError, TypeError, AttributeError) as err:
-            raise ModemLost(f"{self.url}: read failed: {err}") from None
+            raise self._lost(f"{self.port}: read failed: {err}") from None
         return self.stream.feed(data) if data else []
 
     def write(self, data: bytes) -> None:
@@ -141,9 +157,9 @@ class VoiceModem:
         try:
             self.ser.write(data)
         except serial.SerialTimeoutException:
-            raise ModemTimeout(f"{self.url}: write timed out") from None
+            raise self._unresponsive(f"{self.port}: write timed out") from None
         except (serial.SerialException, OSError, TypeError, AttributeError) as err:
-            raise ModemLost(f"{self.url}: write failed: {err}") from None
+            raise self._lost(f"{self.port}: write failed: {err}") from None
 
     # -- commands --------------------------------------------------------------------------------
 
@@ -156,7 +172,7 @@ class VoiceModem:
         while final is None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ModemTimeout(f"no answer to {cmd}")
+                raise self._unresponsive(f"no answer to {cmd}")
             for kind, value in self._read(min(left, 0.1)):
                 if final is not None or kind != "line":
                     self.unsolicited.append((kind, value))  # after the answer: keep for poll()
@@ -217,6 +233,7 @@ class VoiceModem:
             self.command("AT+FCLASS=0")
         self.voice_class = bool(idle_voice and ok)
         self.identity = ident
+        self._set_state("ready", f"{fam.label} on {self.port}")
         return ident
 
     def enable_caller_id(self, fam: Family | None = None) -> str | None:
@@ -225,7 +242,7 @@ class VoiceModem:
             ok, _ = self.command(cmd)
             if ok:
                 return cmd
-        log.warning("%s: the modem accepts none of the caller-ID commands; calls are still answered", self.url)
+        log.warning("%s: the modem accepts none of the caller-ID commands; calls are still answered", self.port)
         return None
 
     def reassert_caller_id(self) -> None:
@@ -251,14 +268,14 @@ class VoiceModem:
             time.sleep(guard)
             self._drain()
             if self.ping(timeout=min(1.0, self.command_timeout)):
-                return "escape"
+                return self._recovered("escape")
         except ModemTimeout:
             pass
         try:
             self._drain()
             self.command("ATZ", timeout=self.command_timeout)
             if self.ping(timeout=min(1.0, self.command_timeout)):
-                return "atz"
+                return self._recovered("atz")
         except ModemTimeout:
             pass
         # DTR drop: on a real port toggle the line; a port that cannot (a pty) drops it on close.
@@ -274,10 +291,14 @@ class VoiceModem:
         self.open()
         try:
             if self.ping(timeout=self.command_timeout):
-                return "dtr"
+                return self._recovered("dtr")
         except ModemTimeout:
             pass
-        raise ModemTimeout("modem does not answer after escape, ATZ and DTR drop")
+        raise self._unresponsive("modem does not answer after escape, ATZ and DTR drop")
+
+    def _recovered(self, step: str) -> str:
+        self._set_state("open", f"answering again after {step}")
+        return step
 
     def _drain(self) -> None:
         self.stream = ModemStream()
@@ -330,7 +351,7 @@ class VoiceModem:
         self._wait_final(5.0, result, dtmf)
         return result
 
-    def _voice_events(self, items, result: PlayResult, dtmf: bool) -> bool:
+    def _voice_events(self, items: list[tuple[str, object]], result: PlayResult, dtmf: bool) -> bool:
         stop = False
         for kind, value in items:
             if kind == "dle" and value in HANGUP_EVENTS:
@@ -431,7 +452,7 @@ class VoiceModem:
             try:
                 self._on_audio(chunk)
             except Exception:  # a listener's failure must not cost the caller's message
-                log.exception("%s: audio listener failed; it gets no more audio of this message", self.url)
+                log.exception("%s: audio listener failed; it gets no more audio of this message", self.port)
                 self._on_audio = None
 
     def partial_recording(self) -> bytes:
@@ -456,5 +477,21 @@ def _looks_unsolicited(line: str) -> bool:
     return CallerIdParser.is_cid_line(line)
 
 
-def silence(codec: str, seconds: float) -> bytes:
-    return bytes([SILENCE_BYTE[codec]]) * int(seconds * SAMPLE_RATE)
+# -- the modem schemes ----------------------------------------------------------------------------
+
+MODEMS: DeviceKind[VoiceModem] = DeviceKind("modem")
+
+
+def _serial(u: DeviceURL, **options: Any) -> VoiceModem:
+    return VoiceModem(url=u.text, port=u.target, **options)
+
+
+def _pyserial(u: DeviceURL, **options: Any) -> VoiceModem:
+    # pyserial's network ports read their own options from the query.
+    return VoiceModem(url=u.text, port=u.text, **options)
+
+
+MODEMS.register("serial", _serial, example="serial:/dev/ttyACM0")
+MODEMS.register(("rfc2217", "socket"), _pyserial, example="rfc2217://10.0.0.7:4000", options=None)
+
+open_modem = MODEMS.open

@@ -1,19 +1,22 @@
 """The one ESC/POS command base: slip composition, real-time status and job confirmation.
 
-ReceiptPrinter extends python-escpos' Escpos; each transport (transport.py) is a small subclass
-that mixes it with python-escpos' own USB/serial/network/file class and adds only a timed read.
+ReceiptPrinter is a Device (drivers/device.py) and extends python-escpos' Escpos; each transport
+(transport.py) is a small subclass that mixes it with python-escpos' own USB/serial/network/file
+class and adds only connecting, disconnecting and a timed read.
 Text never goes through python-escpos' magic encoder: textcodec.py encodes it for the profile.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from escpos.escpos import Escpos
 
+from ..device import Device
 from . import code128
 from .bitmap import draw_line, qr_image, raster_command
-from .errors import PrinterGone, PrinterNoAnswer, PrinterNotReady
+from .errors import PrinterGone, PrinterNoAnswer, PrinterNotReady, PrinterUnreachable
 from .profiles import BUILTIN_PROFILES, PrinterProfile
 from .status import DLE_EOT, GS_R_PAPER, PrinterStatus, is_gs_r_reply, is_status_byte
 from .textcodec import encode_line, sanitize, width, wrap
@@ -21,21 +24,44 @@ from .textcodec import encode_line, sanitize, width, wrap
 ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
 ALIGN = {"left": 0, "center": 1, "right": 2}
 QR_EC = {"L": 0, "M": 1, "Q": 2, "H": 3}
+T = TypeVar("T")
 
 
-class ReceiptPrinter(Escpos):
-    """Commands shared by every transport. Subclasses provide `_raw` (python-escpos) and `_recv`."""
+class ReceiptPrinter(Device, Escpos):
+    """Commands shared by every transport. Subclasses provide `_connect`, `_disconnect`, `_raw`
+    (python-escpos) and `_recv`. python-escpos opens a printer on first use through `open()`."""
 
+    kind = "printer"
     #: False for write-only transports (file, buffer): no status, no confirmation.
     bidirectional = True
 
-    def __init__(self, *args, printer_profile: PrinterProfile | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, url: str, printer_profile: PrinterProfile | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, url=url, **kwargs)
         self.fp: PrinterProfile = printer_profile or BUILTIN_PROFILES["80mm-gb18030"]
         self.bytes_sent = 0
         self.on_first_byte: Callable[[], None] | None = None
 
+    def __del__(self) -> None:
+        # python-escpos closes on deletion; a printer whose construction failed has nothing to close.
+        if getattr(self, "_dev_open", False):
+            self.close()
+
     # -- transport hooks -----------------------------------------------------------------------
+
+    def _guard_connect(self, connect: Callable[[], T], what: str) -> T:
+        """Run a transport's connect; failure is state "unreachable" and PrinterUnreachable."""
+        try:
+            result = connect()
+        except Exception as err:  # socket, serial, USB and file errors differ; all mean "unreachable"
+            self._set_state("unreachable", f"{what}: {err}")
+            raise PrinterUnreachable(f"{what}: {err}") from None
+        self._set_state("ready", self.url)
+        return result
+
+    def _gone(self, message: str) -> PrinterGone:
+        """The connection broke: state "gone", and the error to raise (with the bytes already sent)."""
+        self._set_state("gone", message)
+        return PrinterGone(message, self.bytes_sent)
 
     def _recv(self, timeout: float) -> bytes:
         """Up to a few bytes from the printer within `timeout` s; b"" if none came."""
@@ -50,7 +76,7 @@ class ReceiptPrinter(Escpos):
             except PrinterGone:
                 raise
             except Exception as err:  # socket, serial and USB errors differ; all mean "gone"
-                raise PrinterGone(f"connection lost after {self.bytes_sent} bytes: {err}", self.bytes_sent) from None
+                raise self._gone(f"connection lost after {self.bytes_sent} bytes: {err}") from None
             if self.bytes_sent == 0 and self.on_first_byte:
                 self.on_first_byte()
             self.bytes_sent += len(part)
@@ -136,7 +162,8 @@ class ReceiptPrinter(Escpos):
                     d.rectangle((i * module, 0, i * module + module - 1, height - 1), fill=0)
             self._raw(raster_command(_centre(img, self.fp.dots, align)))
             if hri:
-                self._raw(encode_line(human, self.fp) + b"\n")
+                # The human-readable line is ASCII (Code 128 data), which every profile encodes.
+                self._raw((encode_line(human, self.fp) or human.encode("ascii", "replace")) + b"\n")
         self._style("left", False, 1, 1)
 
     def cut_paper(self, partial: bool = True) -> None:
@@ -193,7 +220,7 @@ class ReceiptPrinter(Escpos):
             try:
                 self._raw(DLE_EOT + bytes([n]))
             except Exception as err:
-                raise PrinterGone(f"connection lost while asking status: {err}", self.bytes_sent) from None
+                raise self._gone(f"connection lost while asking status: {err}") from None
             b = self._await(is_status_byte, timeout)
             if b is None:
                 if not replies:

@@ -24,7 +24,7 @@ def draw_line(text: str, dots: int, *, align: str = "left", scale_w: int = 1, sc
     for ch, w in cells:
         g = glyph(ch, 12 * w, 24, bold)
         if scale_w != 1 or scale_h != 1:
-            g = g.resize((12 * w * scale_w, 24 * scale_h), Image.NEAREST)
+            g = g.resize((12 * w * scale_w, 24 * scale_h), Image.Resampling.NEAREST)
         if x + g.width > dots:
             break
         img.paste(g, (x, height - g.height))
@@ -51,8 +51,9 @@ def qr_image(data: bytes | str, *, ec: str = "m", scale: int = 4, border: int = 
     n = len(qr.matrix)
     img = Image.new("L", (n + 2 * border, n + 2 * border), 255)
     px = img.load()
+    assert px is not None  # a freshly made image always has pixels
     for y, row in enumerate(qr.matrix):
         for x, v in enumerate(row):
             if v:
                 px[x + border, y + border] = 0
-    return img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    return img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)

@@ -7,7 +7,7 @@ from .transport import BufferPrinter
 
 class Composer(BufferPrinter):
     def __init__(self, profile: PrinterProfile) -> None:
-        super().__init__(printer_profile=profile)
+        super().__init__(url="buffer:", printer_profile=profile)
         self.start()
 
     def job(self) -> bytes:

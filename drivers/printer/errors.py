@@ -1,8 +1,10 @@
 """What can go wrong talking to a printer, told apart so the print queue can act on each case."""
 from __future__ import annotations
 
+from ..device import DeviceError
 
-class PrinterError(Exception):
+
+class PrinterError(DeviceError):
     """Base class; str() is a message for the desk."""
 
 

@@ -9,6 +9,8 @@ mode; a site may instead fix the order of charsets to try (`legacy`, e.g. GB1803
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import zxingcpp
 
@@ -30,8 +32,8 @@ class ZxingDecoder:
                  try_rotate: bool = True, try_invert: bool = False, legacy: tuple[str, ...] | None = None) -> None:
         self.legacy = legacy
         self._formats = zxingcpp.barcode_formats_from_str(",".join(formats))
-        self._opts = dict(try_rotate=try_rotate, try_downscale=try_downscale, try_invert=try_invert,
-                          text_mode=zxingcpp.TextMode.HexECI)
+        self._opts: dict[str, Any] = dict(try_rotate=try_rotate, try_downscale=try_downscale,
+                                          try_invert=try_invert, text_mode=zxingcpp.TextMode.HexECI)
 
     def decode(self, gray: np.ndarray) -> list[Symbol]:
         out: list[Symbol] = []
@@ -81,7 +83,9 @@ def eci_text(hex_eci: str, legacy: tuple[str, ...] = LEGACY_CODECS) -> str | Non
         return None
     if len(data) < 3 or data[:1] != b"]" or data[2:3] not in b"246":
         return None  # no ECI in this symbol
-    body, segments, codec, buf, i = data[3:], [], None, bytearray(), 0
+    segments: list[tuple[str | None, bytes]] = []
+    codec: str | None = None
+    body, buf, i = data[3:], bytearray(), 0
     while i < len(body):
         if body[i] == 0x5C and body[i + 1:i + 2] == b"\\":
             buf.append(0x5C)

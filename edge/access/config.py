@@ -4,7 +4,7 @@
     role = "kiosk"                      # "kiosk" (lobby, visitors) or "gate" (guard's post)
     direction = "in"                    # this post lets people "in" or "out"
     site_public_keys = ["ed25519:BASE64..."]   # or paths of PEM files; several during key rotation
-    camera = "/dev/video0?width=1280&height=720"   # or an image folder, video file, rtsp://...; "" = none
+    camera = "v4l2:/dev/video0?width=1280&height=720"   # or folder:/dir, file:/clip.mp4, rtsp://...; "" = none
     card_readers = ["evdev:/dev/input/by-id/usb-XXXX-event-kbd", "serial:/dev/ttyUSB0?baud=9600"]
     card_format = "auto"                # auto | hex | dec | wiegand
     print_badges = true                 # journal print.requested for a badge on check-in (kiosk default)
@@ -18,6 +18,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from frontdesk.config import Section
+from frontdesk.drivers.camera import CAMERAS
+from frontdesk.drivers.cards import READERS
 from frontdesk.passes import KeyError_, load_public_key
 
 
@@ -52,8 +54,14 @@ class AccessConfig(Section):
     @classmethod
     def _reader_urls(cls, value: list[str]) -> list[str]:
         for url in value:
-            if not url.strip():
-                raise ValueError("empty card reader URL")
+            READERS.check(url)
+        return value
+
+    @field_validator("camera")
+    @classmethod
+    def _camera_url(cls, value: str) -> str:
+        if value:
+            CAMERAS.check(value)
         return value
 
     @property

@@ -16,11 +16,14 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from frontdesk.drivers.cards import CardFormatError, CardRead, code_read, open_reader, parse_card
+from frontdesk.drivers.camera import Camera, open_camera
+from frontdesk.drivers.cards import CardFormatError, CardRead, ReaderThread, code_read, open_reader, parse_card
+from frontdesk.drivers.device import DeviceState
 from frontdesk.drivers.scan import Deduplicator, Symbol, default_chain
 from frontdesk.ids import new_id
 from frontdesk.masking import mask_phone
@@ -78,8 +81,8 @@ class AccessService:
         self._stop = threading.Event()
         self.chain = default_chain(tuple(config.decoders))
         self.dedup = Deduplicator(config.dedup_gap_s)
-        self.camera = None
-        self.readers: dict[str, Any] = {}
+        self.camera: Camera | None = None
+        self.readers: dict[str, ReaderThread] = {}
         self.device_states: dict[str, dict[str, str]] = {}
         self.last_error: str | None = None
         ctx.handle_command("cards.allowlist.replace", handle_allowlist_replace)
@@ -92,18 +95,17 @@ class AccessService:
     def start(self) -> None:
         self.store.prune()
         if self.cfg.camera:
-            from frontdesk.drivers.camera import Camera
-            self.camera = Camera(self.cfg.camera, name="access-camera")
-            self.camera.on_state(lambda s, d: self._device_state("camera", s, d))
-            self.camera.start()
+            camera = self.camera = open_camera(self.cfg.camera, name="access-camera", do_not_open=True)
+            camera.subscribe(lambda st: self._device_state("camera", st.name, st.reason))
+            camera.open()
             t = threading.Thread(target=self._camera_loop, name="access-scan", daemon=True)
             t.start()
             self._threads.append(t)
         for url in self.cfg.card_readers:
-            reader = open_reader(url, lambda text, u=url: self._reader_read(u, text),
-                                 on_state=lambda s, d, u=url: self._device_state(u, s, d))
+            reader = open_reader(url, on_read=partial(self._reader_read, url), do_not_open=True)
+            reader.subscribe(partial(self._device_state_of, url))
             self.readers[url] = reader
-            reader.start()
+            reader.open()
         t = threading.Thread(target=self._housekeeping, name="access-prune", daemon=True)
         t.start()
         self._threads.append(t)
@@ -111,9 +113,9 @@ class AccessService:
     def stop(self) -> None:
         self._stop.set()
         if self.camera is not None:
-            self.camera.stop()
+            self.camera.close()
         for reader in self.readers.values():
-            reader.stop()
+            reader.close()
         for t in self._threads:
             t.join(5)
         self.chain.close()
@@ -165,6 +167,9 @@ class AccessService:
                 obs(update)
             except Exception:
                 log.exception("access: observer failed")
+
+    def _device_state_of(self, device: str, state: DeviceState) -> None:
+        self._device_state(device, state.name, state.reason)
 
     def _device_state(self, device: str, state: str, detail: str) -> None:
         previous = self.device_states.get(device, {}).get("state")
@@ -404,8 +409,10 @@ class AccessService:
 
     def _camera_loop(self) -> None:
         seq = 0
+        camera = self.camera
+        assert camera is not None  # the loop runs only for a configured camera
         while not self._stop.is_set():
-            frame = self.camera.next_frame(seq, timeout=0.5)
+            frame = camera.next_frame(seq, timeout=0.5)
             if frame is None:
                 continue
             seq = frame.seq

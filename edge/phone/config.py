@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from frontdesk.config import Section
+from frontdesk.drivers.modem.modem import MODEMS
 from frontdesk.drivers.modem.rings import cadence as parse_cadence
 
 GREETINGS = Path(__file__).parent / "greetings"
@@ -15,7 +16,8 @@ _SPAN = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
 class PhoneConfig(Section):
-    # serial.serial_for_url: /dev/frontdesk-modem, rfc2217://host:port, socket://host:port, a pty path.
+    # A modem URL: serial:/dev/frontdesk-modem (a path, a udev symlink, the emulator's pty),
+    # rfc2217://host:port or socket://host:port (see frontdesk.drivers.modem.modem).
     device: str
     family: Literal["auto", "usr5637", "cx93001"] = "auto"
     baudrate: int = Field(default=115200, ge=1200)
@@ -47,6 +49,12 @@ class PhoneConfig(Section):
     reconnect_max_s: float = Field(default=60.0, gt=0)
     # Emulated lines only: < 1 runs cadences, timers and audio faster (tests, benchmarks).
     time_scale: float = Field(default=1.0, gt=0, le=1)
+
+    @field_validator("device")
+    @classmethod
+    def _device_url(cls, value: str) -> str:
+        MODEMS.check(value)
+        return value
 
     @field_validator("cadence")
     @classmethod

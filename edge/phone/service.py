@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from frontdesk.drivers.modem.callerid import CallerId, CallerIdParser
-from frontdesk.drivers.modem.modem import ModemError, ModemLost, ModemRejected, ModemTimeout, VoiceModem, is_ring
+from frontdesk.drivers.modem.modem import ModemError, ModemLost, ModemRejected, ModemTimeout, is_ring, open_modem
 from frontdesk.drivers.modem.rings import RingTracker
 from frontdesk.ids import new_id
 
@@ -64,7 +64,8 @@ class PhoneService:
         ctx.handle_command("blocklist.replace", self.directory.replace_blocklist)
         ctx.shared["phone.directory"] = self.directory
         self.recordings = Path(ctx.data_dir) / "recordings"
-        self.modem = VoiceModem(cfg.device, family=None if cfg.family == "auto" else cfg.family,
+        # Not opened here: the service's thread opens it, and reopens it after it is lost.
+        self.modem = open_modem(cfg.device, do_not_open=True, family=None if cfg.family == "auto" else cfg.family,
                                 country=self.country, baudrate=cfg.baudrate, time_scale=self.scale,
                                 codec=cfg.codec, command_timeout=max(0.5, 3.0 * min(1.0, self.scale * 10)))
         self.parser = CallerIdParser()

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=_render)
 
     s = psub.add_parser("status", help="query a printer's real-time status (DLE EOT)")
-    s.add_argument("target", help="tcp://HOST:9100, serial:///dev/ttyUSB0?baud=115200, usb://VID:PID or HOST[:PORT]")
+    s.add_argument("target", help="printer URL: tcp://HOST:9100, serial:/dev/ttyUSB0?baud=115200, usb://VID:PID, ...")
     s.add_argument("--timeout", type=float, default=1.0, help="seconds to wait for each status byte")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_status)
@@ -54,10 +54,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     pv.set_defaults(func=_preview)
 
 
-def _target(t: str) -> str:
-    return t if "://" in t else f"tcp://{t}"
-
-
 def _render(args: argparse.Namespace) -> int:
     from frontdesk.drivers.printer.virtual import MalformedStream, render_stream
     data = Path(args.file).read_bytes() if args.file else sys.stdin.buffer.read()
@@ -67,7 +63,7 @@ def _render(args: argparse.Namespace) -> int:
         print(f"frontdesk printer render: not a valid ESC/POS stream: {err}", file=sys.stderr)
         return 1
     r.image().save(args.png)
-    for w in getattr(r, "warnings", []):
+    for w in r.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.text:
         print("\n".join(r.text_lines))
@@ -76,11 +72,12 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from frontdesk.drivers.printer import PrinterError, open_printer
+    from frontdesk.drivers.device import DeviceError
+    from frontdesk.drivers.printer import open_printer
     try:
-        p = open_printer(_target(args.target), timeout=args.timeout + 2)
-        st = p.status(args.timeout)
-    except (PrinterError, ValueError) as err:
+        with open_printer(args.target, timeout=args.timeout + 2) as p:
+            st = p.status(args.timeout)
+    except DeviceError as err:  # a bad URL or an unreachable printer
         print(f"{args.target}: {err}", file=sys.stderr)
         return 2
     if args.json:
@@ -88,7 +85,6 @@ def _status(args: argparse.Namespace) -> int:
                           "raw": {str(k): v for k, v in st.raw.items()}}))
     else:
         print(f"{args.target}: {st.state} ({st.describe()})")
-    p.close()
     return 0 if st.ready else 1
 
 
@@ -120,7 +116,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from frontdesk.drivers.printer import PrinterError, get_profile, open_printer
+    from frontdesk.drivers.device import DeviceError
+    from frontdesk.drivers.printer import get_profile, open_printer
     from frontdesk.drivers.printer.virtual import render_stream
 
     from .layout import SlipError, compose_slip, samples
@@ -138,10 +135,9 @@ def _preview(args: argparse.Namespace) -> int:
         print(f"{args.png}: {args.kind} ({args.lang}), {len(body)} bytes for {profile.name}", file=sys.stderr)
     if args.to:
         try:
-            p = open_printer(_target(args.to), profile)
-            p.print_job(body)
-            p.close()
-        except PrinterError as err:
+            with open_printer(args.to, profile=profile) as p:
+                p.print_job(body)
+        except DeviceError as err:
             print(f"{args.to}: {err}", file=sys.stderr)
             return 1
         print(f"printed on {args.to} and confirmed", file=sys.stderr)

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from frontdesk.config import Section
 from frontdesk.drivers.printer import BUILTIN_PROFILES, PrinterProfile, get_profile
-from frontdesk.drivers.printer.transport import open_printer
+from frontdesk.drivers.printer.transport import PRINTERS
 
 from .layout import KINDS
 
@@ -41,6 +41,12 @@ class PrinterDevice(Section):
     status_timeout_s: float = Field(default=1.0, gt=0, le=30)
     # Wait for GS r 1 this long after the last byte (plus the transfer time at the line speed).
     confirm_timeout_s: float = Field(default=15.0, gt=0, le=600)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        PRINTERS.check(value)  # scheme, path and options; connecting happens when printing
+        return value
 
 
 class PrintingConfig(Section):
@@ -71,7 +77,6 @@ class PrintingConfig(Section):
             if dev.fallback is not None and (dev.fallback not in names or dev.fallback == name):
                 raise ValueError(f"printers.{name}.fallback: {dev.fallback!r} is not another configured printer")
             get_profile(dev.profile, custom)
-            open_printer(dev.url)  # parses the URL only; connecting happens when printing
         return self
 
     def profile_of(self, printer: str) -> PrinterProfile:

@@ -163,13 +163,11 @@ class PrintingService:
     def probe(self, name: str) -> PrinterStatus:
         """Ask another printer for its status on a short connection of its own."""
         dev = self.cfg.printers[name]
-        p = open_printer(dev.url, self.cfg.profile_of(name), timeout=dev.status_timeout_s + 1)
         try:
-            return p.status(dev.status_timeout_s)
+            with open_printer(dev.url, profile=self.cfg.profile_of(name), timeout=dev.status_timeout_s + 1) as p:
+                return p.status(dev.status_timeout_s)
         except PrinterError:
             return PrinterStatus.no_answer()
-        finally:
-            p.close()
 
 
 class _Worker:
@@ -185,7 +183,7 @@ class _Worker:
 
     def connect(self) -> ReceiptPrinter:
         if self.printer is None:
-            self.printer = open_printer(self.dev.url, self.profile, timeout=self.dev.status_timeout_s + 2)
+            self.printer = open_printer(self.dev.url, profile=self.profile, timeout=self.dev.status_timeout_s + 2)
         return self.printer
 
     def disconnect(self) -> None:

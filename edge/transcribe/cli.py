@@ -83,7 +83,7 @@ def _install(args) -> int:
 
 
 def _dictate(args) -> int:
-    from frontdesk.drivers.audio.microphone import Microphone, MicrophoneError, list_inputs
+    from frontdesk.drivers.audio.microphone import MicrophoneError, list_inputs, open_microphone
     from frontdesk.drivers.audio.wavfile import WavWriter
     from frontdesk.edge.config import load_edge
     from frontdesk.ids import new_id
@@ -105,11 +105,10 @@ def _dictate(args) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{job_id}.wav"
     writer = WavWriter(path, rate=tcfg.dictation.rate)
-    mic = Microphone(tcfg.dictation.microphone, rate=tcfg.dictation.rate)
     if args.seconds is None:
         input("press Enter to start talking ...")
     try:
-        mic.start(writer.write)
+        mic = open_microphone(tcfg.dictation.microphone, rate=tcfg.dictation.rate, on_chunk=writer.write)
     except MicrophoneError as err:
         writer.close()
         path.unlink(missing_ok=True)
@@ -119,7 +118,7 @@ def _dictate(args) -> int:
         input("recording; press Enter to stop ...")
     else:
         time.sleep(args.seconds)
-    mic.stop()
+    mic.close()
     writer.close()
     # The running agent's transcription service picks the note up from its queue.
     q = JobQueue(data_dir / "transcribe.db")

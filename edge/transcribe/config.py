@@ -20,6 +20,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 
 from frontdesk.config import Section
+from frontdesk.drivers.audio.microphone import MICROPHONES
 
 CATEGORIES = ("repair", "complaint", "help_request", "inquiry")
 
@@ -58,6 +59,12 @@ class DictationConfig(Section):
     # A press shorter than this is a slip of the finger, not a note.
     min_seconds: float = Field(default=0.3, ge=0)
     max_seconds: float = Field(default=300, gt=0)
+
+    @field_validator("microphone")
+    @classmethod
+    def _microphone_url(cls, value: str) -> str:
+        MICROPHONES.check(value)
+        return value
 
 
 class TranscribeConfig(Section):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from frontdesk.drivers.audio import pcm as pcmlib
-from frontdesk.drivers.audio.microphone import Microphone, MicrophoneError
+from frontdesk.drivers.audio.microphone import MicrophoneError, open_microphone
 from frontdesk.drivers.audio.wavfile import RecordingError, WavWriter, read_recording
 from frontdesk.ids import new_id
 
@@ -405,7 +405,7 @@ class TranscribeService:
         return None
 
     def start_dictation(self, *, call_id: str | None = None, ticket_id: str | None = None,
-                        author: str | None = None, microphone: Microphone | None = None) -> str:
+                        author: str | None = None) -> str:
         """Talk key pressed: capture from the headset, stream to the recogniser, keep a WAV."""
         with self._dictation_lock:
             if self._dictation is not None:
@@ -417,13 +417,12 @@ class TranscribeService:
             folder = Path(self.ctx.data_dir) / "dictation"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{job_id}.wav"
-            mic = microphone or Microphone(d.microphone, rate=d.rate)
             writer = WavWriter(path, rate=d.rate)
             self.queue.add(job_id=job_id, kind="note", state="recording", path=str(path), codec="s16le", rate=d.rate,
                            language=self.cfg.language, call_id=call_id, ticket_id=ticket_id, author=author)
             stream = self.open_live(call_id=None, path=path, codec="s16le", rate=d.rate)
-            state = {"job_id": job_id, "path": path, "writer": writer, "stream": stream, "mic": mic,
-                     "bytes": 0, "lock": threading.Lock()}
+            state: dict[str, Any] = {"job_id": job_id, "path": path, "writer": writer, "stream": stream, "mic": None,
+                                     "bytes": 0, "lock": threading.Lock()}
 
             def on_chunk(data: bytes) -> None:
                 with state["lock"]:
@@ -434,7 +433,7 @@ class TranscribeService:
                 stream.write(data)
 
             try:
-                mic.start(on_chunk)
+                state["mic"] = open_microphone(d.microphone, rate=d.rate, on_chunk=on_chunk)
             except MicrophoneError:
                 writer.close()
                 stream.abort()
@@ -452,7 +451,7 @@ class TranscribeService:
             state, self._dictation = self._dictation, None
         if state is None:
             return None
-        state["mic"].stop()
+        state["mic"].close()
         with state["lock"]:
             state["writer"].close()
         job_id = state["job_id"]

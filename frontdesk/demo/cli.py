@@ -32,9 +32,9 @@ frontdesk demo is running  (files in {system.root})
   central     {system.api}/dashboard/  (desk dashboard: log in as desk / {ACCOUNTS['desk'][1]})
               {system.api}/docs  (API)           store: {system.root / 'central' / 'central.db'}
   desk-1      work-order printer tcp://127.0.0.1:{system.printers['desk']}   slips: {system.slips_dir('desk')}
-  lobby-1     kiosk screen http://127.0.0.1:{lobby.screen_port}/kiosk       camera folder: {lobby_camera}
+  lobby-1     kiosk screen http://127.0.0.1:{lobby.screen_port}/kiosk     camera: folder:{lobby_camera}
               badge printer tcp://127.0.0.1:{system.printers['lobby']}   slips: {system.slips_dir('lobby')}
-  gate-1      gate screen  http://127.0.0.1:{gate.screen_port}/gate        camera folder: {gate.camera_dir(system.root)}
+  gate-1      gate screen  http://127.0.0.1:{gate.screen_port}/gate      camera: folder:{gate.camera_dir(system.root)}
 
   try:
     a visitor pass:      copy {samples.folder}/pass-*.png into {lobby.camera_dir(system.root)}/

@@ -99,7 +99,7 @@ models = {{ ko = "{model}" }}
         self.edges = {
             "desk-1": EdgeSpec("desk-1", f"""
 [phone]
-device = "{self.modem_link}"
+device = "serial:{self.modem_link}"
 family = "cx93001"
 cadence = "cn"
 staffed_hours = ["00:00-00:01"]   # the demo's desk is always "after hours": the agent answers on ring 1

@@ -4,8 +4,15 @@ import pty
 
 import pytest
 
-from frontdesk.drivers.cards import CardFormatError, normalize_card_id, parse_card, parse_wiegand, wiegand_bits
-from frontdesk.drivers.cards.serial_reader import FrameSplitter, SerialReader
+from frontdesk.drivers.cards import (
+    CardFormatError,
+    normalize_card_id,
+    open_reader,
+    parse_card,
+    parse_wiegand,
+    wiegand_bits,
+)
+from frontdesk.drivers.cards.serial_reader import FrameSplitter
 from frontdesk.drivers.cards.wedge import KeyAccumulator
 
 from .access_helpers import wait_for
@@ -72,22 +79,19 @@ def test_wedge_shift_and_bounded_length():
 @pytest.mark.skipif(not os.path.exists("/dev/uinput") or not os.access("/dev/uinput", os.W_OK),
                     reason="/dev/uinput is not available here")
 def test_wedge_reader_grabs_a_real_virtual_keyboard():
-    from frontdesk.drivers.cards.wedge import WedgeReader
-
     ui = evdev.UInput({e.EV_KEY: [getattr(e, f"KEY_{c}") for c in "0123456789"] + [e.KEY_ENTER]},
                       name="frontdesk-test-wedge")
     reads = []
-    reader = WedgeReader(ui.device.path, reads.append)
-    reader.start()
+    reader = open_reader(f"evdev:{ui.device.path}", on_read=reads.append)
     try:
-        assert wait_for(lambda: reader.state == "ready")
+        assert wait_for(lambda: reader.state.name == "ready")
         for ch in "0012345678":
             ui.write(e.EV_KEY, getattr(e, f"KEY_{ch}"), 1)
             ui.write(e.EV_KEY, getattr(e, f"KEY_{ch}"), 0)
         ui.syn()
         assert wait_for(lambda: reads == ["0012345678"])
     finally:
-        reader.stop()
+        reader.close()
         ui.close()
 
 
@@ -114,10 +118,9 @@ def pty_pair():
 def test_serial_reader_over_a_pty(pty_pair):
     master, path = pty_pair
     reads = []
-    reader = SerialReader(f"{path}?baud=9600", reads.append, gap_s=0.1)
-    reader.start()
+    reader = open_reader(f"serial:{path}?baud=9600", on_read=reads.append, gap_s=0.1)
     try:
-        assert wait_for(lambda: reader.state == "ready")
+        assert wait_for(lambda: reader.state.name == "ready")
         os.write(master, b"0012345678\r\n")
         os.write(master, b"\x0204A1B2C3\x03")
         assert wait_for(lambda: len(reads) == 2)
@@ -126,7 +129,7 @@ def test_serial_reader_over_a_pty(pty_pair):
         os.write(master, b"\xff\xfe\r\n")
         assert wait_for(lambda: len(reads) == 4)
     finally:
-        reader.stop()
+        reader.close()
     assert reads == ["0012345678", "04A1B2C3", "AABBCCDD", "\\xff\\xfe"]
 
 
@@ -176,3 +179,19 @@ def test_card_number_parsing():
     assert normalize_card_id("w26:1:2") == "w26:1:2"
     with pytest.raises(CardFormatError):
         normalize_card_id("hello world")
+
+
+@pytest.mark.parametrize("access,needle", [
+    ({"card_readers": ["/dev/ttyUSB0"]}, "access.card_readers: Value error, '/dev/ttyUSB0' is not a card reader URL"),
+    ({"card_readers": ["hid:/dev/hidraw0"]}, "unknown card reader scheme 'hid'; use one of: evdev"),
+    ({"card_readers": ["serial:?baud=9600"]}, "no device after serial: (e.g. serial:/dev/ttyUSB0?baud=9600)"),
+    ({"camera": "/dev/video0"}, "access.camera: Value error, '/dev/video0' is not a camera URL"),
+    ({"camera": "folder:/srv/cam?fps=fast"}, "option fps='fast' is not a number"),
+])
+def test_device_urls_are_checked_when_the_configuration_loads(access, needle):
+    from frontdesk.config import ConfigError
+    from frontdesk.edge.config import parse_edge
+
+    with pytest.raises(ConfigError) as err:
+        parse_edge({"site": {"id": "s1"}, "edge": {"device": "gate-1"}, "access": access})
+    assert needle in str(err.value)

@@ -30,7 +30,7 @@ class Line:
         self.journal = Journal(tmp / "journal.db", site="site1", device="edge1", tz="Asia/Shanghai")
         greet_zh = write_u8_wav(tmp / "g_zh.wav", tone(0.6, 500))
         greet_en = write_u8_wav(tmp / "g_en.wav", tone(0.6, 700))
-        base = dict(device=str(self.emu.device), time_scale=scale, greeting_zh=greet_zh, greeting_en=greet_en,
+        base = dict(device=self.emu.url, time_scale=scale, greeting_zh=greet_zh, greeting_en=greet_en,
                     after_hours_greeting_zh=None, after_hours_greeting_en=None, staffed_hours=["00:00-24:00"],
                     reconnect_min_s=0.5, reconnect_max_s=5, health_check_s=5, record_max_s=20)
         base.update(cfg)

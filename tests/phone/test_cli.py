@@ -35,15 +35,17 @@ def test_parse_cid_missing_file(tmp_path, capsys):
 @pytest.mark.parametrize("family", ["usr5637", "cx93001"])
 def test_probe(tmp_path, capsys, family):
     with ModemEmulator(family, time_scale=0.05, link=tmp_path / "tty") as emu:
-        assert main(["phone", "probe", emu.device]) == 0
+        assert main(["phone", "probe", emu.url]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["family"] == family and report["voice"] and report["caller_id"] == "AT+VCID=1"
     assert report["pcm_u8_codec_id"] == {"usr5637": 128, "cx93001": 1}[family]
 
 
 def test_probe_missing_device(tmp_path, capsys):
-    assert main(["phone", "probe", str(tmp_path / "ttyNone")]) == 1
+    assert main(["phone", "probe", f"serial:{tmp_path / 'ttyNone'}"]) == 1
     assert "cannot open" in capsys.readouterr().err
+    assert main(["phone", "probe", str(tmp_path / "ttyNone")]) == 2  # a bare path names no scheme
+    assert "is not a modem URL" in capsys.readouterr().err
 
 
 def test_shipped_scenario_loads():
@@ -57,6 +59,9 @@ def test_bad_scenario(tmp_path):
     bad.write_text('[[calls]]\nnumbr = "1"\n')
     with pytest.raises(ScenarioError, match="numbr"):
         load_scenario(bad)
+    bad.write_text('[[faults]]\nkind = "garbage"\ndata = "zz"\n')
+    with pytest.raises(ScenarioError, match="garbage fault data 'zz' is not hex"):
+        load_scenario(bad)
 
 
 def test_emulate_runs_scenario(tmp_path, capsys):
@@ -66,6 +71,7 @@ def test_emulate_runs_scenario(tmp_path, capsys):
     assert main(["phone", "emulate", "--scenario", str(sc), "--exit-when-done", "--link", str(tmp_path / "t")]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert lines[0]["family"] == "usr5637" and lines[-1]["abandoned"] and lines[-1]["rings"] == 2
+    assert lines[0]["url"] == f"serial:{tmp_path / 't'}"
 
 
 def test_probe_over_socket_url(tmp_path, capsys):

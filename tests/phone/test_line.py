@@ -10,6 +10,7 @@ from frontdesk.drivers.audio.wavfile import read_recording
 from frontdesk.drivers.modem.emulator import CallSpec
 from frontdesk.drivers.modem.emulator.scenario import tone
 from frontdesk.schema import make_command, parse_command_payload
+from frontdesk.schema.call import BlocklistReplace
 
 
 def recorded_audio(line, index: int = -1) -> bytes:
@@ -168,14 +169,15 @@ def test_directory_and_blocklist_commands(line_factory):
     assert a["unit"] == "3-2-1801" and a["resident_name"] == "张三"
     rec = line.emu.place_call(CallSpec(number="13900000000", message=tone(0.3)))
     ended = line.wait_ended(2)
-    assert ended[1]["outcome"] == "blocked" and ended[1]["blocked"] and rec.answered_at_ring == 1  # as soon as its caller ID is known
+    # Answered as soon as its caller ID is known.
+    assert ended[1]["outcome"] == "blocked" and ended[1]["blocked"] and rec.answered_at_ring == 1
     assert len(line.payloads("call.message_recorded")) == 1
 
 
 def test_blocklist_ignore(line_factory):
     line = line_factory(blocklist_action="ignore").start()
-    cmd = make_command(parse_command_payload("blocklist.replace", {"numbers": ["13900000000"]}), site="site1", device="edge1")
-    line.journal.apply_command(cmd, line.ctx.command_handlers["blocklist.replace"])
+    cmd = make_command(BlocklistReplace(numbers=["13900000000"]), site="site1", device="edge1")
+    line.journal.apply_command(cmd, line.ctx.command_handlers[BlocklistReplace.TYPE])
     rec = line.emu.place_call(CallSpec(number="13900000000", rings_max=4))
     ended = line.wait_ended(1)
     assert rec.answered_at_ring is None and ended[0]["outcome"] == "blocked"
@@ -265,4 +267,9 @@ def test_config_errors():
     for bad, word in [({"answer_ring": 4}, "answer_ring"), ({"cadence": "xx"}, "cadence"),
                       ({"staffed_hours": ["8-17"]}, "staffed"), ({"ring": 3}, "unknown key")]:
         with pytest.raises(ConfigError, match=word):
-            parse(PhoneConfig, {"device": "/dev/null", **bad}, "edge.toml")
+            parse(PhoneConfig, {"device": "serial:/dev/null", **bad}, "edge.toml")
+    # The modem is named by a URL with its scheme; a bare path is not guessed to be a serial port.
+    with pytest.raises(ConfigError, match=r"device: .*'/dev/ttyACM0' is not a modem URL .*serial:/dev/ttyACM0"):
+        parse(PhoneConfig, {"device": "/dev/ttyACM0"}, "edge.toml")
+    with pytest.raises(ConfigError, match="unknown modem scheme 'com'"):
+        parse(PhoneConfig, {"device": "com:1"}, "edge.toml")

@@ -29,7 +29,7 @@ def test_status_says_the_state(vprinter, capsys):
     assert main(["printer", "status", vprinter.url]) == 0
     assert "ready" in capsys.readouterr().out
     vprinter.set_state(cover_open=True)
-    assert main(["printer", "status", f"127.0.0.1:{vprinter.port}", "--json"]) == 1
+    assert main(["printer", "status", f"tcp://127.0.0.1:{vprinter.port}", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["state"] == "cover_open"
     vprinter.set_state(mute=True)
     assert main(["printer", "status", vprinter.url, "--timeout", "0.2"]) == 1

@@ -24,7 +24,9 @@ def test_a_minimal_section_and_a_custom_profile():
 
 
 @pytest.mark.parametrize("printer,needle", [
-    ({"printers": {"desk": {"url": "lpt://x"}}}, "unknown printer URL scheme"),
+    ({"printers": {"desk": {"url": "lpt://x"}}},
+     "printer.printers.desk.url: Value error, 'lpt://x': unknown printer scheme"),
+    ({"printers": {"desk": {"url": "10.0.0.5:9100"}}}, "is not a printer URL (it names no scheme)"),
     ({"printers": {"desk": {"url": "tcp://h:9100", "profil": "x"}}}, "printer.printers.desk.profil: unknown key"),
     ({"printers": {"desk": {"url": "tcp://h:9100", "profile": "99mm"}}}, "unknown printer profile '99mm'"),
     ({"printers": {}}, "printer.printers"),

@@ -14,9 +14,9 @@ from frontdesk.edge.printing.layout import samples
 
 
 def printers(*vps, **kw) -> dict:
-    names = ["desk", "eng"]
+    names = ["desk", "eng"][:len(vps)]
     out = {}
-    for name, vp in zip(names, vps):
+    for name, vp in zip(names, vps, strict=True):
         out[name] = {"url": vp.url, "status_timeout_s": 0.3, "confirm_timeout_s": 3.0, **kw.get(name, {})}
     return out
 
@@ -176,7 +176,8 @@ CHILD = textwrap.dedent("""
     from frontdesk.edge.printing.config import PrintingConfig
     from frontdesk.edge.printing.service import PrintingService
     from frontdesk.edge.printing.layout import samples
-    from frontdesk.schema import make_command, parse_command_payload
+    from frontdesk.schema import make_command
+    from frontdesk.schema.printing import PrintSlip
     path, url = Path(sys.argv[1]), sys.argv[2]
     j = Journal(path / "journal.db", site="site1", device="edge1", tz="Asia/Shanghai")
     ctx = EdgeContext(journal=j, site="site1", device="edge1", tz="Asia/Shanghai", country="cn", data_dir=path)
@@ -185,8 +186,8 @@ CHILD = textwrap.dedent("""
     svc = PrintingService(cfg, ctx)
     svc.start()
     for jid in sys.argv[3:]:
-        cmd = make_command(parse_command_payload("print.slip", {"job_id": jid, "kind": "workorder", "language": "zh",
-                                          "data": samples()["workorder"]}), site="site1", device="edge1")
+        cmd = make_command(PrintSlip(job_id=jid, kind="workorder", language="zh", data=samples()["workorder"]),
+                           site="site1", device="edge1")
         j.apply_command(cmd, ctx.command_handlers[cmd.type])
     print("ready", flush=True)
     time.sleep(120)

@@ -11,6 +11,7 @@ import tty
 
 import pytest
 
+from frontdesk.drivers.device import DeviceURLError
 from frontdesk.drivers.printer import (
     Composer,
     PrinterGone,
@@ -106,9 +107,14 @@ def test_print_job_refuses_when_paper_is_out_and_sends_nothing(vprinter):
 def test_unreachable_printer_is_told_apart(vprinter):
     port = vprinter.port
     vprinter.stop()
-    p = open_printer(f"tcp://127.0.0.1:{port}", timeout=1)
+    p = open_printer(f"tcp://127.0.0.1:{port}", timeout=1, do_not_open=True)
+    states = []
+    p.subscribe(states.append)
     with pytest.raises(PrinterUnreachable):
-        p.status()
+        p.open()
+    assert states[-1].name == "unreachable" and f"127.0.0.1:{port}" in states[-1].reason
+    with pytest.raises(PrinterUnreachable):
+        p.status()  # used without open(): python-escpos opens on first use, with the same error
 
 
 def test_printer_disappearing_mid_job_raises_printer_gone(vprinter):
@@ -204,7 +210,7 @@ def test_serial_transport_over_a_pty_prints_and_confirms(vprinter):
     t = threading.Thread(target=_bridge, args=(master, vprinter.port, stop), daemon=True)
     t.start()
     try:
-        p = open_printer(f"serial://{path}?baud=115200")
+        p = open_printer(f"serial:{path}?baud=115200")
         assert p.status().state == "ready"
         c = Composer(get_profile("80mm-gb18030"))
         c.line("串口打印 serial")
@@ -230,11 +236,15 @@ def test_file_transport_writes_the_stream(tmp_path):
 
 
 def test_urls_are_checked():
-    with pytest.raises(ValueError):
+    with pytest.raises(DeviceURLError, match="unknown printer scheme 'lpt'.*tcp/socket"):
         open_printer("lpt://x")
-    with pytest.raises(ValueError):
+    with pytest.raises(DeviceURLError, match="VID:PID in hex"):
         open_printer("usb://nothex")
-    assert type(open_printer("usb://04b8:0e15")).__name__ == "UsbPrinter"
+    with pytest.raises(DeviceURLError, match="no scheme"):
+        open_printer("192.168.1.5:9100")  # a bare address is not guessed to be TCP
+    with pytest.raises(DeviceURLError, match="unknown option 'speed'"):
+        open_printer("serial:/dev/ttyUSB0?speed=9600")
+    assert type(open_printer("usb://04b8:0e15", do_not_open=True)).__name__ == "UsbPrinter"
     assert PrinterStatus.no_answer().describe().startswith("no answer")
 
 

@@ -25,7 +25,8 @@ def test_scan_prints_one_object_per_image(tmp_path, capsys):
     code, docs = run([str(tmp_path / "zh.png"), str(tmp_path / "blank.png"), str(tmp_path / "broken.png"),
                       str(tmp_path / "missing.png")], capsys)
     assert code == 1
-    assert [d["image"] for d in docs] == [str(tmp_path / n) for n in ("zh.png", "blank.png", "broken.png", "missing.png")]
+    names = ("zh.png", "blank.png", "broken.png", "missing.png")
+    assert [d["image"] for d in docs] == [str(tmp_path / n) for n in names]
     sym = docs[0]["symbols"]
     assert len(sym) == 1 and sym[0]["format"] == "QRCode" and sym[0]["text"] == text
     assert bytes.fromhex(sym[0]["bytes_hex"]).decode("utf-8") == text

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from frontdesk.drivers.audio.microphone import Microphone, MicrophoneError
+from frontdesk.drivers.audio.microphone import MicrophoneError, open_microphone
 from frontdesk.drivers.audio.wavfile import read_recording
+from frontdesk.drivers.device import DeviceURLError
 
 from .conftest import MODEL, reference
 
@@ -99,8 +100,8 @@ def test_unknown_microphone_is_a_plain_error(pulse, make_edge):
         edge.service.start_dictation(ticket_id="T-1")
     # The service carries on and a later dictation can start.
     assert edge.service._dictation is None
-    with pytest.raises(MicrophoneError, match="unknown microphone URL"):
-        Microphone("alsa:hw:9")
+    with pytest.raises(DeviceURLError, match="unknown microphone scheme 'alsa'.*portaudio"):
+        open_microphone("alsa:hw:9")
 
 
 def test_short_press_is_no_note(pulse, make_edge):

@@ -62,7 +62,7 @@ def test_modem_path_loses_nothing_but_the_band(tmp_path, speech, codec, sox_enco
     ctx = EdgeContext(journal=journal, site="site1", device="edge1", tz="Asia/Shanghai", country="cn",
                       data_dir=tmp_path / "data")
     phone = phone_service.PhoneService(PhoneConfig(
-        device=str(emu.device), time_scale=SCALE, codec=codec,
+        device=emu.url, time_scale=SCALE, codec=codec,
         greeting_zh=_u8_greeting(tmp_path / "g_zh.wav", tone(0.4, 500)),
         greeting_en=_u8_greeting(tmp_path / "g_en.wav", tone(0.4, 700)),
         after_hours_greeting_zh=None, after_hours_greeting_en=None, staffed_hours=["00:00-24:00"],

@@ -1,7 +1,9 @@
 """The emulated modem: AT command set, ringing, caller ID, voice streams, wedging, unplugging.
 
 It behaves like a USRobotics 5637 or a Conexant CX93001 (the differences that matter to the
-agent: identification strings, AT+VSM codec ids, AT-SCID, how a ring shows up in voice class).
+agent: identification strings, AT+VSM codec ids, AT-SCID, how a ring shows up in voice class),
+as the driver's Family description of each says (drivers/modem/families.py). The AT command
+set is a dispatch table (commands.py).
 Time can be scaled: with time_scale=0.01 a 6 s ring cycle takes 60 ms and audio runs 100x fast.
 """
 from __future__ import annotations
@@ -19,40 +21,11 @@ from pathlib import Path
 
 from ..callerid import build_mdmf, build_sdmf
 from ..dle import DLE, ETX, ModemStream, shield
+from ..families import EMULATED
 from ..rings import cadence as parse_cadence
+from .commands import RATE, dispatch
 
 log = logging.getLogger(__name__)
-
-RATE = 8000
-
-PROFILES = {
-    "usr5637": {
-        "ATI": ["5601"],
-        "ATI3": ["U.S. Robotics 56K FAX USB V1.2.23"],
-        "AT+FMI": ["U.S. Robotics"],
-        "AT+GMM": ["USR5637"],
-        "vsm": {128: '128,"8-BIT LINEAR",(7200,8000,11025),0,(0),(0)',
-                129: '129,"16-BIT LINEAR",(7200,8000,11025),0,(0),(0)',
-                131: '131,"U-LAW",(8000),0,(0),(0)'},
-        "cid": {"AT+VCID", "AT#CID"},
-        "gci": {"B5", "B4", "26", "00", "FD", "09", "50", "9C"},
-        "dle_ring": False,
-    },
-    "cx93001": {
-        "ATI": ["56000"],
-        "ATI3": ["CX93001-EIS_V0.2002-V92"],
-        "AT+FMI": ["CONEXANT"],
-        "AT+GMM": ["V92"],
-        "vsm": {0: '0,"SIGNED PCM",8,0,(7200,8000,11025),(0),(0)',
-                1: '1,"UNSIGNED PCM",8,0,(7200,8000,11025),(0),(0)',
-                130: '130,"UNSIGNED PCM",8,0,(7200,8000,11025),(0),(0)',
-                131: '131,"G.711U",8,0,(8000),(0),(0)'},
-        "cid": {"AT+VCID", "AT-SCID", "AT#CID"},
-        "gci": {"B5", "B4", "26", "00", "FD", "09", "50", "9C"},
-        "dle_ring": True,
-    },
-}
-
 
 @dataclass
 class CallSpec:
@@ -98,10 +71,9 @@ class CallRecord:
 class ModemEmulator:
     def __init__(self, family: str = "usr5637", *, time_scale: float = 1.0, link: str | Path | None = None,
                  vcid_supported: bool = True) -> None:
-        if family not in PROFILES:
-            raise ValueError(f"unknown modem family {family!r} (choose from {', '.join(PROFILES)})")
-        self.family = family
-        self.profile = PROFILES[family]
+        if family not in EMULATED:
+            raise ValueError(f"unknown modem family {family!r} (choose from {', '.join(EMULATED)})")
+        self.family = EMULATED[family]
         self.scale = time_scale
         self.link = Path(link) if link else None
         self.vcid_supported = vcid_supported
@@ -123,7 +95,7 @@ class ModemEmulator:
 
     def _reset_state(self) -> None:
         self.echo, self.verbose, self.fclass, self.vcid = True, True, 0, 0
-        self.vsm = min(self.profile["vsm"])
+        self.vsm = min(self.family.vsm)
         self.gci = "B5"
         self.mode = "cmd"
         self.offhook = False
@@ -133,6 +105,7 @@ class ModemEmulator:
         self._rx_data = b""
         self._rx_start = 0.0
         self._rx_end_sent = False
+        self._last_was_dle = False
         self._plus = 0
         self._last_input = 0.0
         self.call: CallRecord | None = None
@@ -154,9 +127,14 @@ class ModemEmulator:
     def device(self) -> str:
         return str(self.link) if self.link else str(self.slave_path)
 
+    @property
+    def url(self) -> str:
+        """The modem URL the agent opens this emulator by (the stable link when there is one)."""
+        return f"serial:{self.device}"
+
     def start(self) -> ModemEmulator:
         self._open_pty()
-        self._thread = threading.Thread(target=self._run, name=f"modem-emulator-{self.family}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"modem-emulator-{self.family.name}", daemon=True)
         self._thread.start()
         return self
 
@@ -255,7 +233,7 @@ class ModemEmulator:
             return
         if first:
             rec.rings = n
-        if self.fclass == 8 and self.profile["dle_ring"]:
+        if self.fclass == 8 and self.family.dle_ring:
             self._out += bytes([DLE]) + b"R"
         else:
             self._result("RING")
@@ -308,7 +286,11 @@ class ModemEmulator:
             half = max(1, len(lines) // 2)
             for line in lines[:half]:
                 self._result(line)
-            self._at(0.04, lambda: [self._result(x) for x in lines[half:]] if self.call is rec else None)
+            def rest() -> None:
+                if self.call is rec:
+                    for x in lines[half:]:
+                        self._result(x)
+            self._at(0.04, rest)
             return
         for line in lines:
             self._result(line)
@@ -368,117 +350,13 @@ class ModemEmulator:
                 line = self._cmdbuf.decode("latin-1").strip()
                 self._cmdbuf.clear()
                 if line:
-                    self._command(line)
+                    dispatch(self, line)
                     if self.mode != "cmd":
                         return  # the rest of this read belongs to the voice stream (ignored here)
             elif b in (0x0A, 0x11, 0x13, DLE):
                 continue
             elif len(self._cmdbuf) < 256:
                 self._cmdbuf.append(b)
-
-    def _command(self, line: str) -> None:
-        cmd = line.upper()
-        self.commands.append(cmd)
-        if cmd.startswith("+++"):
-            return
-        if not cmd.startswith("AT"):
-            self._final(False)
-            return
-        body = cmd[2:]
-        p = self.profile
-        if body in ("", "Z", "Z0", "&F"):
-            if body.startswith("Z") or body == "&F":
-                self.echo, self.verbose, self.fclass, self.vcid = True, True, 0, 0
-                if self.offhook:
-                    self._hangup()
-            return self._final(True)
-        if body in ("E0", "E1", "E"):
-            self.echo = body == "E1"
-            return self._final(True)
-        if body in ("V0", "V1", "V"):
-            self.verbose = body == "V1"
-            return self._final(True)
-        if body in ("I", "I0", "I3") or body in ("+FMI", "+GMM", "+GMI"):
-            key = {"I0": "ATI", "I": "ATI", "I3": "ATI3", "+FMI": "AT+FMI", "+GMI": "AT+FMI", "+GMM": "AT+GMM"}[body]
-            for text in p[key]:
-                self._result(text)
-            return self._final(True)
-        if body.startswith("+FCLASS"):
-            arg = body[7:]
-            if arg == "=?":
-                self._result("0,1,8")
-                return self._final(True)
-            if arg == "?":
-                self._result(str(self.fclass))
-                return self._final(True)
-            if arg in ("=0", "=1", "=8"):
-                self.fclass = int(arg[1:])
-                return self._final(True)
-            return self._final(False)
-        for prefix in ("+VCID", "-SCID", "#CID"):
-            if body.startswith(prefix):
-                if "AT" + prefix not in p["cid"] or (prefix == "+VCID" and not self.vcid_supported):
-                    return self._final(False)
-                arg = body[len(prefix):]
-                if arg == "?":
-                    self._result(str(self.vcid))
-                    return self._final(True)
-                if arg in ("=0", "=1", "=2"):
-                    self.vcid = int(arg[1:])
-                    return self._final(True)
-                return self._final(False)
-        if body.startswith("+GCI"):
-            arg = body[4:]
-            if arg == "?":
-                self._result(f"+GCI: {self.gci}")
-                return self._final(True)
-            if arg == "=?":
-                self._result("+GCI: (" + ",".join(sorted(p["gci"])) + ")")
-                return self._final(True)
-            if arg.startswith("=") and arg[1:] in p["gci"]:
-                self.gci = arg[1:]
-                return self._final(True)
-            return self._final(False)
-        if body.startswith("+VSM"):
-            arg = body[4:]
-            if arg == "=?":
-                for text in p["vsm"].values():
-                    self._result(text)
-                return self._final(True)
-            try:
-                codec, rate = (int(x) for x in arg[1:].split(",")[:2])
-            except ValueError:
-                return self._final(False)
-            if self.fclass != 8 or codec not in p["vsm"] or rate != RATE:
-                return self._final(False)
-            self.vsm = codec
-            return self._final(True)
-        if body.startswith(("+VSD", "+VIT", "+VGT", "+VGR", "+VRA", "+VRN", "+VEN", "+VDR")):
-            return self._final(self.fclass == 8)
-        if body in ("+VLS=1", "A"):
-            if self.fclass != 8 and body != "A":
-                return self._final(False)
-            self._offhook()
-            return self._final(True)
-        if body in ("+VLS=0", "H", "H0"):
-            self._hangup()
-            return self._final(True)
-        if body == "+VTX":
-            if self.fclass != 8 or not self.offhook:
-                return self._final(False)
-            self.mode = "tx"
-            self._tx = ModemStream()
-            self._tx.enter_audio()
-            self._result("CONNECT")
-            return
-        if body == "+VRX":
-            if self.fclass != 8 or not self.offhook:
-                return self._final(False)
-            self._start_rx()
-            return
-        if body.startswith("+VTS"):
-            return self._final(self.fclass == 8 and self.offhook)
-        return self._final(False)
 
     # -- voice -----------------------------------------------------------------------------------
 

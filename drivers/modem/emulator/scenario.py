@@ -80,5 +80,10 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
     for f in faults:
         if f.get("kind") not in ("wedge", "unplug", "replug", "garbage"):
             raise ScenarioError(f"{path}: unknown fault kind {f.get('kind')!r}")
+        if f["kind"] == "garbage":
+            try:
+                f["data"] = bytes.fromhex(str(f.get("data", "ff00")))
+            except ValueError:
+                raise ScenarioError(f"{path}: garbage fault data {f.get('data')!r} is not hex") from None
     return {"family": doc.get("family", "usr5637"), "time_scale": float(doc.get("time_scale", 1.0)),
             "calls": calls, "faults": faults}

@@ -5,9 +5,14 @@ Covers what receipt printers commonly take: text in single-byte code pages and i
 2D codes, GS k barcodes, GS v 0 raster and ESC * bit images, cuts, GS r and the real-time DLE
 commands. A stream that cannot be a valid command sequence raises MalformedStream naming the
 offset and the command; nothing else escapes from here.
+
+Commands are dispatched by tables: a command with fixed parameters is a row (parameter count,
+effect) in _ESC, _FS or _GS; one whose length depends on its data (images, barcodes, 2D codes)
+has a reader of its own in _ESC_VARIABLE or _GS_VARIABLE.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 CODEPAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252", 17: "cp866",
@@ -30,16 +35,6 @@ class Op:
     kind: str
     args: tuple = ()
     offset: int = 0
-
-
-# Fixed parameter counts of the simple commands (after the command letter).
-_ESC_FIXED = {b"@": 0, b"!": 1, b"E": 1, b"G": 1, b"-": 1, b"a": 1, b"d": 1, b"J": 1, b"e": 1, b"2": 0,
-              b"3": 1, b"t": 1, b"R": 1, b"M": 1, b"{": 1, b"V": 1, b" ": 1, b"p": 3, b"=": 1, b"$": 2,
-              b"\\": 2, b"%": 1, b"r": 1, b"i": 0, b"m": 0, b"L": 0, b"S": 0, b"W": 8, b"T": 1, b"B": 2,
-              b"U": 1}
-_FS_FIXED = {b"&": 0, b".": 0, b"!": 1, b"-": 1, b"C": 1, b"S": 2, b"W": 1, b"p": 2}
-_GS_FIXED = {b"!": 1, b"B": 1, b"H": 1, b"h": 1, b"w": 1, b"f": 1, b"L": 2, b"W": 2, b"r": 1, b"a": 1,
-             b"P": 2, b"I": 1, b"b": 1, b"T": 1, b"$": 2, b"\\": 2, b"/": 1, b"^": 3, b":": 0}
 
 
 class StreamParser:
@@ -142,173 +137,32 @@ class StreamParser:
             raise _Need
 
     def _esc(self, buf: bytes, i: int, ops: list[Op]) -> int:
-        at = self.offset + i
-        self._need(buf, i + 2)
-        c = buf[i + 1:i + 2]
-        if c == b"*":
-            self._need(buf, i + 5)
-            m, nl, nh = buf[i + 2], buf[i + 3], buf[i + 4]
-            if m not in (0, 1, 32, 33):
-                raise MalformedStream(at, f"ESC * mode {m} is not 0, 1, 32 or 33")
-            cols = nl + nh * 256
-            size = cols * (3 if m >= 32 else 1)
-            self._need(buf, i + 5 + size)
-            ops.append(Op("bitimage", (m, cols, bytes(buf[i + 5:i + 5 + size])), at))
-            return i + 5 + size
-        if c == b"D":  # tab stops, NUL-terminated
-            end = buf.find(b"\x00", i + 2)
-            if end < 0:
-                if len(buf) - i > 34:
-                    raise MalformedStream(at, "ESC D tab list without its NUL terminator")
-                raise _Need
-            return end + 1
-        if c == b"c":
-            self._need(buf, i + 4)
-            return i + 4
-        if c not in _ESC_FIXED:
-            raise MalformedStream(at, f"unknown command ESC 0x{buf[i + 1]:02x}")
-        k = _ESC_FIXED[c]
-        self._need(buf, i + 2 + k)
-        p = buf[i + 2:i + 2 + k]
-        if c == b"@":
-            self.chinese = False
-            self.codepage = 0
-            ops.append(Op("init", (), at))
-        elif c == b"!":
-            ops.append(Op("mode", (p[0],), at))
-        elif c in (b"E", b"G"):
-            ops.append(Op("bold", (bool(p[0] & 1),), at))
-        elif c == b"-":
-            ops.append(Op("underline", (p[0] % 48 if p[0] >= 48 else p[0],), at))
-        elif c == b"a":
-            v = p[0] - 48 if p[0] >= 48 else p[0]
-            if v not in (0, 1, 2):
-                raise MalformedStream(at, f"ESC a {p[0]}: alignment must be 0, 1 or 2")
-            ops.append(Op("align", (v,), at))
-        elif c == b"d":
-            ops.append(Op("feed_lines", (p[0],), at))
-        elif c == b"J":
-            ops.append(Op("feed_dots", (p[0],), at))
-        elif c == b"2":
-            ops.append(Op("spacing", (30,), at))
-        elif c == b"3":
-            ops.append(Op("spacing", (p[0],), at))
-        elif c == b"t":
-            self.codepage = p[0]
-            if p[0] not in CODEPAGES:
-                self.warnings.append(f"byte {at}: code page table {p[0]} unknown here, shown as cp437")
-        elif c == b"M":
-            ops.append(Op("font", (p[0] % 48 if p[0] >= 48 else p[0],), at))
-        elif c in (b"i", b"m"):
-            ops.append(Op("cut", (c == b"m",), at))
-        elif c == b"{":
-            ops.append(Op("upside_down", (bool(p[0] & 1),), at))
-        return i + 2 + k
+        return self._command("ESC", _ESC, _ESC_VARIABLE, buf, i, ops)
 
     def _fs(self, buf: bytes, i: int, ops: list[Op]) -> int:
-        at = self.offset + i
-        self._need(buf, i + 2)
-        c = buf[i + 1:i + 2]
-        if c not in _FS_FIXED:
-            raise MalformedStream(at, f"unknown command FS 0x{buf[i + 1]:02x}")
-        k = _FS_FIXED[c]
-        self._need(buf, i + 2 + k)
-        if c == b"&":
-            self.chinese = True
-        elif c == b".":
-            self.chinese = False
-        elif c == b"!":
-            p = buf[i + 2]
-            ops.append(Op("cjk_mode", (p,), at))
-        return i + 2 + k
+        return self._command("FS", _FS, {}, buf, i, ops)
 
     def _gs(self, buf: bytes, i: int, ops: list[Op]) -> int:
+        return self._command("GS", _GS, _GS_VARIABLE, buf, i, ops)
+
+    def _command(self, prefix: str, fixed: dict[bytes, Fixed], variable: dict[bytes, Reader], buf: bytes, i: int,
+                 ops: list[Op]) -> int:
+        """One ESC/FS/GS command at buf[i]: its operation appended to ops; returns the next index."""
         at = self.offset + i
         self._need(buf, i + 2)
-        c = buf[i + 1:i + 2]
-        if c == b"V":
-            self._need(buf, i + 3)
-            m = buf[i + 2]
-            if m in (0, 1, 48, 49):
-                ops.append(Op("cut", (m in (1, 49), 0), at))
-                return i + 3
-            if m in (65, 66, 97, 98, 103, 104):
-                self._need(buf, i + 4)
-                ops.append(Op("cut", (m in (66, 98, 104), buf[i + 3]), at))
-                return i + 4
-            raise MalformedStream(at, f"GS V {m}: not a cut mode")
-        if c == b"v":
-            self._need(buf, i + 8)
-            if buf[i + 2] != 0x30:
-                raise MalformedStream(at, f"GS v 0x{buf[i + 2]:02x}: only GS v 0 (raster) exists")
-            m, xb, yb = buf[i + 3], buf[i + 4] + buf[i + 5] * 256, buf[i + 6] + buf[i + 7] * 256
-            if m not in (0, 1, 2, 3, 48, 49, 50, 51) or xb == 0 or yb == 0:
-                raise MalformedStream(at, f"GS v 0: bad raster header (mode {m}, {xb} bytes x {yb} rows)")
-            size = xb * yb
-            self._need(buf, i + 8 + size)
-            ops.append(Op("raster", (m & 3, xb, yb, bytes(buf[i + 8:i + 8 + size])), at))
-            return i + 8 + size
-        if c == b"k":
-            self._need(buf, i + 3)
-            m = buf[i + 2]
-            if m <= 6:
-                end = buf.find(b"\x00", i + 3)
-                if end < 0:
-                    if len(buf) - i > 260:
-                        raise MalformedStream(at, f"GS k {m}: barcode data without NUL terminator")
-                    raise _Need
-                ops.append(Op("barcode", (m, bytes(buf[i + 3:end])), at))
-                return end + 1
-            if 65 <= m <= 79:
-                self._need(buf, i + 4)
-                ln = buf[i + 3]
-                self._need(buf, i + 4 + ln)
-                ops.append(Op("barcode", (m, bytes(buf[i + 4:i + 4 + ln])), at))
-                return i + 4 + ln
-            raise MalformedStream(at, f"GS k {m}: unknown barcode system")
-        if c == b"(":
-            self._need(buf, i + 5)
-            fn_letter = buf[i + 2:i + 3]
-            ln = buf[i + 3] + buf[i + 4] * 256
-            self._need(buf, i + 5 + ln)
-            body = bytes(buf[i + 5:i + 5 + ln])
-            if fn_letter == b"k":
-                if ln < 2:
-                    raise MalformedStream(at, "GS ( k with fewer than 2 parameter bytes")
-                ops.append(Op("sym", (body[0], body[1], body[2:]), at))
-            elif not fn_letter.isalpha():
-                raise MalformedStream(at, f"unknown command GS ( 0x{fn_letter[0]:02x}")
-            return i + 5 + ln
-        if c == b"8":
-            self._need(buf, i + 7)
-            if buf[i + 2:i + 3] != b"L":
-                raise MalformedStream(at, "unknown command GS 8 (only GS 8 L)")
-            ln = int.from_bytes(buf[i + 3:i + 7], "little")
-            self._need(buf, i + 7 + ln)
-            return i + 7 + ln
-        if c == b"*":
-            self._need(buf, i + 4)
-            size = buf[i + 2] * buf[i + 3] * 8
-            self._need(buf, i + 4 + size)
-            return i + 4 + size
-        if c not in _GS_FIXED:
-            raise MalformedStream(at, f"unknown command GS 0x{buf[i + 1]:02x}")
-        k = _GS_FIXED[c]
-        self._need(buf, i + 2 + k)
-        p = buf[i + 2:i + 2 + k]
-        simple = {b"!": "size", b"B": "reverse", b"H": "hri", b"h": "bar_height", b"w": "bar_width",
-                  b"f": "hri_font"}
-        if c in simple:
-            ops.append(Op(simple[c], (p[0],), at))
-        elif c == b"r":
-            ops.append(Op("gs_r", (p[0],), at))
-        elif c == b"a":
-            ops.append(Op("asb", (p[0],), at))
-        elif c == b"L":
-            ops.append(Op("left_margin", (p[0] + p[1] * 256,), at))
-        elif c == b"W":
-            ops.append(Op("area_width", (p[0] + p[1] * 256,), at))
-        return i + 2 + k
+        c = bytes(buf[i + 1:i + 2])
+        reader = variable.get(c)
+        if reader is not None:
+            return reader(self, buf, i, at, ops)
+        if c not in fixed:
+            raise MalformedStream(at, f"unknown command {prefix} 0x{buf[i + 1]:02x}")
+        count, effect = fixed[c]
+        self._need(buf, i + 2 + count)
+        if effect is not None:
+            op = effect(self, bytes(buf[i + 2:i + 2 + count]), at)
+            if op is not None:
+                ops.append(op)
+        return i + 2 + count
 
     def _dle(self, buf: bytes, i: int, ops: list[Op]) -> int:
         at = self.offset + i
@@ -336,3 +190,189 @@ class StreamParser:
             return i + 3 + extra
         # A lone DLE is an ordinary (ignored) control byte.
         return i + 1
+
+
+# -- command tables ------------------------------------------------------------------------------
+
+Effect = Callable[[StreamParser, bytes, int], "Op | None"]  # (parser, parameters, offset) -> operation
+Fixed = tuple[int, "Effect | None"]  # parameter count, effect (None: accepted, nothing to print)
+Reader = Callable[[StreamParser, bytes, int, int, list[Op]], int]  # (parser, buf, i, offset, ops) -> next i
+
+
+def _op(kind: str, value: Callable[[bytes], tuple] = lambda p: (p[0],)) -> Effect:
+    return lambda parser, p, at: Op(kind, value(p), at)
+
+
+def _digit(p: bytes) -> tuple:
+    """Parameters given as 0/1/2 or as the characters "0"/"1"/"2"."""
+    return (p[0] % 48 if p[0] >= 48 else p[0],)
+
+
+def _word(p: bytes) -> tuple:
+    return (p[0] + p[1] * 256,)
+
+
+def _init(parser: StreamParser, p: bytes, at: int) -> Op:
+    parser.chinese = False
+    parser.codepage = 0
+    return Op("init", (), at)
+
+
+def _align(parser: StreamParser, p: bytes, at: int) -> Op:
+    v = p[0] - 48 if p[0] >= 48 else p[0]
+    if v not in (0, 1, 2):
+        raise MalformedStream(at, f"ESC a {p[0]}: alignment must be 0, 1 or 2")
+    return Op("align", (v,), at)
+
+
+def _codepage(parser: StreamParser, p: bytes, at: int) -> None:
+    parser.codepage = p[0]
+    if p[0] not in CODEPAGES:
+        parser.warnings.append(f"byte {at}: code page table {p[0]} unknown here, shown as cp437")
+
+
+def _chinese(on: bool) -> Effect:
+    def switch(parser: StreamParser, p: bytes, at: int) -> None:
+        parser.chinese = on
+    return switch
+
+
+def _bit_image(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """ESC * m nL nH d...: a band of dots, 1 or 3 bytes per column."""
+    parser._need(buf, i + 5)
+    m, nl, nh = buf[i + 2], buf[i + 3], buf[i + 4]
+    if m not in (0, 1, 32, 33):
+        raise MalformedStream(at, f"ESC * mode {m} is not 0, 1, 32 or 33")
+    cols = nl + nh * 256
+    size = cols * (3 if m >= 32 else 1)
+    parser._need(buf, i + 5 + size)
+    ops.append(Op("bitimage", (m, cols, bytes(buf[i + 5:i + 5 + size])), at))
+    return i + 5 + size
+
+
+def _tab_stops(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """ESC D n1 ... NUL: tab stops, NUL-terminated."""
+    end = buf.find(b"\x00", i + 2)
+    if end < 0:
+        if len(buf) - i > 34:
+            raise MalformedStream(at, "ESC D tab list without its NUL terminator")
+        raise _Need
+    return end + 1
+
+
+def _panel(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """ESC c 3/4/5 n: paper sensors and panel buttons; nothing to print."""
+    parser._need(buf, i + 4)
+    return i + 4
+
+
+def _cut(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """GS V m [n]: cut, full or partial, optionally after feeding n."""
+    parser._need(buf, i + 3)
+    m = buf[i + 2]
+    if m in (0, 1, 48, 49):
+        ops.append(Op("cut", (m in (1, 49), 0), at))
+        return i + 3
+    if m in (65, 66, 97, 98, 103, 104):
+        parser._need(buf, i + 4)
+        ops.append(Op("cut", (m in (66, 98, 104), buf[i + 3]), at))
+        return i + 4
+    raise MalformedStream(at, f"GS V {m}: not a cut mode")
+
+
+def _raster(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """GS v 0 m xL xH yL yH d...: a raster image."""
+    parser._need(buf, i + 8)
+    if buf[i + 2] != 0x30:
+        raise MalformedStream(at, f"GS v 0x{buf[i + 2]:02x}: only GS v 0 (raster) exists")
+    m, xb, yb = buf[i + 3], buf[i + 4] + buf[i + 5] * 256, buf[i + 6] + buf[i + 7] * 256
+    if m not in (0, 1, 2, 3, 48, 49, 50, 51) or xb == 0 or yb == 0:
+        raise MalformedStream(at, f"GS v 0: bad raster header (mode {m}, {xb} bytes x {yb} rows)")
+    size = xb * yb
+    parser._need(buf, i + 8 + size)
+    ops.append(Op("raster", (m & 3, xb, yb, bytes(buf[i + 8:i + 8 + size])), at))
+    return i + 8 + size
+
+
+def _barcode(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """GS k m: a barcode, NUL-terminated (m 0-6) or with a length byte (m 65-79)."""
+    parser._need(buf, i + 3)
+    m = buf[i + 2]
+    if m <= 6:
+        end = buf.find(b"\x00", i + 3)
+        if end < 0:
+            if len(buf) - i > 260:
+                raise MalformedStream(at, f"GS k {m}: barcode data without NUL terminator")
+            raise _Need
+        ops.append(Op("barcode", (m, bytes(buf[i + 3:end])), at))
+        return end + 1
+    if 65 <= m <= 79:
+        parser._need(buf, i + 4)
+        ln = buf[i + 3]
+        parser._need(buf, i + 4 + ln)
+        ops.append(Op("barcode", (m, bytes(buf[i + 4:i + 4 + ln])), at))
+        return i + 4 + ln
+    raise MalformedStream(at, f"GS k {m}: unknown barcode system")
+
+
+def _function(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """GS ( fn pL pH d...: extended functions; GS ( k are the 2D symbols."""
+    parser._need(buf, i + 5)
+    fn_letter = buf[i + 2:i + 3]
+    ln = buf[i + 3] + buf[i + 4] * 256
+    parser._need(buf, i + 5 + ln)
+    body = bytes(buf[i + 5:i + 5 + ln])
+    if fn_letter == b"k":
+        if ln < 2:
+            raise MalformedStream(at, "GS ( k with fewer than 2 parameter bytes")
+        ops.append(Op("sym", (body[0], body[1], body[2:]), at))
+    elif not fn_letter.isalpha():
+        raise MalformedStream(at, f"unknown command GS ( 0x{fn_letter[0]:02x}")
+    return i + 5 + ln
+
+
+def _long_function(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """GS 8 L p1..p4 d...: graphics data with a 4-byte length; stored, not printed here."""
+    parser._need(buf, i + 7)
+    if buf[i + 2:i + 3] != b"L":
+        raise MalformedStream(at, "unknown command GS 8 (only GS 8 L)")
+    ln = int.from_bytes(buf[i + 3:i + 7], "little")
+    parser._need(buf, i + 7 + ln)
+    return i + 7 + ln
+
+
+def _downloaded_image(parser: StreamParser, buf: bytes, i: int, at: int, ops: list[Op]) -> int:
+    """GS * x y d...: define a downloaded bit image; stored, not printed here."""
+    parser._need(buf, i + 4)
+    size = buf[i + 2] * buf[i + 3] * 8
+    parser._need(buf, i + 4 + size)
+    return i + 4 + size
+
+
+_ESC: dict[bytes, Fixed] = {
+    b"@": (0, _init), b"!": (1, _op("mode")), b"E": (1, _op("bold", lambda p: (bool(p[0] & 1),))),
+    b"G": (1, _op("bold", lambda p: (bool(p[0] & 1),))), b"-": (1, _op("underline", _digit)),
+    b"a": (1, _align), b"d": (1, _op("feed_lines")), b"J": (1, _op("feed_dots")),
+    b"2": (0, _op("spacing", lambda p: (30,))), b"3": (1, _op("spacing")), b"t": (1, _codepage),
+    b"M": (1, _op("font", _digit)), b"i": (0, _op("cut", lambda p: (False,))), b"m": (0, _op("cut", lambda p: (True,))),
+    b"{": (1, _op("upside_down", lambda p: (bool(p[0] & 1),))),
+    **{c: (n, None) for c, n in ((b"e", 1), (b"R", 1), (b"V", 1), (b" ", 1), (b"p", 3), (b"=", 1), (b"$", 2),
+                                 (b"\\", 2), (b"%", 1), (b"r", 1), (b"L", 0), (b"S", 0), (b"W", 8), (b"T", 1),
+                                 (b"B", 2), (b"U", 1))},
+}
+_ESC_VARIABLE: dict[bytes, Reader] = {b"*": _bit_image, b"D": _tab_stops, b"c": _panel}
+
+_FS: dict[bytes, Fixed] = {
+    b"&": (0, _chinese(True)), b".": (0, _chinese(False)), b"!": (1, _op("cjk_mode")),
+    **{c: (n, None) for c, n in ((b"-", 1), (b"C", 1), (b"S", 2), (b"W", 1), (b"p", 2))},
+}
+
+_GS: dict[bytes, Fixed] = {
+    b"!": (1, _op("size")), b"B": (1, _op("reverse")), b"H": (1, _op("hri")), b"h": (1, _op("bar_height")),
+    b"w": (1, _op("bar_width")), b"f": (1, _op("hri_font")), b"r": (1, _op("gs_r")), b"a": (1, _op("asb")),
+    b"L": (2, _op("left_margin", _word)), b"W": (2, _op("area_width", _word)),
+    **{c: (n, None) for c, n in ((b"P", 2), (b"I", 1), (b"b", 1), (b"T", 1), (b"$", 2), (b"\\", 2), (b"/", 1),
+                                 (b"^", 3), (b":", 0))},
+}
+_GS_VARIABLE: dict[bytes, Reader] = {b"V": _cut, b"v": _raster, b"k": _barcode, b"(": _function,
+                                     b"8": _long_function, b"*": _downloaded_image}

@@ -6,6 +6,8 @@ its bar patterns, raster and bit images dot for dot; a cut is shown as a dashed 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import segno
 from PIL import Image, ImageDraw
 
@@ -18,6 +20,15 @@ from .parser import MalformedStream, Op, StreamParser
 QR_EC = {48: "l", 49: "m", 50: "q", 51: "h"}
 
 
+@dataclass
+class _QrState:
+    """What GS ( k has stored for the next QR code: module size, error correction, data."""
+
+    size: int = 3
+    ec: int = 48
+    data: bytes = b""
+
+
 class SlipRenderer:
     def __init__(self, dots: int = 576) -> None:
         self.dots = dots
@@ -28,7 +39,8 @@ class SlipRenderer:
         self._line: list[tuple[Image.Image, str]] = []
         self._line_x = 0
         self._line_text: list[str] = []
-        self._qr: dict[str, object] = {"size": 3, "ec": 48, "data": b""}
+        self._qr = _QrState()
+        self.warnings: list[str] = []  # from the parser: bytes shown as replacement characters
         self._bar = {"h": 162, "w": 3, "hri": 0}
 
     def _reset(self) -> None:
@@ -77,7 +89,7 @@ class SlipRenderer:
         base_h = 17 if self.font_b else 24
         g = glyph(ch, base_w, base_h, self.bold)
         if self.w != 1 or self.h != 1:
-            g = g.resize((base_w * self.w, base_h * self.h), Image.NEAREST)
+            g = g.resize((base_w * self.w, base_h * self.h), Image.Resampling.NEAREST)
         if self.underline:
             g = g.copy()
             ImageDraw.Draw(g).rectangle((0, g.height - self.underline, g.width, g.height - 1), fill=0)
@@ -185,17 +197,18 @@ class SlipRenderer:
         self._flush(force_blank=False)
         img = Image.frombytes("1", (xb * 8, yb), bytes(b ^ 0xFF for b in data)).convert("L")
         if m & 1:
-            img = img.resize((img.width * 2, img.height), Image.NEAREST)
+            img = img.resize((img.width * 2, img.height), Image.Resampling.NEAREST)
         if m & 2:
-            img = img.resize((img.width, img.height * 2), Image.NEAREST)
+            img = img.resize((img.width, img.height * 2), Image.Resampling.NEAREST)
         self._band(img)
-        self.text_lines.append("[raster %dx%d]" % (xb * 8, yb))
+        self.text_lines.append(f"[raster {xb * 8}x{yb}]")
 
     def _op_bitimage(self, m: int, cols: int, data: bytes) -> None:
         # ESC * column format: 8 or 24 dots per column; the image continues on the current line.
         rows = 24 if m >= 32 else 8
         img = Image.new("L", (cols, rows), 255)
         px = img.load()
+        assert px is not None  # a freshly made image always has pixels
         per = rows // 8
         for c in range(cols):
             for k in range(per):
@@ -204,7 +217,7 @@ class SlipRenderer:
                     if b & (0x80 >> bit):
                         px[c, k * 8 + bit] = 0
         if m in (0, 32):
-            img = img.resize((cols * 2, rows), Image.NEAREST)
+            img = img.resize((cols * 2, rows), Image.Resampling.NEAREST)
         self._line.append((img, ""))
         self._line_x += img.width
 
@@ -214,19 +227,19 @@ class SlipRenderer:
         if fn == 67:
             if not data or not 1 <= data[0] <= 16:
                 raise ValueError("QR module size must be 1-16")
-            self._qr["size"] = data[0]
+            self._qr.size = data[0]
         elif fn == 69:
             if not data or data[0] not in QR_EC:
                 raise ValueError("QR error correction must be 48-51")
-            self._qr["ec"] = data[0]
+            self._qr.ec = data[0]
         elif fn == 80:
-            self._qr["data"] = data[1:] if data[:1] == b"0" else data
+            self._qr.data = data[1:] if data[:1] == b"0" else data
         elif fn == 81:
-            payload = self._qr["data"]
+            payload = self._qr.data
             if not payload:
                 raise ValueError("QR print requested with no stored data")
             self._flush(force_blank=False)
-            img = qr_image(payload, ec=QR_EC[self._qr["ec"]], scale=self._qr["size"])
+            img = qr_image(payload, ec=QR_EC[self._qr.ec], scale=self._qr.size)
             self._band(img)
             try:
                 shown = payload.decode("utf-8")
