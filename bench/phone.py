@@ -63,7 +63,8 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
     from frontdesk.drivers.modem.callerid import normalise
     from frontdesk.drivers.modem.emulator import ModemEmulator
     from frontdesk.drivers.modem.emulator.scenario import tone
-    from frontdesk.edge.journal import Journal
+    from frontdesk.edge.commands import CommandHandlers
+from frontdesk.edge.journal import Journal
     from frontdesk.edge.phone.config import PhoneConfig
     from frontdesk.edge.phone.service import PhoneService
     from frontdesk.edge.services import EdgeContext
@@ -91,7 +92,7 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
                     for other in services.values():
                         other.stop()
                     services.clear()
-                    ctx.command_handlers.clear()
+                    ctx.commands = CommandHandlers()
                     svc = services[spec.cadence] = PhoneService(cfg.model_copy(update={"cadence": spec.cadence}), ctx)
                     svc.start()
                     deadline = time.monotonic() + 10

@@ -25,7 +25,8 @@ from frontdesk.edge.printing.config import PrintingConfig
 from frontdesk.edge.printing.layout import compose_slip, samples
 from frontdesk.edge.printing.service import PrintingService
 from frontdesk.edge.services import EdgeContext
-from frontdesk.schema import make_command, parse_command_payload
+from frontdesk.schema import make_command
+from frontdesk.schema.printing import PrintRequested, PrintSlip
 
 
 def p95(values: list[float]) -> float:
@@ -59,12 +60,11 @@ def latency(jobs: int) -> tuple[list[float], list[float]]:
                 t0 = time.perf_counter()
                 if i % 2 == 0:  # from central: a print.slip command
                     job_id = f"WO-{i}"
-                    cmd = make_command(parse_command_payload("print.slip", {"job_id": job_id, "kind": "workorder", "language": "zh",
-                                                      "data": data}), site="bench", device="edge1")
-                    journal.apply_command(cmd, ctx.command_handlers[cmd.type])
+                    cmd = make_command(PrintSlip(job_id=job_id, kind="workorder", language="zh", data=data),
+                                       site="bench", device="edge1")
+                    journal.apply_command(cmd, ctx.commands)
                 else:  # local: a print.requested event
-                    job_id = journal.record("print.requested", {"kind": "workorder", "language": "zh",
-                                                                "data": data}).id
+                    job_id = journal.record(PrintRequested(kind="workorder", language="zh", data=data)).id
                 while svc.store.get(job_id) is None or svc.store.get(job_id).state not in ("confirmed", "failed"):
                     time.sleep(0.001)
                     if time.perf_counter() - t0 > 30:

@@ -15,13 +15,16 @@ import logging
 import queue
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..services import LiveTranscriber
 
 _END, _ABORT = object(), object()
 
 
 class LiveFeed:
-    def __init__(self, transcriber: Any, *, call_id: str, path: Path, codec: str, rate: int,
+    def __init__(self, transcriber: LiveTranscriber, *, call_id: str, path: Path, codec: str, rate: int,
                  log: logging.Logger) -> None:
         self._transcriber, self._log = transcriber, log
         self._args = {"call_id": call_id, "path": path, "codec": codec, "rate": rate}

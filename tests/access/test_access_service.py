@@ -6,6 +6,7 @@ import pytest
 from frontdesk.drivers.cards import wiegand_bits
 from frontdesk.edge.access import WalkInError
 from frontdesk.passes import generate_key
+from frontdesk.schema.access import VisitorCheckedIn
 
 from .access_helpers import a_pass
 
@@ -43,10 +44,9 @@ def test_use_recorded_in_journal_but_not_yet_in_the_index_is_still_remembered(po
     # A crash after the event was committed and before the used-pass index was updated:
     # the journal is the truth, and the service folds it in again when it starts.
     pid, token = a_pass(site_key)
-    post.journal.record("visitor.checked_in", {
-        "visit_id": "v-1", "method": "pass", "visitor_name": "王小明", "host_unit": "3-1502", "post_role": "kiosk",
-        "pass_id": pid, "single_use": True, "checkout_code": "FDV1:X",
-        "valid_until": (datetime.now(UTC) + timedelta(hours=1)).isoformat()})
+    post.journal.record(VisitorCheckedIn(
+        visit_id="v-1", method="pass", visitor_name="王小明", host_unit="3-1502", post_role="kiosk",
+        pass_id=pid, single_use=True, checkout_code="FDV1:X", valid_until=datetime.now(UTC) + timedelta(hours=1)))
     post.restart()
     assert post.svc.scan_payload(token.encode()).reason == "already_used"
 

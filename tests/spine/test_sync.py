@@ -142,11 +142,12 @@ PRODUCER = """
 import sys, time
 from frontdesk.edge.agent import EdgeAgent
 from frontdesk.edge.config import load_edge
+from frontdesk.schema.system import DeskNote
 agent = EdgeAgent(load_edge(sys.argv[1]))
 agent.start(connect_wait_s=0.5)
 i = 0
 while True:
-    event = agent.journal.record("desk.note", {"text": f"produced {i}"})
+    event = agent.journal.record(DeskNote(text=f"produced {i}"))
     print(event.id, flush=True)  # printed only after the commit: these MUST reach central
     i += 1
     time.sleep(0.002)
