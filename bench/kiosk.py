@@ -81,7 +81,8 @@ def gate_latency(browser, post: Post, n: int) -> list[float]:
     # Stamp every change of the decision panel with the page's wall clock.
     page.evaluate("""() => { window.__marks = [];
         new MutationObserver(() => window.__marks.push(Date.now()))
-          .observe(document.querySelector('#decision-when'), {childList: true, characterData: true, subtree: true}); }""")
+          .observe(document.querySelector('#decision-when'),
+                   {childList: true, characterData: true, subtree: true}); }""")
     lat = []
     for i in range(n):
         before = page.evaluate("window.__marks.length")

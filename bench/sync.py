@@ -107,7 +107,8 @@ def audit(journal, store) -> tuple[int, int]:
     central_ids = set(store.event_ids(SITE, "edge-1"))
     with store.engine.connect() as conn:
         rows = conn.execute(select(func.count()).select_from(events).where(events.c.device == "edge-1")).scalar_one()
-        seqs = conn.execute(select(func.count(func.distinct(events.c.seq))).where(events.c.device == "edge-1")).scalar_one()
+        seqs = conn.execute(select(func.count(func.distinct(events.c.seq)))
+                            .where(events.c.device == "edge-1")).scalar_one()
     return len(edge_ids - central_ids), rows - seqs
 
 

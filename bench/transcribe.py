@@ -169,7 +169,8 @@ def main() -> int:
 
     journal = Journal(tmp / "journal.db", site="bench", device="desk1", tz="Asia/Shanghai")
     ctx = EdgeContext(journal=journal, site="bench", device="desk1", tz="Asia/Shanghai", country="cn", data_dir=tmp)
-    svc = TranscribeService(parse(TranscribeConfig, {"language": "ko", "models": {"ko": str(model)}, "poll_s": 0.05}), ctx)
+    svc = TranscribeService(parse(TranscribeConfig, {"language": "ko", "models": {"ko": str(model)}, "poll_s": 0.05}),
+                            ctx)
     svc.start()
     svc.recogniser.ensure_started()
     agent_rss = _rss_mb()
@@ -242,7 +243,8 @@ def main() -> int:
         for k, v in figures.items():
             print(f"{k:22} {v:>10}  {targets.get(k, '')}")
         print(f"\n60 s message transcript ({res['type']}): {res['payload'].get('text', '')[:120]}")
-        print(f"streamed latencies (s): {', '.join(f'{x:.2f}' for x in live_lat)}; median {statistics.median(live_lat):.2f}")
+        print(f"streamed latencies (s): {', '.join(f'{x:.2f}' for x in live_lat)}; "
+              f"median {statistics.median(live_lat):.2f}")
         print(f"file latencies (s): {', '.join(f'{x:.2f}' for x in file_lat)}")
         print(f"phone-call latencies (s): {', '.join(f'{x:.2f}' for x in phone_lat)}")
     import shutil

@@ -56,10 +56,11 @@ class Follower:
         self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._position = journal.cursor(name)
-        if self._position is None:
-            self._position = journal.last_seq() if start == "now" else 0
-            journal.set_cursor(name, self._position)
+        stored = journal.cursor(name)
+        if stored is None:
+            stored = journal.last_seq() if start == "now" else 0
+            journal.set_cursor(name, stored)
+        self._position: int = stored
 
     def on(self, model: type[P], handler: Callable[[Event, P], None]) -> Follower:
         """Hand events of `model`'s type to `handler(event, payload)`; returns the follower."""

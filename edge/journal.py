@@ -347,19 +347,18 @@ class _Transaction:
         return self.j._db
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> None:
         try:
             if exc_type is None:
                 try:
                     self.j._db.execute("COMMIT")
-                    return False
+                    return
                 except sqlite3.Error as err:
                     self._rollback()
                     raise self.j._fail(err) from None
             self._rollback()
             if isinstance(exc, sqlite3.Error):
                 raise self.j._fail(exc) from None
-            return False
         finally:
             self.j._lock.release()
 

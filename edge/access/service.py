@@ -16,7 +16,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -276,11 +276,14 @@ class AccessService:
             raise WalkInError("purpose", "invalid", "purpose must be at most 200 printable characters")
         if registered_by not in ("visitor", "guard"):
             raise WalkInError("registered_by", "invalid", "registered_by is 'visitor' or 'guard'")
+        by: Literal["visitor", "guard"] = "guard" if registered_by == "guard" else "visitor"
+        # The badge's language: the service's own unless the screen asked for one it has.
+        badge_language: Literal["zh", "en"] | None = "en" if language == "en" else "zh" if language == "zh" else None
         until = datetime.now(UTC) + timedelta(hours=self.cfg.walk_in_hours)
         with self._lock:
             return self._check_in(method="walk_in", name=name, unit=unit, pass_id=None, single_use=None,
                                   valid_until=until, phone=digits, purpose=purpose or None,
-                                  registered_by=registered_by, source="api", language=language)
+                                  registered_by=by, source="api", language=badge_language)
 
     def check_out(self, visit_id: str, *, source: str = "api") -> Decision:
         """Check a visitor out by visit id (what the badge QR carries, or a guard's tap)."""
@@ -299,7 +302,9 @@ class AccessService:
             if not leaving and vp.single_use and self.store.is_used(vp.pass_id):
                 raise Rejection("already_used", "single-use pass already used", vp.pass_id)
         except Rejection as rej:
-            return self._reject(rej.reason, rej.detail, raw, source, fmt, pass_id=rej.pass_id, site=rej.site)
+            # frontdesk.passes rejects with the schema's reasons.
+            return self._reject(cast(Reason, rej.reason), rej.detail, raw, source, fmt, pass_id=rej.pass_id,
+                                site=rej.site)
         if leaving:
             visit = self.store.open_visit_for_pass(vp.pass_id)
             visit_id = visit["visit_id"] if visit else "pass:" + vp.pass_id
@@ -367,6 +372,7 @@ class AccessService:
 
     def _card(self, read: CardRead | None, raw_text: str, reader: str, error: str | None = None) -> Decision:
         entry = None
+        reason: Reason
         if read is None:
             reason, detail = "malformed", error
         else:

@@ -152,7 +152,7 @@ class AccessStore:
             rows = self._db.execute("SELECT visit_id, pass_id, visitor_name, host_unit, phone_masked, checked_in_at, "
                                     "valid_until, checked_out_at FROM access_visits WHERE checked_out_at IS NULL "
                                     "ORDER BY checked_in_at LIMIT ?", (limit,)).fetchall()
-        return [_visit(r) for r in rows]
+        return [v for v in map(_visit, rows) if v is not None]
 
     # -- folding journal events in -----------------------------------------------------------------
 

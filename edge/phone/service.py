@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from frontdesk.drivers.modem.callerid import CallerId, CallerIdParser
@@ -43,6 +43,7 @@ from .live import LiveFeed
 
 Outcome = Literal["message", "no_message", "answered_by_staff", "missed", "blocked"]
 MissedReason = Literal["stopped_ringing", "blocked_ignored", "modem_lost", "answer_failed"]
+StopReason = Literal["silence", "hangup", "busy", "max_length", "line_lost"]
 
 # Formatted caller-ID lines of one block arrive within ~100 ms; this much quiet ends a block.
 CID_QUIET_S = 0.4
@@ -307,7 +308,8 @@ class PhoneService:
         caller = self._caller(call)
         ms = int((now - call.last_ring_at) * 1000)
         self.ctx.journal.record_many([
-            CallAnswered(**caller, by="staff", ring=call.tracker.rings, ms_from_ring=ms, after_hours=self.after_hours()),
+            CallAnswered(**caller, by="staff", ring=call.tracker.rings, ms_from_ring=ms,
+                         after_hours=self.after_hours()),
             CallEnded(**caller, outcome="answered_by_staff", rings=call.tracker.rings, reason="handset",
                       duration_s=round(time.monotonic() - call.started, 3))])
 
@@ -345,7 +347,7 @@ class PhoneService:
                 files = [cfg.greeting_zh, cfg.greeting_en]
             gap = audio.silence(cfg.codec, 0.4)
             parts = []
-            for f in files:
+            for f in (f for f in files if f is not None):
                 try:
                     parts.append(audio.load_wav(Path(f), cfg.codec))
                 except Exception as err:  # a bad greeting file must not stop calls being answered
@@ -359,7 +361,8 @@ class PhoneService:
         call.answer_due = None
         after = self.after_hours()
         ring_start = call.last_ring_at or ring_at
-        outcome, reason, choice = "no_message", "hangup", None
+        outcome: Outcome = "no_message"
+        reason, choice = "hangup", None
         try:
             try:
                 self.modem.off_hook()
@@ -398,7 +401,8 @@ class PhoneService:
         return LiveFeed(transcriber, call_id=call.call_id, path=path, codec=self.cfg.codec, rate=audio.RATE,
                         log=self.log)
 
-    def _take_message(self, call: ActiveCall, caller: dict[str, Any], after: bool) -> tuple[str, str, str | None]:
+    def _take_message(self, call: ActiveCall, caller: dict[str, Any],
+                      after: bool) -> tuple[Outcome, str, str | None]:
         cfg, codec = self.cfg, self.cfg.codec
         played = self.modem.play(self._greeting(after), dtmf=cfg.dtmf_menu)
         choice = None
@@ -442,7 +446,8 @@ class PhoneService:
             self.ctx.journal.record(CallMessageRecorded(
                 **caller, path=str(path), codec=codec, sample_rate=audio.RATE,
                 duration_s=round(len(audio_bytes) / audio.RATE, 3), bytes=len(audio_bytes),
-                sha256=digest, stop_reason=stop, menu_choice=choice))
+                # The modem's stop reasons are the schema's (its "dtmf" is mapped to a hang-up above).
+                sha256=digest, stop_reason=cast(StopReason, stop), menu_choice=choice))
         if lost is not None:
             self._end(call, "message" if audio_bytes else "no_message", "modem_lost", choice)
             lost.call_ended = True  # type: ignore[attr-defined]

@@ -104,8 +104,9 @@ class PrintingService:
         for name in self.store.queued_printers():
             if name not in self.cfg.printers:
                 # Queued for a printer no longer configured: the default printer takes them.
-                moved = self.store.move(name, self.cfg.default)
-                log.warning("%d queued job(s) for unknown printer %r moved to %s", moved, name, self.cfg.default)
+                moved = self.store.move(name, self.cfg.default_printer)
+                log.warning("%d queued job(s) for unknown printer %r moved to %s", moved, name,
+                            self.cfg.default_printer)
         self._spawn(self._intake, "print-intake")
         for name, w in self.workers.items():
             self._spawn(w.run, f"print-{name}")
@@ -300,7 +301,8 @@ class _Worker:
         printer = self.printer
         assert printer is not None
         printer.bytes_sent = 0
-        printer.on_first_byte = (lambda: svc.on_first_byte(job.job_id)) if svc.on_first_byte else None
+        report = svc.on_first_byte
+        printer.on_first_byte = (lambda: report(job.job_id)) if report else None
         # The first look at the printer comes after the bytes can have crossed the line.
         transfer = len(body) * 10 / max(printer.baudrate, 1) if isinstance(printer, SerialPrinter) else 0.0
         try:

@@ -363,7 +363,9 @@ class TranscribeService:
             for key in [k for k, v in self._live.items() if v is stream]:
                 del self._live[key]
 
-    def _forget_live(self, job: Job) -> None:
+    def _forget_live(self, job: Job | None) -> None:
+        if job is None:
+            return
         with self._live_lock:
             for key in (self._live_key(None, job.path), self._live_key(job.call_id, None)):
                 self._live.pop(key, None)
@@ -393,8 +395,8 @@ class TranscribeService:
             self.queue.add(job_id=job_id, kind="note", state="recording", path=str(path), codec="s16le", rate=d.rate,
                            language=self.cfg.language, call_id=call_id, ticket_id=ticket_id, author=author)
             stream = self.open_live(call_id=None, path=path, codec="s16le", rate=d.rate)
-            state = {"job_id": job_id, "path": path, "writer": writer, "stream": stream, "mic": mic,
-                     "bytes": 0, "lock": threading.Lock()}
+            state: dict[str, Any] = {"job_id": job_id, "path": path, "writer": writer, "stream": stream, "mic": mic,
+                                     "bytes": 0, "lock": threading.Lock()}
 
             def on_chunk(data: bytes) -> None:
                 with state["lock"]:

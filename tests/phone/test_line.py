@@ -169,7 +169,8 @@ def test_directory_and_blocklist_commands(line_factory):
     assert a["unit"] == "3-2-1801" and a["resident_name"] == "张三"
     rec = line.emu.place_call(CallSpec(number="13900000000", message=tone(0.3)))
     ended = line.wait_ended(2)
-    assert ended[1]["outcome"] == "blocked" and ended[1]["blocked"] and rec.answered_at_ring == 1  # as soon as its caller ID is known
+    # Answered (and hung up) as soon as its caller ID is known.
+    assert ended[1]["outcome"] == "blocked" and ended[1]["blocked"] and rec.answered_at_ring == 1
     assert len(line.payloads("call.message_recorded")) == 1
 
 

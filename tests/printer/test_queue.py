@@ -18,7 +18,7 @@ from frontdesk.schema.printing import PrintRequested
 def printers(*vps, **kw) -> dict:
     names = ["desk", "eng"]
     out = {}
-    for name, vp in zip(names, vps):
+    for name, vp in zip(names, vps, strict=False):  # one or two printers
         out[name] = {"url": vp.url, "status_timeout_s": 0.3, "confirm_timeout_s": 3.0, **kw.get(name, {})}
     return out
 

@@ -37,9 +37,9 @@ class Proc:
         self.log = root / f"{name}.log"
 
     def start(self) -> Proc:
-        out = open(self.log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "frontdesk", *self.args], stdout=out, stderr=out,
-                                     start_new_session=True)
+        with open(self.log, "ab") as out:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen([sys.executable, "-m", "frontdesk", *self.args], stdout=out, stderr=out,
+                                         start_new_session=True)
         return self
 
     def kill(self) -> None:

@@ -57,7 +57,7 @@ def test_disk_full_is_a_clear_error_and_stores_nothing_half(tmp_path):
     j = journal(tmp_path, max_pages=40)
     stored = []
     with pytest.raises(JournalFullError, match="disk full, event NOT recorded"):
-        for i in range(10_000):
+        for _ in range(10_000):
             stored.append(j.record(DeskNote(text="x" * 2000)).id)
     assert j.backlog() == len(stored)  # everything acknowledged to the caller is there
     assert [p.event_id for p in j.pending(0, 100_000)] == stored
