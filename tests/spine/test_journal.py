@@ -9,8 +9,9 @@ import pytest
 
 from frontdesk.edge.commands import CommandHandlers
 from frontdesk.edge.journal import Journal, JournalFullError, SchemaError
-from frontdesk.schema import make_command
-from frontdesk.schema.system import CommandApplied, DeskNote, Ping
+from frontdesk.ids import new_id
+from frontdesk.schema import Command, make_command
+from frontdesk.schema.system import CommandApplied, DeskNote, Ping, SettingsUpdate
 
 
 def journal(tmp_path, **kw):
@@ -115,3 +116,33 @@ def test_a_command_type_has_one_owner_and_only_command_payloads_register():
     with pytest.raises(ValueError, match="not a registered command payload"):
         handlers.on(DeskNote, lambda db, payload: None)
     assert handlers.types() == ["edge.ping"]
+
+
+def test_a_command_payload_the_model_refuses_is_rejected_with_the_reason(tmp_path):
+    j = journal(tmp_path)
+    handlers = CommandHandlers()
+    handlers.on(SettingsUpdate, lambda db, payload: {"n": len(payload.values)})
+    good = make_command(SettingsUpdate(values={"a": 1}), site="s1", device="d1")
+    # As if it came off the wire with a payload the schema refuses (the uplink validates first;
+    # this is the handler's own line of defence).
+    bad = Command.model_validate({**good.to_wire(), "id": new_id(),
+                                  "payload": {"values": {}}})
+    ack = j.apply_command(bad, handlers).payload_as(CommandApplied)
+    assert ack.status == "rejected" and "values" in ack.detail
+    assert j.apply_command(good, handlers).payload_as(CommandApplied).result == {"n": 1}
+
+
+def test_the_agent_hands_services_a_typed_context(tmp_path):
+    from frontdesk.edge.agent import EdgeAgent
+    from frontdesk.edge.config import parse_edge
+
+    cfg = parse_edge({"site": {"id": "garden-court", "name": "花园里", "timezone": "Asia/Shanghai"},
+                      "edge": {"device": "desk-1", "data_dir": str(tmp_path)}})
+    agent = EdgeAgent(cfg)
+    try:
+        assert agent.ctx.site_name == "花园里"
+        assert agent.ctx.commands.types() == ["edge.ping", "settings.update"]
+        assert agent.ctx.transcriber is None and agent.ctx.access is None
+        assert not hasattr(agent.ctx, "shared")
+    finally:
+        agent.journal.close()
