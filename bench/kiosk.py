@@ -31,7 +31,8 @@ from frontdesk.kiosk_ui.config import KioskConfig
 from frontdesk.kiosk_ui.service import KioskService
 from frontdesk.passes import generate_key, public_text
 from frontdesk.runtime.ports import free_port
-from frontdesk.schema import make_command, parse_command_payload
+from frontdesk.schema import make_command
+from frontdesk.schema.access import CardEntry, CardsAllowlistReplace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.browser import CHROMIUM
@@ -56,9 +57,10 @@ class Post:
         self.kiosk.start()
         if not self.kiosk.wait_ready(10):
             raise SystemExit(f"screens did not start: {self.kiosk.server.error}")
-        cmd = make_command(parse_command_payload("cards.allowlist.replace", {"version": 1, "entries": [
-            {"card_id": "04A1B2C3", "holder": "陈大文", "unit": "3-1502", "role": "resident"}]}), site=SITE, device=role)
-        self.journal.apply_command(cmd, self.ctx.command_handlers[cmd.type])
+        allowlist = CardsAllowlistReplace(version=1, entries=[
+            CardEntry(card_id="04A1B2C3", holder="陈大文", unit="3-1502", role="resident")])
+        cmd = make_command(allowlist, site=SITE, device=role)
+        self.journal.apply_command(cmd, self.ctx.commands)
 
     def close(self) -> None:
         self.kiosk.stop()
@@ -79,7 +81,8 @@ def gate_latency(browser, post: Post, n: int) -> list[float]:
     # Stamp every change of the decision panel with the page's wall clock.
     page.evaluate("""() => { window.__marks = [];
         new MutationObserver(() => window.__marks.push(Date.now()))
-          .observe(document.querySelector('#decision-when'), {childList: true, characterData: true, subtree: true}); }""")
+          .observe(document.querySelector('#decision-when'),
+                   {childList: true, characterData: true, subtree: true}); }""")
     lat = []
     for i in range(n):
         before = page.evaluate("window.__marks.length")

@@ -63,6 +63,7 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
     from frontdesk.drivers.modem.callerid import normalise
     from frontdesk.drivers.modem.emulator import ModemEmulator
     from frontdesk.drivers.modem.emulator.scenario import tone
+    from frontdesk.edge.commands import CommandHandlers
     from frontdesk.edge.journal import Journal
     from frontdesk.edge.phone.config import PhoneConfig
     from frontdesk.edge.phone.service import PhoneService
@@ -91,7 +92,7 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
                     for other in services.values():
                         other.stop()
                     services.clear()
-                    ctx.command_handlers.clear()
+                    ctx.commands = CommandHandlers()
                     svc = services[spec.cadence] = PhoneService(cfg.model_copy(update={"cadence": spec.cadence}), ctx)
                     svc.start()
                     deadline = time.monotonic() + 10
@@ -120,8 +121,9 @@ def run_line(args: tuple[int, int, float, str]) -> dict:
                     if rec.answered_at_ring is not None and 1 <= rec.answered_at_ring <= 3:
                         out["answered_by_3"] += 1
                     else:
-                        seen = [(e["type"], e["payload"].get("ring") or e["payload"].get("rings")) for e in ended]
-                        out["failures"].append(f"call {i}: answered at {rec.answered_at_ring} ({spec.cadence}) {seen}")
+                        rings = [(e['type'], e['payload'].get('ring') or e['payload'].get('rings')) for e in ended]
+                        out["failures"].append(f"call {i}: answered at {rec.answered_at_ring} ({spec.cadence}) "
+                                               f"{rings}")
                 if rec.cid_sent and (rec.answered_at_ring is None or rec.answered_at_ring >= 2
                                      or spec.cid_position == "before"):
                     out["cid_calls"] += 1

@@ -26,7 +26,7 @@ from frontdesk.edge.printing.layout import compose_slip, samples
 from frontdesk.edge.printing.service import PrintingService
 from frontdesk.edge.services import EdgeContext
 from frontdesk.schema import make_command
-from frontdesk.schema.printing import PrintSlip
+from frontdesk.schema.printing import PrintRequested, PrintSlip
 
 
 def p95(values: list[float]) -> float:
@@ -62,10 +62,9 @@ def latency(jobs: int) -> tuple[list[float], list[float]]:
                     job_id = f"WO-{i}"
                     cmd = make_command(PrintSlip(job_id=job_id, kind="workorder", language="zh", data=data),
                                        site="bench", device="edge1")
-                    journal.apply_command(cmd, ctx.command_handlers[cmd.type])
+                    journal.apply_command(cmd, ctx.commands)
                 else:  # local: a print.requested event
-                    job_id = journal.record("print.requested", {"kind": "workorder", "language": "zh",
-                                                                "data": data}).id
+                    job_id = journal.record(PrintRequested(kind="workorder", language="zh", data=data)).id
                 while svc.store.get(job_id) is None or svc.store.get(job_id).state not in ("confirmed", "failed"):
                     time.sleep(0.001)
                     if time.perf_counter() - t0 > 30:

@@ -30,6 +30,7 @@ from frontdesk.edge.agent import EdgeAgent
 from frontdesk.edge.config import load_edge
 from frontdesk.runtime.mosquitto import Mosquitto
 from frontdesk.runtime.postgres import Postgres
+from frontdesk.schema.system import DeskNote
 from tests.spine.harness import SITE, Central, Edge, record_notes, wait_until
 
 
@@ -91,7 +92,7 @@ def latency(journal, port: int, rate: int = 500, seconds: float = 10.0) -> list[
         delay = target - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        event = journal.record("desk.note", {"text": f"steady {k} " + "y" * 200})
+        event = journal.record(DeskNote(text=f"steady {k} " + "y" * 200))
         committed[event.id] = time.perf_counter()
     wait_until(lambda: all(i in acked for i in committed), 60, what="acks for the steady stream")
     client.loop_stop()
@@ -106,7 +107,8 @@ def audit(journal, store) -> tuple[int, int]:
     central_ids = set(store.event_ids(SITE, "edge-1"))
     with store.engine.connect() as conn:
         rows = conn.execute(select(func.count()).select_from(events).where(events.c.device == "edge-1")).scalar_one()
-        seqs = conn.execute(select(func.count(func.distinct(events.c.seq))).where(events.c.device == "edge-1")).scalar_one()
+        seqs = conn.execute(select(func.count(func.distinct(events.c.seq)))
+                            .where(events.c.device == "edge-1")).scalar_one()
     return len(edge_ids - central_ids), rows - seqs
 
 

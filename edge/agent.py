@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
+from types import FrameType
 from typing import Any
 
 from frontdesk import __version__
+from frontdesk.schema.system import EdgeStarted, EdgeStopped, Ping, SettingsUpdate
 
 from .config import EdgeFileBase
 from .journal import Journal, put_setting
@@ -18,29 +21,32 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 3600
 
 
-def _ping(db, payload: dict[str, Any]) -> dict[str, Any]:
+def _ping(db: sqlite3.Connection, payload: Ping) -> dict[str, Any]:
     return {"pong": True}
 
 
-def _settings_update(db, payload: dict[str, Any]) -> dict[str, Any]:
-    for key, value in payload["values"].items():
+def _settings_update(db: sqlite3.Connection, payload: SettingsUpdate) -> dict[str, Any]:
+    for key, value in payload.values.items():
         put_setting(db, key, value)
-    return {"updated": sorted(payload["values"])}
+    return {"updated": sorted(payload.values)}
 
 
 class EdgeAgent:
+    """Journal, uplink and the configured device services of one edge, started and stopped together."""
+
     def __init__(self, cfg: EdgeFileBase) -> None:
         self.cfg = cfg
         self.journal = Journal(cfg.edge.journal_path, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone)
         self.ctx = EdgeContext(journal=self.journal, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone,
-                               country=cfg.site.country, data_dir=cfg.edge.data_dir)
-        self.ctx.handle_command("edge.ping", _ping)
-        self.ctx.handle_command("settings.update", _settings_update)
+                               country=cfg.site.country, data_dir=cfg.edge.data_dir, site_name=cfg.site.name)
+        self.ctx.commands.on(Ping, _ping)
+        self.ctx.commands.on(SettingsUpdate, _settings_update)
         self.services: list[EdgeService] = build_services(cfg.service_sections(), self.ctx)
-        self.uplink = Uplink(self.journal, cfg.mqtt, cfg.uplink, self.ctx.command_handlers)
+        self.uplink = Uplink(self.journal, cfg.mqtt, cfg.uplink, self.ctx.commands)
         self._stopped = threading.Event()
 
     def start(self, connect_wait_s: float = 3.0) -> None:
+        """Connect the uplink (waiting briefly), journal the start, start every service."""
         self.uplink.start()
         reachable = self.uplink.link.wait_connected(connect_wait_s)
         backlog = self.journal.backlog()
@@ -51,8 +57,7 @@ class EdgeAgent:
             log.warning("edge %s/%s: %s — journaling locally in %s (%d events waiting); will sync when it is back",
                         self.ctx.site, self.ctx.device, self.uplink.link.last_error or "broker not reachable yet",
                         self.journal.path, backlog)
-        self.journal.record("edge.started", {"version": __version__, "broker_reachable": reachable,
-                                             "outbox_backlog": backlog})
+        self.journal.record(EdgeStarted(version=__version__, broker_reachable=reachable, outbox_backlog=backlog))
         for service in self.services:
             log.info("edge: starting %s", service.name)
             service.start()
@@ -66,6 +71,7 @@ class EdgeAgent:
                 log.exception("edge: pruning the journal failed")
 
     def stop(self, reason: str = "shutdown") -> None:
+        """Stop the services (in reverse), journal the stop, stop the uplink; once."""
         if self._stopped.is_set():
             return
         self._stopped.set()
@@ -76,16 +82,17 @@ class EdgeAgent:
             except Exception:
                 log.exception("edge: stopping %s failed", service.name)
         try:
-            self.journal.record("edge.stopped", {"reason": reason})
+            self.journal.record(EdgeStopped(reason=reason))
         except Exception:
             log.exception("edge: could not journal the stop")
         self.uplink.stop()
         self.journal.close()
 
     def run_forever(self) -> None:
+        """Run until SIGTERM or SIGINT."""
         done = threading.Event()
 
-        def _signal(signum, frame):
+        def _signal(signum: int, frame: FrameType | None) -> None:
             done.set()
 
         signal.signal(signal.SIGTERM, _signal)

@@ -49,12 +49,16 @@ def _journal(args: argparse.Namespace):
 
 
 def _note(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from frontdesk.schema.system import DeskNote
+
     from .journal import JournalError, SchemaError
 
     journal = _journal(args)
     try:
-        event = journal.record("desk.note", {"text": args.text, "unit": args.unit, "author": args.author})
-    except (SchemaError, JournalError) as err:
+        event = journal.record(DeskNote(text=args.text, unit=args.unit, author=args.author))
+    except (ValidationError, SchemaError, JournalError) as err:
         print(f"frontdesk edge note: not recorded: {err}", file=sys.stderr)
         return 1
     print(json.dumps({"id": event.id, "seq": event.seq}))

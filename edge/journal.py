@@ -8,6 +8,7 @@ crash and a power cut. Tables:
               application-level ack naming the event id (never on a broker PUBACK)
     commands  ids of commands from central already applied, so each applies at most once
     settings  values central pushed down (settings.update) and drivers' local state
+    followers each follower's cursor: the seq of the last event handed to it (follower.py)
 
 Producers in other processes (drivers, command-line tools) open the same file; writers are
 serialised by SQLite (BEGIN IMMEDIATE), so `seq` stays gap-free and ordered.
@@ -19,16 +20,19 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Literal
 
-from pydantic import BaseModel
-
-from frontdesk.schema import Command, Event, SchemaError, make_event, parse_event_payload
+from frontdesk.schema import Command, Event, Payload, SchemaError, make_event
 from frontdesk.schema.envelope import encode_event
+from frontdesk.schema.system import CommandApplied
+
+from .commands import CommandHandlers
+from .follower import Follower, Start
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,11 @@ CREATE TABLE IF NOT EXISTS settings (
     value TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS followers (
+    name TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 
@@ -69,35 +78,44 @@ class JournalFullError(JournalError):
 
 @dataclass(frozen=True)
 class Pending:
+    """An event waiting in the outbox, as the uplink sends it."""
+
     seq: int
     event_id: str
     body: bytes
 
 
-# Handlers apply a command inside the journal transaction that also records its acknowledgement,
-# so "applied" and "acknowledged" can never disagree. They return an optional result dict.
-CommandHandler = Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any] | None]
-
-
 class Journal:
+    """The edge's journal file: record events, follow them, apply commands, keep settings."""
+
     def __init__(self, path: str | Path, *, site: str, device: str, tz: str = "UTC",
                  max_pages: int | None = None) -> None:
         self.path = Path(path)
         self.site, self.device, self.tz = site, device, tz
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        # Producers in this process wake the uplink at once; other processes are found by polling.
+        # Producers in this process wake the uplink and the followers at once; other processes
+        # are found by polling. `generation` counts appends, so a waiter never misses one.
         self.appended = threading.Condition(threading.Lock())
+        self.generation = 0
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            if max_pages:
-                self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
+            self._db = self._connect("FULL", max_pages)
             self._db.executescript(SCHEMA)
+            # Followers' cursors on a connection of their own without an fsync per move: a cursor
+            # lost to a power cut only hands some events again, which followers must accept anyway.
+            self._cursors_lock = threading.Lock()
+            self._cursors = self._connect("NORMAL", max_pages)
         except sqlite3.Error as err:
             raise JournalError(f"edge journal {self.path}: cannot open: {err}") from None
+
+    def _connect(self, synchronous: str, max_pages: int | None) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={synchronous}")
+        db.execute("PRAGMA busy_timeout=30000")
+        if max_pages:
+            db.execute(f"PRAGMA max_page_count={int(max_pages)}")
+        return db
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -106,34 +124,88 @@ class Journal:
             return JournalFullError(f"edge journal {self.path}: disk full, event NOT recorded ({err})")
         return JournalError(f"edge journal {self.path}: {err}")
 
-    def _txn(self):
+    def _txn(self) -> _Transaction:
         return _Transaction(self)
 
-    def _append(self, db: sqlite3.Connection, type_: str, payload: dict[str, Any] | BaseModel,
-                occurred_at: datetime | None) -> Event:
+    def _append(self, db: sqlite3.Connection, payload: Payload) -> Event:
         (last,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
-        event = make_event(parse_event_payload(type_, payload), site=self.site, device=self.device, seq=last + 1,
-                           tz=self.tz, occurred_at=occurred_at)
+        event = make_event(payload, site=self.site, device=self.device, seq=last + 1, tz=self.tz)
         db.execute("INSERT INTO events(seq, id, type, occurred_at, body) VALUES (?,?,?,?,?)",
                    (event.seq, event.id, event.type, event.occurred_at.isoformat(), encode_event(event)))
         db.execute("INSERT INTO outbox(seq, event_id) VALUES (?,?)", (event.seq, event.id))
         return event
 
-    def record(self, type_: str, payload: dict[str, Any] | BaseModel, *,
-               occurred_at: datetime | None = None) -> Event:
-        """Validate, commit to disk, then return the event. Raises SchemaError or JournalError."""
-        return self.record_many([(type_, payload, occurred_at)])[0]
+    def record(self, payload: Payload) -> Event:
+        """Commit one event (its type is the payload's class) to disk, then return it.
 
-    def record_many(self, items: Iterable[tuple[str, dict[str, Any] | BaseModel, datetime | None]]) -> list[Event]:
-        """Several events in one transaction: all are stored, or none."""
+        Raises SchemaError (not a registered event payload, too large) or JournalError.
+        """
+        return self.record_many([payload])[0]
+
+    def record_many(self, payloads: Iterable[Payload]) -> list[Event]:
+        """Several events in one transaction, in this order: all are stored, or none."""
         with self._txn() as db:
-            events = [self._append(db, t, p, at) for t, p, at in items]
+            events = [self._append(db, p) for p in payloads]
         self._notify()
         return events
 
     def _notify(self) -> None:
         with self.appended:
+            self.generation += 1
             self.appended.notify_all()
+
+    def wake(self) -> None:
+        """Wake everyone waiting for an append (e.g. a service that is stopping)."""
+        with self.appended:
+            self.appended.notify_all()
+
+    def wait_appended(self, seen: int, timeout: float) -> int:
+        """Wait until an event is recorded in this process after generation `seen` was read (or
+        timeout, or wake()); returns the generation now."""
+        with self.appended:
+            if self.generation == seen:
+                self.appended.wait(timeout)
+            return self.generation
+
+    # -- following -------------------------------------------------------------------------------
+
+    def follow(self, name: str, *, start: Start = "beginning", poll_s: float = 0.5) -> Follower:
+        """A follower with a durable cursor under `name`; register handlers with .on(Model, fn)."""
+        return Follower(self, name, start=start, poll_s=poll_s)
+
+    def cursor(self, name: str) -> int | None:
+        """Where follower `name` stands (None before its first follow)."""
+        with self._cursors_lock:
+            row = self._cursors.execute("SELECT seq FROM followers WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, name: str, seq: int) -> None:
+        with self._cursors_lock:
+            try:
+                self._cursors.execute(
+                    "INSERT INTO followers(name, seq, updated_at) VALUES (?,?,?) ON CONFLICT(name) DO UPDATE "
+                    "SET seq = excluded.seq, updated_at = excluded.updated_at",
+                    (name, seq, datetime.now(UTC).isoformat()))
+            except sqlite3.Error as err:
+                raise self._fail(err) from None
+
+    def read(self, *, after: int, upto: int, types: list[str], limit: int) -> list[Event]:
+        """Events of these types with after < seq <= upto, oldest first (for followers)."""
+        marks = ",".join("?" * len(types))
+        with self._lock:
+            rows = self._db.execute(f"SELECT body FROM events WHERE seq > ? AND seq <= ? AND type IN ({marks}) "
+                                    "ORDER BY seq LIMIT ?", (after, upto, *types, limit)).fetchall()
+        return [Event.model_validate_json(body) for (body,) in rows]
+
+    def latest(self, models: Iterable[type[Payload]], *, within: int) -> list[Event]:
+        """Events of these types among the last `within` recorded, oldest first: history for a
+        screen that starts, not a way to consume events (that is follow())."""
+        types = [m.TYPE for m in models]
+        marks = ",".join("?" * len(types))
+        with self._lock:
+            rows = self._db.execute(f"SELECT body FROM events WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM events)"
+                                    f" - ? AND type IN ({marks}) ORDER BY seq", (within, *types)).fetchall()
+        return [Event.model_validate_json(body) for (body,) in rows]
 
     # -- outbox ----------------------------------------------------------------------------------
 
@@ -164,6 +236,7 @@ class Journal:
             return self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
 
     def events(self, after_seq: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+        """Stored events as on the wire, for tools and tests that inspect the journal."""
         with self._lock:
             rows = self._db.execute("SELECT body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                                     (after_seq, limit)).fetchall()
@@ -179,51 +252,59 @@ class Journal:
 
     # -- commands from central ---------------------------------------------------------------
 
-    def apply_command(self, command: Command, handler: CommandHandler | None) -> Event | None:
+    def apply_command(self, command: Command, handlers: CommandHandlers) -> Event | None:
         """Apply a command once. Returns the `command.applied` event, or None for a repeat.
 
         The handler's changes, the command's id and the acknowledgement event commit together.
-        A handler that raises (or a missing handler) gives a 'rejected' acknowledgement, so
-        central stops retrying and shows why.
+        A handler that raises (or no handler for the type) gives a 'rejected' acknowledgement,
+        so central stops retrying and shows why.
         """
         with self._txn() as db:
-            if db.execute("SELECT 1 FROM commands WHERE command_id = ?", (command.id,)).fetchone():
+            if self._seen_command(db, command.id):
                 return None
-            status, detail, result = "applied", None, None
+            handler = handlers.bind(command)
+            status: Literal["applied", "rejected"] = "applied"
+            detail, result = None, None
             if handler is None:
                 status, detail = "rejected", f"this edge has no handler for {command.type!r}"
             else:
                 db.execute("SAVEPOINT handler")
                 try:
-                    result = handler(db, command.payload)
+                    result = handler(db)
                     db.execute("RELEASE handler")
                 except Exception as err:  # the handler's own failure is reported, not raised
                     db.execute("ROLLBACK TO handler")
                     db.execute("RELEASE handler")
                     status, detail = "rejected", f"{type(err).__name__}: {err}"[:500]
-            db.execute("INSERT INTO commands(command_id, type, received_at, status, detail) VALUES (?,?,?,?,?)",
-                       (command.id, command.type, datetime.now(UTC).isoformat(), status, detail))
-            event = self._append(db, "command.applied", {
-                "command_id": command.id, "command_type": command.type, "status": status,
-                "detail": detail, "result": result}, None)
+            self._note_command(db, command.id, command.type, status, detail)
+            event = self._append(db, CommandApplied(command_id=command.id, command_type=command.type, status=status,
+                                                    detail=detail, result=result))
         self._notify()
         return event
 
     def reject_command(self, command_id: str, command_type: str, detail: str) -> Event | None:
         """Acknowledge a command this edge cannot apply (invalid, misaddressed), once per id."""
         with self._txn() as db:
-            if db.execute("SELECT 1 FROM commands WHERE command_id = ?", (command_id,)).fetchone():
+            if self._seen_command(db, command_id):
                 return None
-            db.execute("INSERT INTO commands(command_id, type, received_at, status, detail) VALUES (?,?,?,?,?)",
-                       (command_id, command_type, datetime.now(UTC).isoformat(), "rejected", detail[:500]))
+            self._note_command(db, command_id, command_type, "rejected", detail[:500])
             try:
-                event = self._append(db, "command.applied", {
-                    "command_id": command_id, "command_type": command_type, "status": "rejected",
-                    "detail": detail[:500]}, None)
+                event = self._append(db, CommandApplied(command_id=command_id, command_type=command_type,
+                                                        status="rejected", detail=detail[:500]))
             except SchemaError:
                 raise JournalError(f"cannot acknowledge command {command_id!r}: unusable id or type") from None
         self._notify()
         return event
+
+    @staticmethod
+    def _seen_command(db: sqlite3.Connection, command_id: str) -> bool:
+        return db.execute("SELECT 1 FROM commands WHERE command_id = ?", (command_id,)).fetchone() is not None
+
+    @staticmethod
+    def _note_command(db: sqlite3.Connection, command_id: str, command_type: str, status: str,
+                      detail: str | None) -> None:
+        db.execute("INSERT INTO commands(command_id, type, received_at, status, detail) VALUES (?,?,?,?,?)",
+                   (command_id, command_type, datetime.now(UTC).isoformat(), status, detail))
 
     def command_status(self, command_id: str) -> str | None:
         with self._lock:
@@ -238,8 +319,9 @@ class Journal:
         return json.loads(row[0]) if row else default
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._cursors_lock:
             self._db.close()
+            self._cursors.close()
 
 
 def put_setting(db: sqlite3.Connection, key: str, value: Any) -> None:
@@ -264,19 +346,19 @@ class _Transaction:
             raise self.j._fail(err) from None
         return self.j._db
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         try:
             if exc_type is None:
                 try:
                     self.j._db.execute("COMMIT")
-                    return False
+                    return
                 except sqlite3.Error as err:
                     self._rollback()
                     raise self.j._fail(err) from None
             self._rollback()
             if isinstance(exc, sqlite3.Error):
                 raise self.j._fail(exc) from None
-            return False
         finally:
             self.j._lock.release()
 
@@ -297,5 +379,5 @@ def wait_for_backlog(journal: Journal, target: int = 0, timeout: float = 30.0) -
     return journal.backlog() <= target
 
 
-__all__ = ["Journal", "JournalError", "JournalFullError", "Pending", "SchemaError", "put_setting",
+__all__ = ["Follower", "Journal", "JournalError", "JournalFullError", "Pending", "SchemaError", "put_setting",
            "wait_for_backlog"]

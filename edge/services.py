@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
+from .commands import CommandHandlers
+
 if TYPE_CHECKING:
-    from .journal import CommandHandler, Journal
+    from .access.service import AccessService
+    from .journal import Journal
 
 SERVICES: dict[str, tuple[str, str]] = {
     "phone": ("frontdesk.edge.phone.config:PhoneConfig", "frontdesk.edge.phone.service:PhoneService"),
@@ -37,12 +40,39 @@ def _resolve(ref: str) -> Any:
 
 
 def section_models() -> dict[str, type[BaseModel]]:
+    """Each service section's config model, by section name."""
     return {name: _resolve(model) for name, (model, _) in SERVICES.items()}
+
+
+class LiveSink(Protocol):
+    """One message streamed to a transcriber while it is recorded."""
+
+    def write(self, data: bytes) -> None:
+        """Raw sample bytes as recorded; never raises."""
+
+    def close(self) -> None:
+        """The message is complete."""
+
+    def abort(self) -> None:
+        """No message after all."""
+
+
+class LiveTranscriber(Protocol):
+    """What the phone service needs of a transcriber: a stream per message being recorded."""
+
+    def open_live(self, *, call_id: str | None, path: str | Path | None, codec: str, rate: int,
+                  language: str | None = None) -> LiveSink:
+        """Start streaming one message to the recogniser; never raises."""
 
 
 @dataclass
 class EdgeContext:
-    """What the agent hands each service."""
+    """What the agent hands each service.
+
+    Services that need each other find typed references here, set by the service that provides
+    them when it is built (all services are built before any starts); everything else between
+    services goes through the journal.
+    """
 
     journal: Journal
     site: str
@@ -50,18 +80,18 @@ class EdgeContext:
     tz: str
     country: str
     data_dir: Path
+    # The site's name for people (the [site] name), e.g. on the kiosk screens.
+    site_name: str = ""
     stopping: threading.Event = field(default_factory=threading.Event)
-    command_handlers: dict[str, CommandHandler] = field(default_factory=dict)
-    # Services may share read-only facts with each other (e.g. the resident directory).
-    shared: dict[str, Any] = field(default_factory=dict)
-
-    def handle_command(self, command_type: str, handler: CommandHandler) -> None:
-        """Own a command type: `handler(db, payload)` runs inside the journal transaction."""
-        if command_type in self.command_handlers:
-            raise ValueError(f"command type {command_type!r} already has a handler")
-        self.command_handlers[command_type] = handler
+    # Command types this edge applies: `ctx.commands.on(PayloadModel, handler)`.
+    commands: CommandHandlers = field(default_factory=CommandHandlers)
+    # Set by the transcription service: the phone streams each message to it as it is recorded.
+    transcriber: LiveTranscriber | None = None
+    # Set by the access service: the kiosk and gate screens show and feed its decisions.
+    access: AccessService | None = None
 
     def logger(self, name: str) -> logging.Logger:
+        """The logger of one service."""
         return logging.getLogger(f"frontdesk.edge.{name}")
 
 
@@ -76,4 +106,5 @@ class EdgeService(Protocol):
 
 
 def build_services(sections: dict[str, BaseModel], ctx: EdgeContext) -> list[EdgeService]:
+    """Build (not start) the configured services, in the order SERVICES lists them."""
     return [_resolve(SERVICES[name][1])(cfg, ctx) for name, cfg in sections.items()]

@@ -19,26 +19,27 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
 
 from frontdesk import topics
 from frontdesk.config import MqttConfig
 from frontdesk.mqtt import MqttLink, Will
 from frontdesk.schema import MAX_BATCH_BYTES, SchemaError, encode_batch, validate_command
+from frontdesk.schema.system import CommandApplied
 
+from .commands import CommandHandlers
 from .config import UplinkConfig
-from .journal import CommandHandler, Journal, JournalError, Pending
+from .journal import Journal, JournalError, Pending
 
 log = logging.getLogger(__name__)
 
 
 class Uplink:
     def __init__(self, journal: Journal, mqtt_cfg: MqttConfig, cfg: UplinkConfig,
-                 command_handlers: Mapping[str, CommandHandler] | None = None) -> None:
+                 commands: CommandHandlers | None = None) -> None:
         self.journal = journal
         self.cfg = cfg
         self.site, self.device = journal.site, journal.device
-        self.handlers = command_handlers if command_handlers is not None else {}
+        self.commands = commands if commands is not None else CommandHandlers()
         self.events_topic = topics.topic(self.site, self.device, topics.EVENTS)
         self.acks_topic = topics.topic(self.site, self.device, topics.ACKS)
         self.commands_topic = topics.topic(self.site, self.device, topics.COMMANDS)
@@ -77,8 +78,7 @@ class Uplink:
         self._stopping.set()
         with self._progress:
             self._progress.notify_all()
-        with self.journal.appended:
-            self.journal.appended.notify_all()
+        self.journal.wake()
         if self.link.connected.is_set():
             self.link.publish(self.status_topic, b"offline", retain=True)
         for t in self._threads:
@@ -132,6 +132,7 @@ class Uplink:
                 with self._progress:
                     self._progress.wait(0.1)
                 continue
+            seen = self.journal.generation
             try:
                 rows = self.journal.pending(cursor, min(self.cfg.batch_max_events, room))
                 if 0 < len(rows) < self.cfg.batch_max_events and self.cfg.batch_linger_ms:
@@ -143,8 +144,7 @@ class Uplink:
                 self._stopping.wait(1)
                 continue
             if not rows:
-                with self.journal.appended:
-                    self.journal.appended.wait(self.cfg.poll_ms / 1000)
+                self.journal.wait_appended(seen, self.cfg.poll_ms / 1000)
                 continue
             for batch in _split(rows):
                 payload = encode_batch([p.body for p in batch])
@@ -225,12 +225,13 @@ class Uplink:
                 self.journal.reject_command(command_id, command_type[:64], str(err))
             return
         if (command.site, command.device) != (self.site, self.device):
+            here = f"{self.site}/{self.device}"
             self.journal.reject_command(command.id, command.type,
-                                        f"addressed to {command.site}/{command.device}, this is {self.site}/{self.device}")
+                                        f"addressed to {command.site}/{command.device}, this is {here}")
             return
-        event = self.journal.apply_command(command, self.handlers.get(command.type))
+        event = self.journal.apply_command(command, self.commands)
         if event is not None:
-            log.info("uplink: command %s (%s) %s", command.id, command.type, event.payload["status"])
+            log.info("uplink: command %s (%s) %s", command.id, command.type, event.payload_as(CommandApplied).status)
 
 
 def _split(rows: list[Pending]) -> list[list[Pending]]:

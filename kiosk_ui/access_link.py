@@ -1,4 +1,4 @@
-"""The screens' link to the access service (edge/access, `ctx.shared["access"]`).
+"""The screens' link to the access service (edge/access, `ctx.access`).
 
 The access service decides and journals; this only relays: its decisions into the live feed,
 its device state (camera, readers) to the status line, and walk-in registrations from the form
@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from frontdesk.schema.access import CardScanned, PassRejected, VisitorCheckedIn, VisitorCheckedOut
 
 from .app import RegistrationUnavailable
 from .feed import LiveFeed
 from .forms import FieldError, WalkIn
-from .views import TYPES, from_event, to_item
+from .views import from_event, to_item
+
+if TYPE_CHECKING:
+    from frontdesk.edge.access import AccessService
+    from frontdesk.edge.journal import Journal
 
 log = logging.getLogger("frontdesk.edge.kiosk")
 
@@ -25,6 +31,7 @@ _FIELDS = {"visitor_name": ("name", "name_invalid"), "phone": ("phone", "phone_i
 _BADGE_LANGUAGE = {"zh-Hans": "zh", "en": "en"}
 # How far back in the journal to look for the last scans when the access service has none yet.
 HISTORY_EVENTS = 1000
+DECISIONS = (VisitorCheckedIn, VisitorCheckedOut, CardScanned, PassRejected)
 
 
 def screen_status(status: dict[str, Any] | None) -> dict[str, Any]:
@@ -38,11 +45,14 @@ def screen_status(status: dict[str, Any] | None) -> dict[str, Any]:
 
 
 class AccessLink:
-    def __init__(self, lookup: Callable[[], Any], feed: LiveFeed, journal: Any = None) -> None:
+    """Relays one access service's decisions and state to the screens' live feed."""
+
+    def __init__(self, lookup: Callable[[], AccessService | None], feed: LiveFeed,
+                 journal: Journal | None = None) -> None:
         self.lookup = lookup
         self.feed = feed
         self.journal = journal
-        self.service: Any = None
+        self.service: AccessService | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     def attach(self) -> bool:
@@ -65,15 +75,15 @@ class AccessLink:
         if self.journal is None:
             return []
         try:
-            last = self.journal.last_seq()
-            events = self.journal.events(after_seq=max(0, last - HISTORY_EVENTS), limit=HISTORY_EVENTS)
+            events = self.journal.latest(DECISIONS, within=HISTORY_EVENTS)
         except Exception:  # an unreadable journal must not keep the screen from starting
             log.exception("kiosk: cannot read the last scans from the journal")
             return []
-        decisions = [from_event(e) for e in events if e.get("type") in TYPES]
+        decisions = [from_event(e.to_wire()) for e in events]
         return [d for d in decisions if d is not None][-self.feed.keep:]
 
     def detach(self) -> None:
+        """Stop relaying."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -86,9 +96,11 @@ class AccessLink:
             self.feed.publish_status(screen_status(update))
 
     def current(self) -> AccessLink | None:
+        """This link while an access service is attached (the screens' registrar), else None."""
         return self if self.service is not None else None
 
     def register_walk_in(self, form: WalkIn, *, via: str, language: str) -> dict[str, Any]:
+        """Check a walk-in visitor in through the access service; FieldError for a bad field."""
         from frontdesk.edge.access import WalkInError
 
         if self.service is None:
@@ -112,6 +124,7 @@ class AccessLink:
         return to_item(decision.to_json())
 
     def present(self) -> list[dict[str, Any]]:
+        """Visitors checked in here and not yet out, as the gate screen lists them."""
         if self.service is None:
             raise RegistrationUnavailable("the access service is not running on this edge")
         return [{"visit_id": v["visit_id"], "name": v["visitor_name"], "unit": v["host_unit"],
@@ -120,6 +133,9 @@ class AccessLink:
                 for v in self.service.present()]
 
     def check_out(self, visit_id: str) -> dict[str, Any] | None:
+        """The guard checks a listed visitor out; None when the id is not of a visitor in."""
+        if self.service is None:
+            raise RegistrationUnavailable("the access service is not running on this edge")
         # Only a visitor the access service lists as in: never journal a check-out for an id
         # that the page made up or that someone else already checked out.
         if not any(v["visit_id"] == visit_id for v in self.service.present()):

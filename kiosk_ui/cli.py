@@ -48,7 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.config}: kiosk: {err}") from None
     journal = Journal(cfg.edge.journal_path, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone)
     ctx = EdgeContext(journal=journal, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone,
-                      country=cfg.site.country, data_dir=cfg.edge.data_dir)
+                      country=cfg.site.country, data_dir=cfg.edge.data_dir, site_name=cfg.site.name)
     services = []
     access_cfg = getattr(cfg, "access", None)
     if access_cfg is not None and not args.no_access:
@@ -57,7 +57,7 @@ def _serve(args: argparse.Namespace) -> int:
     elif not args.no_access:
         print(f"frontdesk kiosk serve: {args.config} has no [access] section: the screen cannot scan or register",
               file=sys.stderr)
-    kiosk = KioskService(kiosk_cfg, ctx, site_name=cfg.site.name)
+    kiosk = KioskService(kiosk_cfg, ctx)
     services.append(kiosk)
 
     done = threading.Event()

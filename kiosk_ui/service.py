@@ -6,7 +6,7 @@
     host = "127.0.0.1"
     port = 8410
 
-The screens show what the access service (section [access], ctx.shared["access"]) decides and
+The screens show what the access service (section [access], ctx.access) decides and
 journals, and hand it walk-in registrations. The kiosk service keeps no table and no file of its
 own: every fact it shows is already in the journal.
 """
@@ -27,15 +27,17 @@ log = logging.getLogger("frontdesk.edge.kiosk")
 
 
 class KioskService:
+    """The kiosk or gate-post screen of this edge, fed by its access service."""
+
     name = "kiosk"
 
-    def __init__(self, cfg: KioskConfig, ctx: EdgeContext, *, site_name: str = "") -> None:
+    def __init__(self, cfg: KioskConfig, ctx: EdgeContext) -> None:
         self.cfg, self.ctx = cfg, ctx
         catalogs.check()  # a broken catalogue is a packaging error: refuse to start with it
         self.feed = LiveFeed(keep=max(50, cfg.recent_scans))
-        self.link = AccessLink(lambda: ctx.shared.get("access"), self.feed, ctx.journal)
+        self.link = AccessLink(lambda: ctx.access, self.feed, ctx.journal)
         screens = Screens(config=cfg, feed=self.feed, registrar=self.link.current, device=ctx.device,
-                          site_name=site_name or str(ctx.shared.get("site_name", "")), tz=ctx.tz)
+                          site_name=ctx.site_name, tz=ctx.tz)
         self.app = create_app(screens)
         self.server = ScreenServer(self.app, cfg.host, cfg.port)
 
@@ -44,8 +46,9 @@ class KioskService:
         return self.server.url
 
     def start(self) -> None:
-        # All services are built before any starts, so the access service is in ctx.shared now.
-        if not self.link.attach():
+        """Attach to the access service (if any) and serve the screens."""
+        # All services are built before any starts, so ctx.access is set now if there is one.
+        if not self.link.attach() or self.link.service is None:
             log.warning("kiosk: no [access] service on this edge: the %s screen cannot show scans or register "
                         "visitors", self.cfg.role)
         elif self.link.service.cfg.role != self.cfg.role:
@@ -56,6 +59,7 @@ class KioskService:
         return self.server.wait_ready(timeout)
 
     def stop(self) -> None:
+        """Stop relaying and serving."""
         self.link.detach()
         # Ending every open live stream first lets the web server shut down at once.
         self.feed.close()

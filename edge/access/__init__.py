@@ -2,11 +2,11 @@
 
 The service reads the camera (visitor passes, badges, printed cards) and the card readers,
 decides offline in milliseconds, journals every decision as an event, and tells observers.
-The agent builds it from [access] (config.py); the instance is in `ctx.shared["access"]`.
+The agent builds it from [access] (config.py); the instance is `ctx.access` on the EdgeContext.
 
 API for the screens (all methods are thread-safe; each returns after the event is on disk):
 
-    svc = ctx.shared["access"]                      # an AccessService
+    svc = ctx.access                                # an AccessService (None: no [access])
     svc.status() -> dict                            # role, direction, site, camera/readers state,
                                                     #   cards (allow-list size), key_ids, last_error
     svc.recent(limit=20) -> [decision dict]         # newest first, for a screen that just connected

@@ -22,6 +22,8 @@ from frontdesk.drivers.camera import CAMERAS
 from frontdesk.drivers.cards import READERS
 from frontdesk.passes import KeyError_, load_public_key
 
+DECODERS: tuple[Literal["zxing", "zbar"], ...] = ("zxing", "zbar")
+
 
 class AccessConfig(Section):
     role: Literal["kiosk", "gate"] = "kiosk"
@@ -30,7 +32,7 @@ class AccessConfig(Section):
     camera: str = ""
     card_readers: list[str] = Field(default_factory=list)
     card_format: Literal["auto", "hex", "dec", "wiegand"] = "auto"
-    decoders: list[Literal["zxing", "zbar"]] = Field(default_factory=lambda: ["zxing", "zbar"], min_length=1)
+    decoders: list[Literal["zxing", "zbar"]] = Field(default_factory=lambda: list(DECODERS), min_length=1)
     # A symbol out of view this long and shown again is a new scan (one scan per presentation).
     dedup_gap_s: float = Field(default=1.5, ge=0.0, le=60.0)
     # Clock difference tolerated between central (which set the validity) and this post.

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -29,8 +29,20 @@ from frontdesk.ids import new_id
 from frontdesk.masking import mask_phone
 from frontdesk.passes import Rejection, keyring, load_public_key, looks_like_pass, verify_pass
 from frontdesk.schema import Event
+from frontdesk.schema.access import (
+    AccessDeviceState,
+    CardsAllowlistReplace,
+    CardScanned,
+    PassesRevoke,
+    PassRejected,
+    Reason,
+    VisitorCheckedIn,
+    VisitorCheckedOut,
+)
+from frontdesk.schema.printing import PrintRequested
 
 from ..journal import JournalError
+from ..services import EdgeContext
 from .config import AccessConfig
 from .decision import Decision, mask_name
 from .store import AccessStore, handle_allowlist_replace, handle_revoke
@@ -63,10 +75,17 @@ def _printable(text: str, limit: int = MAX_RAW_SHOWN) -> str:
     return out[:limit]
 
 
+# The follower that folds visitor.* events into the store (used passes, visits). From the
+# beginning: a post must know every single-use pass already used that the journal still holds.
+VISITS = "access.visits"
+
+
 class AccessService:
+    """Offline access decisions at a post; see the package docstring for the screens' API."""
+
     name = "access"
 
-    def __init__(self, config: AccessConfig, ctx) -> None:
+    def __init__(self, config: AccessConfig, ctx: EdgeContext) -> None:
         self.cfg = config
         self.ctx = ctx
         self.journal = ctx.journal
@@ -85,10 +104,14 @@ class AccessService:
         self.readers: dict[str, ReaderThread] = {}
         self.device_states: dict[str, dict[str, str]] = {}
         self.last_error: str | None = None
-        ctx.handle_command("cards.allowlist.replace", handle_allowlist_replace)
-        ctx.handle_command("passes.revoke", handle_revoke)
-        ctx.shared["access"] = self
-        self._catch_up()
+        ctx.commands.on(CardsAllowlistReplace, handle_allowlist_replace)
+        ctx.commands.on(PassesRevoke, handle_revoke)
+        ctx.access = self
+        # Run in the deciding thread (after each visitor event, under the decision lock) rather
+        # than a thread of its own, so a decision never sees a visit the store does not know yet.
+        self.visits = (self.journal.follow(VISITS).on(VisitorCheckedIn, self.store.fold_checked_in)
+                       .on(VisitorCheckedOut, self.store.fold_checked_out))
+        self.visits.catch_up()  # what was journaled after the store last looked (e.g. before a crash)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -120,16 +143,6 @@ class AccessService:
             t.join(5)
         self.chain.close()
         self.store.close()
-
-    def _catch_up(self) -> None:
-        """Fold in visitor events journaled after the store last looked (e.g. before a crash)."""
-        after = self.store.applied_seq()
-        while True:
-            batch = self.journal.events(after_seq=after, limit=1000)
-            if not batch:
-                return
-            self.store.apply_events([e for e in batch if e["type"].startswith("visitor.")], upto=batch[-1]["seq"])
-            after = batch[-1]["seq"]
 
     def _housekeeping(self) -> None:
         while not self._stop.wait(3600):
@@ -176,9 +189,8 @@ class AccessService:
         self.device_states[device] = {"state": state, "detail": detail}
         if state != previous and state in ("streaming", "ready", "missing", "reconnecting"):
             try:
-                self.journal.record("access.device_state", {"device": device[:200], "state": state,
-                                                            "detail": _printable(detail),
-                                                            "post_role": self.cfg.role})
+                self.journal.record(AccessDeviceState(device=device[:200], state=state,  # type: ignore[arg-type]
+                                                      detail=_printable(detail), post_role=self.cfg.role))
             except JournalError as err:
                 self.last_error = f"journal: {err}"[:300]
         self._publish({"type": "status", **self.status()})
@@ -270,11 +282,14 @@ class AccessService:
             raise WalkInError("purpose", "invalid", "purpose must be at most 200 printable characters")
         if registered_by not in ("visitor", "guard"):
             raise WalkInError("registered_by", "invalid", "registered_by is 'visitor' or 'guard'")
+        by: Literal["visitor", "guard"] = "guard" if registered_by == "guard" else "visitor"
+        # The badge's language: the service's own unless the screen asked for one it has.
+        badge_language: Literal["zh", "en"] | None = "en" if language == "en" else "zh" if language == "zh" else None
         until = datetime.now(UTC) + timedelta(hours=self.cfg.walk_in_hours)
         with self._lock:
             return self._check_in(method="walk_in", name=name, unit=unit, pass_id=None, single_use=None,
                                   valid_until=until, phone=digits, purpose=purpose or None,
-                                  registered_by=registered_by, source="api", language=language)
+                                  registered_by=by, source="api", language=badge_language)
 
     def check_out(self, visit_id: str, *, source: str = "api") -> Decision:
         """Check a visitor out by visit id (what the badge QR carries, or a guard's tap)."""
@@ -293,7 +308,9 @@ class AccessService:
             if not leaving and vp.single_use and self.store.is_used(vp.pass_id):
                 raise Rejection("already_used", "single-use pass already used", vp.pass_id)
         except Rejection as rej:
-            return self._reject(rej.reason, rej.detail, raw, source, fmt, pass_id=rej.pass_id, site=rej.site)
+            # frontdesk.passes rejects with the schema's reasons.
+            return self._reject(cast(Reason, rej.reason), rej.detail, raw, source, fmt, pass_id=rej.pass_id,
+                                site=rej.site)
         if leaving:
             visit = self.store.open_visit_for_pass(vp.pass_id)
             visit_id = visit["visit_id"] if visit else "pass:" + vp.pass_id
@@ -303,29 +320,31 @@ class AccessService:
                               single_use=vp.single_use, valid_until=vp.valid_until, phone=None, purpose=None,
                               registered_by=None, source=source, language=None)
 
-    def _check_in(self, *, method, name, unit, pass_id, single_use, valid_until, phone, purpose, registered_by,
-                  source, language) -> Decision:
+    def _check_in(self, *, method: Literal["pass", "walk_in"], name: str, unit: str, pass_id: str | None,
+                  single_use: bool | None, valid_until: datetime | None, phone: str | None, purpose: str | None,
+                  registered_by: Literal["visitor", "guard"] | None, source: str,
+                  language: Literal["zh", "en"] | None) -> Decision:
         visit_id = new_id()
         code = badge_code(visit_id)
         masked = mask_phone(phone) if phone else None
-        payload = {"visit_id": visit_id, "method": method, "visitor_name": name, "host_unit": unit,
-                   "post_role": self.cfg.role, "direction": "in", "pass_id": pass_id, "single_use": single_use,
-                   "valid_until": valid_until.isoformat() if valid_until else None, "phone": phone,
-                   "phone_masked": masked, "purpose": purpose, "checkout_code": code, "registered_by": registered_by}
-        items: list[tuple[str, dict[str, Any], None]] = [("visitor.checked_in", payload, None)]
+        visit = VisitorCheckedIn(visit_id=visit_id, method=method, visitor_name=name, host_unit=unit,
+                                 post_role=self.cfg.role, direction="in", pass_id=pass_id, single_use=single_use,
+                                 valid_until=valid_until, phone=phone, phone_masked=masked, purpose=purpose,
+                                 checkout_code=code, registered_by=registered_by)
+        until = valid_until.isoformat() if valid_until else None
+        items: list[VisitorCheckedIn | PrintRequested] = [visit]
         printing = self.cfg.badges
         if printing:
-            items.append(("print.requested", {
-                "kind": "badge", "language": language or self.cfg.language, "printer": self.cfg.badge_printer,
+            items.append(PrintRequested(
+                kind="badge", language=language or self.cfg.language, printer=self.cfg.badge_printer,
                 # Field names are the badge template's (edge/printing/templates/badge.*.slip).
-                "data": {"display_name": name, "host_unit": unit, "valid_until": payload["valid_until"],
-                         "checkout_code": code, "purpose": purpose, "visit_id": visit_id,
-                         "checked_in_at": datetime.now(UTC).isoformat()}}, None))
+                data={"display_name": name, "host_unit": unit, "valid_until": until, "checkout_code": code,
+                      "purpose": purpose, "visit_id": visit_id, "checked_in_at": datetime.now(UTC).isoformat()}))
         events = self.journal.record_many(items)
-        self.store.apply_events([events[0].to_wire()])
+        self.visits.catch_up()
         return self._done(events[0], Decision(
             "allow", "ok", "walk_in" if method == "walk_in" else "pass", "in", self.cfg.role, "", name=name, unit=unit,
-            visit_id=visit_id, pass_id=pass_id, checkout_code=code, valid_until=payload["valid_until"],
+            visit_id=visit_id, pass_id=pass_id, checkout_code=code, valid_until=until,
             phone_masked=masked, print_requested=printing, source=source))
 
     def _badge(self, text: str, raw: bytes, source: str, fmt: str | None) -> Decision:
@@ -337,8 +356,9 @@ class AccessService:
             return self._reject("malformed", "badge code is not a visit id", raw, source, fmt)
         return self._check_out(ident, method="badge", source=source, raw=raw)
 
-    def _check_out(self, visit_id: str, *, method: str, source: str, raw: bytes, pass_id: str | None = None,
-                   fallback_name: str | None = None, fallback_unit: str | None = None) -> Decision:
+    def _check_out(self, visit_id: str, *, method: Literal["badge", "pass", "manual"], source: str, raw: bytes,
+                   pass_id: str | None = None, fallback_name: str | None = None,
+                   fallback_unit: str | None = None) -> Decision:
         visit = self.store.visit(visit_id)
         if visit and visit["checked_out_at"]:
             return self._reject("already_used", "this visit is already checked out", raw, source, None,
@@ -346,19 +366,19 @@ class AccessService:
         stay = None
         if visit:
             stay = int((datetime.now(UTC) - datetime.fromisoformat(visit["checked_in_at"])).total_seconds())
-        payload = {"visit_id": visit_id, "method": method, "post_role": self.cfg.role,
-                   "visitor_name": visit["visitor_name"] if visit else fallback_name,
-                   "host_unit": visit["host_unit"] if visit else fallback_unit,
-                   "pass_id": (visit or {}).get("pass_id") or pass_id, "known_visit": visit is not None,
-                   "stay_s": max(0, stay) if stay is not None else None}
-        event = self.journal.record("visitor.checked_out", payload)
-        self.store.apply_events([event.to_wire()])
-        return self._done(event, Decision("allow", "ok", "badge" if method == "badge" else method, "out",
-                                          self.cfg.role, "", name=payload["visitor_name"], unit=payload["host_unit"],
-                                          visit_id=visit_id, pass_id=payload["pass_id"], source=source))
+        out = VisitorCheckedOut(visit_id=visit_id, method=method, post_role=self.cfg.role,
+                                visitor_name=visit["visitor_name"] if visit else fallback_name,
+                                host_unit=visit["host_unit"] if visit else fallback_unit,
+                                pass_id=(visit or {}).get("pass_id") or pass_id, known_visit=visit is not None,
+                                stay_s=max(0, stay) if stay is not None else None)
+        event = self.journal.record(out)
+        self.visits.catch_up()
+        return self._done(event, Decision("allow", "ok", method, "out", self.cfg.role, "", name=out.visitor_name,
+                                          unit=out.host_unit, visit_id=visit_id, pass_id=out.pass_id, source=source))
 
     def _card(self, read: CardRead | None, raw_text: str, reader: str, error: str | None = None) -> Decision:
         entry = None
+        reason: Reason
         if read is None:
             reason, detail = "malformed", error
         else:
@@ -369,30 +389,30 @@ class AccessService:
                 reason, detail = "expired", f"card valid until {entry['valid_until']}"
             else:
                 reason, detail = "ok", None
-        decision = "allow" if reason == "ok" else "deny"
+        decision: Literal["allow", "deny"] = "allow" if reason == "ok" else "deny"
         holder = mask_name(entry["holder"]) if entry else None
-        payload = {"card_id": entry["card_id"] if entry else (read.card_id if read else None),
-                   "raw": _printable(raw_text), "reader": reader[:200], "decision": decision, "reason": reason,
-                   "detail": detail[:300] if detail else None, "direction": self.cfg.direction,
-                   "post_role": self.cfg.role, "holder": entry["holder"] if entry else None,
-                   "unit": entry["unit"] if entry else None, "role": entry["role"] if entry else None}
-        event = self.journal.record("card.scanned", payload)
+        scan = CardScanned(card_id=entry["card_id"] if entry else (read.card_id if read else None),
+                           raw=_printable(raw_text), reader=reader[:200], decision=decision, reason=reason,
+                           detail=detail[:300] if detail else None, direction=self.cfg.direction,
+                           post_role=self.cfg.role, holder=entry["holder"] if entry else None,
+                           unit=entry["unit"] if entry else None, role=entry["role"] if entry else None)
+        event = self.journal.record(scan)
         return self._done(event, Decision(decision, reason, "card", self.cfg.direction, self.cfg.role, "",
-                                          name=holder, unit=payload["unit"], role=payload["role"],
-                                          detail=payload["detail"], source=reader))
+                                          name=holder, unit=scan.unit, role=scan.role, detail=scan.detail,
+                                          source=reader))
 
-    def _reject(self, reason: str, detail: str, raw: bytes, source: str, fmt: str | None, *,
+    def _reject(self, reason: Reason, detail: str, raw: bytes, source: str, fmt: str | None, *,
                 pass_id: str | None = None, site: str | None = None) -> Decision:
         from frontdesk.drivers.scan import MAX_PAYLOAD_BYTES
         kept = raw[:MAX_PAYLOAD_BYTES]
-        payload = {"reason": reason, "detail": _printable(detail), "pass_id": pass_id,
-                   "site": site[:64] if site else None, "source": source[:200], "format": fmt,
-                   "payload_hex": kept.hex(), "payload_bytes": len(raw), "direction": self.cfg.direction,
-                   "post_role": self.cfg.role}
-        event = self.journal.record("pass.rejected", payload)
+        rejected = PassRejected(reason=reason, detail=_printable(detail), pass_id=pass_id,
+                                site=site[:64] if site else None, source=source[:200], format=fmt,
+                                payload_hex=kept.hex(), payload_bytes=len(raw), direction=self.cfg.direction,
+                                post_role=self.cfg.role)
+        event = self.journal.record(rejected)
         kind = "pass" if pass_id or reason != "malformed" else "code"
         return self._done(event, Decision("deny", reason, kind, self.cfg.direction, self.cfg.role, "",
-                                          pass_id=pass_id, detail=payload["detail"], source=source))
+                                          pass_id=pass_id, detail=rejected.detail, source=source))
 
     def _done(self, event: Event, decision: Decision) -> Decision:
         extra = dict(decision.extra)

@@ -10,22 +10,27 @@ The service reads and writes the other tables through its own connection to the 
     access_revoked  revoked pass ids, forgotten after `until` (passes.revoke)
     access_used     single-use passes used at this post, kept until the pass expires
     access_visits   visits checked in here, for check-out by badge and "who is in"
-    access_meta     `applied_seq`: the last journal seq folded into used/visits
+    access_meta     the allow-list's version
 
-Used passes and visits are an index over the journal's visitor.* events: the event is
-committed first, then folded in here; at start-up any events after `applied_seq` are folded
-in again, so a crash between the two can never forget that a single-use pass was used.
+Used passes and visits are an index over the journal's visitor.* events, kept by the access
+service's journal follower: the event is committed first, then folded in here; the follower's
+cursor moves only after that, so a crash between the two folds the event in again at start-up
+(folding is idempotent) and can never forget that a single-use pass was used.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from frontdesk.drivers.cards import normalize_card_id
+from frontdesk.schema import Event
+from frontdesk.schema.access import CardsAllowlistReplace, PassesRevoke, VisitorCheckedIn, VisitorCheckedOut
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS access_cards (
@@ -89,6 +94,18 @@ class AccessStore:
         with self._lock:
             self._db.close()
 
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the store's connection: committed, or rolled back on error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     # -- lookups ------------------------------------------------------------------------------
 
     def card(self, candidates: tuple[str, ...]) -> dict[str, Any] | None:
@@ -97,7 +114,7 @@ class AccessStore:
                 row = self._db.execute("SELECT card_id, holder, unit, role, valid_until FROM access_cards "
                                        "WHERE card_id = ?", (cid,)).fetchone()
                 if row:
-                    return dict(zip(("card_id", "holder", "unit", "role", "valid_until"), row))
+                    return dict(zip(("card_id", "holder", "unit", "role", "valid_until"), row, strict=True))
         return None
 
     def card_count(self) -> int:
@@ -135,47 +152,26 @@ class AccessStore:
             rows = self._db.execute("SELECT visit_id, pass_id, visitor_name, host_unit, phone_masked, checked_in_at, "
                                     "valid_until, checked_out_at FROM access_visits WHERE checked_out_at IS NULL "
                                     "ORDER BY checked_in_at LIMIT ?", (limit,)).fetchall()
-        return [_visit(r) for r in rows]
+        return [v for v in map(_visit, rows) if v is not None]
 
     # -- folding journal events in -----------------------------------------------------------------
 
-    def applied_seq(self) -> int:
-        return int(self._meta("applied_seq") or 0)
-
-    def apply_events(self, events: list[dict[str, Any]], upto: int | None = None) -> None:
-        """Fold committed visitor.* events (wire dicts) into used passes and visits.
-
-        `upto`: the journal seq these events cover up to (other event types in between are
-        skipped); default the highest seq among them.
-        """
-        if not events and upto is None:
-            return
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for ev in events:
-                    self._apply(ev)
-                top = max([ev["seq"] for ev in events] + ([upto] if upto is not None else []))
-                self._db.execute("INSERT INTO access_meta(key, value) VALUES ('applied_seq', ?) ON CONFLICT(key) "
-                                 "DO UPDATE SET value = MAX(CAST(value AS INTEGER), excluded.value)", (str(top),))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-
-    def _apply(self, ev: dict[str, Any]) -> None:
-        p = ev["payload"]
-        if ev["type"] == "visitor.checked_in":
-            if p.get("method") == "pass" and p.get("single_use") and p.get("pass_id"):
-                self._db.execute("INSERT OR IGNORE INTO access_used(pass_id, valid_until, seq) VALUES (?,?,?)",
-                                 (p["pass_id"], _iso(p.get("valid_until") or ev["occurred_at"]), ev["seq"]))
-            self._db.execute("INSERT OR IGNORE INTO access_visits(visit_id, pass_id, visitor_name, host_unit, "
+    def fold_checked_in(self, event: Event, visit: VisitorCheckedIn) -> None:
+        """Remember a check-in (and a single-use pass as used); a repeat changes nothing."""
+        with self._write() as db:
+            if visit.method == "pass" and visit.single_use and visit.pass_id:
+                db.execute("INSERT OR IGNORE INTO access_used(pass_id, valid_until, seq) VALUES (?,?,?)",
+                                 (visit.pass_id, _iso(visit.valid_until or event.occurred_at), event.seq))
+            db.execute("INSERT OR IGNORE INTO access_visits(visit_id, pass_id, visitor_name, host_unit, "
                              "phone_masked, checked_in_at, valid_until) VALUES (?,?,?,?,?,?,?)",
-                             (p["visit_id"], p.get("pass_id"), p["visitor_name"], p["host_unit"],
-                              p.get("phone_masked"), _iso(ev["occurred_at"]), _iso(p.get("valid_until"))))
-        elif ev["type"] == "visitor.checked_out":
-            self._db.execute("UPDATE access_visits SET checked_out_at = ? WHERE visit_id = ? AND checked_out_at IS NULL",
-                             (_iso(ev["occurred_at"]), p["visit_id"]))
+                             (visit.visit_id, visit.pass_id, visit.visitor_name, visit.host_unit, visit.phone_masked,
+                              _iso(event.occurred_at), _iso(visit.valid_until)))
+
+    def fold_checked_out(self, event: Event, visit: VisitorCheckedOut) -> None:
+        """Close a visit checked in here; a repeat (or a visit never seen here) changes nothing."""
+        with self._write() as db:
+            db.execute("UPDATE access_visits SET checked_out_at = ? WHERE visit_id = ? AND checked_out_at IS NULL",
+                             (_iso(event.occurred_at), visit.visit_id))
 
     def prune(self, keep_visits_days: int = 7) -> None:
         """Forget used passes past expiry, lapsed revocations, and old closed visits."""
@@ -196,34 +192,35 @@ def _visit(row) -> dict[str, Any] | None:
     if row is None:
         return None
     return dict(zip(("visit_id", "pass_id", "visitor_name", "host_unit", "phone_masked", "checked_in_at",
-                     "valid_until", "checked_out_at"), row))
+                     "valid_until", "checked_out_at"), row, strict=True))
 
 
 # -- command handlers: run inside the journal's transaction, on the connection it hands over --
 
-def handle_allowlist_replace(db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
+def handle_allowlist_replace(db: sqlite3.Connection, payload: CardsAllowlistReplace) -> dict[str, Any]:
+    """cards.allowlist.replace: the post's whole card list, replaced in the command's transaction."""
     rows, bad = {}, []
-    for entry in payload["entries"]:
+    for entry in payload.entries:
         try:
-            cid = normalize_card_id(entry["card_id"])
+            cid = normalize_card_id(entry.card_id)
         except ValueError as err:
-            bad.append(f"{entry['card_id'][:40]}: {err}")
+            bad.append(f"{entry.card_id[:40]}: {err}")
             continue
-        rows[cid] = (cid, entry["holder"], entry.get("unit"), entry.get("role", "resident"),
-                     _iso(entry.get("valid_until")))
+        rows[cid] = (cid, entry.holder, entry.unit, entry.role, _iso(entry.valid_until))
     if bad and not rows:
         raise ValueError(f"no usable card ids ({len(bad)} refused, first: {bad[0]})")
     db.execute("DELETE FROM access_cards")
     db.executemany("INSERT INTO access_cards(card_id, holder, unit, role, valid_until) VALUES (?,?,?,?,?)",
                    list(rows.values()))
     db.execute("INSERT INTO access_meta(key, value) VALUES ('allowlist_version', ?) ON CONFLICT(key) DO UPDATE "
-               "SET value = excluded.value", (json.dumps(payload["version"]),))
-    return {"cards": len(rows), "refused": len(bad), "refused_examples": bad[:5], "version": payload["version"]}
+               "SET value = excluded.value", (json.dumps(payload.version),))
+    return {"cards": len(rows), "refused": len(bad), "refused_examples": bad[:5], "version": payload.version}
 
 
-def handle_revoke(db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
-    until = _iso(payload.get("until"))
+def handle_revoke(db: sqlite3.Connection, payload: PassesRevoke) -> dict[str, Any]:
+    """passes.revoke: stop accepting these passes (until `until`, if given)."""
+    until = _iso(payload.until)
     db.executemany("INSERT INTO access_revoked(pass_id, until, reason) VALUES (?,?,?) ON CONFLICT(pass_id) DO "
                    "UPDATE SET until = excluded.until, reason = excluded.reason",
-                   [(pid, until, payload.get("reason")) for pid in payload["pass_ids"]])
-    return {"revoked": len(payload["pass_ids"])}
+                   [(pid, until, payload.reason) for pid in payload.pass_ids])
+    return {"revoked": len(payload.pass_ids)}

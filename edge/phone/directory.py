@@ -8,6 +8,7 @@ from typing import Any
 
 from frontdesk.drivers.modem.callerid import normalise
 from frontdesk.edge.journal import Journal, put_setting
+from frontdesk.schema.call import BlocklistReplace, DirectoryReplace
 
 DIRECTORY_KEY = "phone.directory"
 BLOCKLIST_KEY = "phone.blocklist"
@@ -25,19 +26,21 @@ class Directory:
         return normalise(number, self.country, self.area_code)
 
     # Command handlers: run inside the journal transaction that records the acknowledgement.
-    def replace_directory(self, db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
+    def replace_directory(self, db: sqlite3.Connection, payload: DirectoryReplace) -> dict[str, Any]:
+        """directory.replace: the residents' numbers, replaced in the command's transaction."""
         table: dict[str, dict[str, Any]] = {}
-        for entry in payload["entries"]:
-            key = self.norm(entry["number"])
+        for entry in payload.entries:
+            key = self.norm(entry.number)
             if key:
-                table[key] = {"unit": entry["unit"], "name": entry.get("name")}
+                table[key] = {"unit": entry.unit, "name": entry.name}
         put_setting(db, DIRECTORY_KEY, table)
         with self._lock:
             self._entries = None
         return {"entries": len(table)}
 
-    def replace_blocklist(self, db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
-        numbers = sorted({n for n in (self.norm(x) for x in payload["numbers"]) if n})
+    def replace_blocklist(self, db: sqlite3.Connection, payload: BlocklistReplace) -> dict[str, Any]:
+        """blocklist.replace: the numbers never put through, replaced in the command's transaction."""
+        numbers = sorted({n for n in (self.norm(x) for x in payload.numbers) if n})
         put_setting(db, BLOCKLIST_KEY, numbers)
         with self._lock:
             self._blocked = None

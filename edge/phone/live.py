@@ -15,16 +15,21 @@ import logging
 import queue
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..services import LiveTranscriber
 
 _END, _ABORT = object(), object()
 
 
 class LiveFeed:
-    def __init__(self, transcriber: Any, *, call_id: str, path: Path, codec: str, rate: int,
+    """Hands one message's chunks to the transcriber on a thread of its own."""
+
+    def __init__(self, transcriber: LiveTranscriber, *, call_id: str, path: Path, codec: str, rate: int,
                  log: logging.Logger) -> None:
         self._transcriber, self._log = transcriber, log
-        self._args = {"call_id": call_id, "path": path, "codec": codec, "rate": rate}
+        self._call_id, self._path, self._codec, self._rate = call_id, path, codec, rate
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._ended = False
         self._thread = threading.Thread(target=self._run, name=f"live-{call_id}", daemon=True)
@@ -53,9 +58,10 @@ class LiveFeed:
 
     def _run(self) -> None:
         try:
-            stream = self._transcriber.open_live(**self._args)
+            stream = self._transcriber.open_live(call_id=self._call_id, path=self._path, codec=self._codec,
+                                                 rate=self._rate)
         except Exception:  # the file is transcribed instead
-            self._log.exception("phone: could not stream message %s to the transcriber", self._args["call_id"])
+            self._log.exception("phone: could not stream message %s to the transcriber", self._call_id)
             stream = None
         while True:
             item = self._queue.get()
@@ -68,7 +74,7 @@ class LiveFeed:
                     # A stream that missed audio would give a partial transcript: drop it, so
                     # that the file is transcribed instead.
                     self._log.exception("phone: live transcription of %s failed; the file will be used",
-                                        self._args["call_id"])
+                                        self._call_id)
                     self._end(stream, _ABORT)
                     stream = None
         if stream is not None:
@@ -78,4 +84,4 @@ class LiveFeed:
         try:
             stream.close() if how is _END else stream.abort()
         except Exception:
-            self._log.exception("phone: live transcription of %s did not end cleanly", self._args["call_id"])
+            self._log.exception("phone: live transcription of %s did not end cleanly", self._call_id)

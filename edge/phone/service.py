@@ -6,7 +6,7 @@ answering is retried and recovered here without affecting the rest of the agent.
 
 Recordings are WAV files under <data_dir>/recordings/<local date>/<call_id>.wav; the events
 reference them by path. When a transcription service runs in the same agent
-(ctx.shared["transcribe"]), each message is also streamed to it while it is recorded (live.py),
+(ctx.transcriber), each message is also streamed to it while it is recorded (live.py),
 so its transcript is ready moments after the caller hangs up.
 """
 from __future__ import annotations
@@ -16,13 +16,23 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from frontdesk.drivers.modem.callerid import CallerId, CallerIdParser
 from frontdesk.drivers.modem.modem import ModemError, ModemLost, ModemRejected, ModemTimeout, is_ring, open_modem
 from frontdesk.drivers.modem.rings import RingTracker
 from frontdesk.ids import new_id
+from frontdesk.schema.call import (
+    BlocklistReplace,
+    CallAnswered,
+    CallEnded,
+    CallMessageRecorded,
+    CallMissed,
+    CallRinging,
+    DirectoryReplace,
+    ModemStatus,
+)
 
 from ..journal import JournalError
 from ..services import EdgeContext
@@ -30,6 +40,10 @@ from . import audio
 from .config import PhoneConfig
 from .directory import Directory
 from .live import LiveFeed
+
+Outcome = Literal["message", "no_message", "answered_by_staff", "missed", "blocked"]
+MissedReason = Literal["stopped_ringing", "blocked_ignored", "modem_lost", "answer_failed"]
+StopReason = Literal["silence", "hangup", "busy", "max_length", "line_lost"]
 
 # Formatted caller-ID lines of one block arrive within ~100 ms; this much quiet ends a block.
 CID_QUIET_S = 0.4
@@ -60,9 +74,8 @@ class PhoneService:
         self.scale = cfg.time_scale
         self.zone = ZoneInfo(ctx.tz)
         self.directory = Directory(ctx.journal, self.country, cfg.area_code)
-        ctx.handle_command("directory.replace", self.directory.replace_directory)
-        ctx.handle_command("blocklist.replace", self.directory.replace_blocklist)
-        ctx.shared["phone.directory"] = self.directory
+        ctx.commands.on(DirectoryReplace, self.directory.replace_directory)
+        ctx.commands.on(BlocklistReplace, self.directory.replace_blocklist)
         self.recordings = Path(ctx.data_dir) / "recordings"
         # Not opened here: the service's thread opens it, and reopens it after it is lost.
         self.modem = open_modem(cfg.device, do_not_open=True, family=None if cfg.family == "auto" else cfg.family,
@@ -130,8 +143,8 @@ class PhoneService:
 
     def _status(self, state: str, detail: str | None = None, recovery: str | None = None) -> None:
         fam = self.modem.identity.family.name if self.modem.identity else None
-        self.ctx.journal.record("phone.modem_status", {"state": state, "family": fam,
-                                                       "detail": (detail or "")[:300] or None, "recovery": recovery})
+        self.ctx.journal.record(ModemStatus(state=state, family=fam,  # type: ignore[arg-type]
+                                            detail=(detail or "")[:300] or None, recovery=recovery))
         self._health = state
 
     def _connect(self) -> None:
@@ -252,8 +265,8 @@ class PhoneService:
             return
         call.last_ring_at = now
         if n == 1:
-            self.ctx.journal.record("call.ringing", {**self._caller(call), "ring": 1, "cadence": self.cadence.name,
-                                                     "caller_id_received": call.cid is not None})
+            self.ctx.journal.record(CallRinging(**self._caller(call), ring=1, cadence=self.cadence.name,
+                                                caller_id_received=call.cid is not None))
         if call.blocked and self.cfg.blocklist_action == "ignore":
             return
         target = self.cfg.after_hours_ring if self.after_hours() else self.cfg.answer_ring
@@ -282,9 +295,10 @@ class PhoneService:
         call.lookup = self.directory.lookup(call.number)
         call.blocked = self.directory.blocked(call.number)
         if call.tracker.rings >= 1:
-            self.ctx.journal.record("call.ringing", {**self._caller(call), "ring": call.tracker.rings,
-                                                     "cadence": self.cadence.name, "caller_id_received": True})
-        if call.answer_due is not None or call.blocked and self.cfg.blocklist_action == "hangup" and call.tracker.rings >= 1:
+            self.ctx.journal.record(CallRinging(**self._caller(call), ring=call.tracker.rings,
+                                                cadence=self.cadence.name, caller_id_received=True))
+        hang_up_blocked = call.blocked and self.cfg.blocklist_action == "hangup" and call.tracker.rings >= 1
+        if call.answer_due is not None or hang_up_blocked:
             self._answer(call, now)
 
     def _on_handset(self, now: float) -> None:
@@ -295,23 +309,21 @@ class PhoneService:
         caller = self._caller(call)
         ms = int((now - call.last_ring_at) * 1000)
         self.ctx.journal.record_many([
-            ("call.answered", {**caller, "by": "staff", "ring": call.tracker.rings, "ms_from_ring": ms,
-                               "after_hours": self.after_hours()}, None),
-            ("call.ended", {**caller, "outcome": "answered_by_staff", "rings": call.tracker.rings,
-                            "reason": "handset", "duration_s": round(time.monotonic() - call.started, 3)}, None)])
+            CallAnswered(**caller, by="staff", ring=call.tracker.rings, ms_from_ring=ms,
+                         after_hours=self.after_hours()),
+            CallEnded(**caller, outcome="answered_by_staff", rings=call.tracker.rings, reason="handset",
+                      duration_s=round(time.monotonic() - call.started, 3))])
 
     def _ringing_stopped(self, call: ActiveCall) -> None:
         self.call = None
         caller = self._caller(call)
         ignored = call.blocked and self.cfg.blocklist_action == "ignore"
         self.ctx.journal.record_many([
-            ("call.missed", {**caller, "rings": call.tracker.rings,
-                             "reason": "blocked_ignored" if ignored else "stopped_ringing"}, None),
-            ("call.ended", {**caller, "outcome": "blocked" if ignored else "missed", "rings": call.tracker.rings,
-                            "reason": "stopped_ringing", "duration_s": round(time.monotonic() - call.started, 3)},
-             None)])
+            CallMissed(**caller, rings=call.tracker.rings, reason="blocked_ignored" if ignored else "stopped_ringing"),
+            CallEnded(**caller, outcome="blocked" if ignored else "missed", rings=call.tracker.rings,
+                      reason="stopped_ringing", duration_s=round(time.monotonic() - call.started, 3))])
 
-    def _abandon_call(self, reason: str) -> None:
+    def _abandon_call(self, reason: MissedReason) -> None:
         """The modem went away while a call was in progress: close its record honestly."""
         call, self.call = self.call, None
         if call is None:
@@ -319,9 +331,9 @@ class PhoneService:
         caller = self._caller(call)
         try:
             self.ctx.journal.record_many([
-                ("call.missed", {**caller, "rings": call.tracker.rings, "reason": reason}, None),
-                ("call.ended", {**caller, "outcome": "missed", "rings": call.tracker.rings, "reason": reason,
-                                "duration_s": round(time.monotonic() - call.started, 3)}, None)])
+                CallMissed(**caller, rings=call.tracker.rings, reason=reason),
+                CallEnded(**caller, outcome="missed", rings=call.tracker.rings, reason=reason,
+                          duration_s=round(time.monotonic() - call.started, 3))])
         except JournalError:
             self.log.exception("phone: could not journal the end of call %s", call.call_id)
 
@@ -336,7 +348,7 @@ class PhoneService:
                 files = [cfg.greeting_zh, cfg.greeting_en]
             gap = audio.silence(cfg.codec, 0.4)
             parts = []
-            for f in files:
+            for f in (f for f in files if f is not None):
                 try:
                     parts.append(audio.load_wav(Path(f), cfg.codec))
                 except Exception as err:  # a bad greeting file must not stop calls being answered
@@ -350,7 +362,8 @@ class PhoneService:
         call.answer_due = None
         after = self.after_hours()
         ring_start = call.last_ring_at or ring_at
-        outcome, reason, choice = "no_message", "hangup", None
+        outcome: Outcome = "no_message"
+        reason, choice = "hangup", None
         try:
             try:
                 self.modem.off_hook()
@@ -361,9 +374,8 @@ class PhoneService:
                 return
             off = time.monotonic()
             caller = self._caller(call)
-            self.ctx.journal.record("call.answered", {
-                **caller, "by": "agent", "ring": call.tracker.rings,
-                "ms_from_ring": int((off - ring_start) * 1000), "after_hours": after})
+            self.ctx.journal.record(CallAnswered(**caller, by="agent", ring=call.tracker.rings,
+                                                 ms_from_ring=int((off - ring_start) * 1000), after_hours=after))
             if call.blocked:
                 reason = "blocked"
                 outcome = "blocked"
@@ -377,20 +389,21 @@ class PhoneService:
             raise
         self._end(call, outcome, reason, choice)
 
-    def _end(self, call: ActiveCall, outcome: str, reason: str, choice: str | None) -> None:
-        self.ctx.journal.record("call.ended", {
-            **self._caller(call), "outcome": outcome, "rings": call.tracker.rings, "reason": reason,
-            "duration_s": round(time.monotonic() - call.started, 3), "menu_choice": choice})
+    def _end(self, call: ActiveCall, outcome: Outcome, reason: str, choice: str | None) -> None:
+        self.ctx.journal.record(CallEnded(**self._caller(call), outcome=outcome, rings=call.tracker.rings,
+                                          reason=reason, duration_s=round(time.monotonic() - call.started, 3),
+                                          menu_choice=choice))
 
     def _live_feed(self, call: ActiveCall, path: Path) -> LiveFeed | None:
         """A stream to the transcription service for this message, if one is running."""
-        transcriber = self.ctx.shared.get("transcribe")
-        if transcriber is None or not hasattr(transcriber, "open_live"):
+        transcriber = self.ctx.transcriber
+        if transcriber is None:
             return None
         return LiveFeed(transcriber, call_id=call.call_id, path=path, codec=self.cfg.codec, rate=audio.RATE,
                         log=self.log)
 
-    def _take_message(self, call: ActiveCall, caller: dict[str, Any], after: bool) -> tuple[str, str, str | None]:
+    def _take_message(self, call: ActiveCall, caller: dict[str, Any],
+                      after: bool) -> tuple[Outcome, str, str | None]:
         cfg, codec = self.cfg, self.cfg.codec
         played = self.modem.play(self._greeting(after), dtmf=cfg.dtmf_menu)
         choice = None
@@ -431,10 +444,11 @@ class PhoneService:
             stop = "hangup"
         if audio_bytes:
             digest = audio.write_message(path, audio_bytes, codec)
-            self.ctx.journal.record("call.message_recorded", {
-                **caller, "path": str(path), "codec": codec, "sample_rate": audio.RATE,
-                "duration_s": round(len(audio_bytes) / audio.RATE, 3), "bytes": len(audio_bytes),
-                "sha256": digest, "stop_reason": stop, "menu_choice": choice})
+            self.ctx.journal.record(CallMessageRecorded(
+                **caller, path=str(path), codec=codec, sample_rate=audio.RATE,
+                duration_s=round(len(audio_bytes) / audio.RATE, 3), bytes=len(audio_bytes),
+                # The modem's stop reasons are the schema's (its "dtmf" is mapped to a hang-up above).
+                sha256=digest, stop_reason=cast(StopReason, stop), menu_choice=choice))
         if lost is not None:
             self._end(call, "message" if audio_bytes else "no_message", "modem_lost", choice)
             lost.call_ended = True  # type: ignore[attr-defined]

@@ -79,13 +79,18 @@ class PrintingConfig(Section):
             get_profile(dev.profile, custom)
         return self
 
+    @property
+    def default_printer(self) -> str:
+        """The printer for kinds without a route (the first configured one unless named)."""
+        return self.default or next(iter(self.printers))
+
     def profile_of(self, printer: str) -> PrinterProfile:
         return get_profile(self.printers[printer].profile, self.profiles)
 
     def printer_for(self, kind: str, requested: str | None) -> str:
         if requested and requested in self.printers:
             return requested
-        return self.routes.get(kind) or self.default  # type: ignore[return-value]
+        return self.routes.get(kind) or self.default_printer
 
 
 __all__ = ["BUILTIN_PROFILES", "PrinterDevice", "PrintingConfig"]

@@ -185,15 +185,16 @@ def compose_slip(kind: str, lang: str, data: dict[str, Any], profile: PrinterPro
 
 def _emit(out: Composer, nodes, values: _Values, scope: dict[str, Any] | None) -> None:
     for n in nodes:
-        style = dict(align="center" if "center" in n.style else "right" if "right" in n.style else "left",
-                     bold="bold" in n.style, w=2 if ("2x" in n.style or "2w" in n.style) else 1,
-                     h=2 if ("2x" in n.style or "2h" in n.style) else 1)
+        align = "center" if "center" in n.style else "right" if "right" in n.style else "left"
+        bold = "bold" in n.style
+        w = 2 if ("2x" in n.style or "2w" in n.style) else 1
+        h = 2 if ("2x" in n.style or "2h" in n.style) else 1
         if n.kind == "text":
-            out.line(values.sub(n.arg, scope), **style)
+            out.line(values.sub(n.arg, scope), align=align, bold=bold, w=w, h=h)
         elif n.kind == "pair":
             left, _, right = n.arg.partition(" | ")  # spaced, since {field|filter} has a bare '|'
 
-            out.columns_line(values.sub(left.strip(), scope), values.sub(right.strip(), scope), bold=style["bold"])
+            out.columns_line(values.sub(left.strip(), scope), values.sub(right.strip(), scope), bold=bold)
         elif n.kind == "rule":
             out.rule(n.arg[:1] or "-")
         elif n.kind == "feed":

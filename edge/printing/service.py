@@ -26,18 +26,36 @@ from frontdesk.drivers.printer import (
 )
 from frontdesk.drivers.printer.base import ReceiptPrinter
 from frontdesk.drivers.printer.transport import SerialPrinter
+from frontdesk.schema import Event, Payload
+from frontdesk.schema.printing import (
+    PrinterHeld,
+    PrinterResumed,
+    PrintJobConfirmed,
+    PrintJobFailed,
+    PrintJobQueued,
+    PrintReprint,
+    PrintRequested,
+    PrintSlip,
+)
 
+from ..services import EdgeContext
 from .config import PrintingConfig
 from .layout import compose_slip
 from .store import Job, JobStore, find_job, insert_job, next_reprint_id
 
 log = logging.getLogger("frontdesk.edge.printer")
 
+# The follower that turns print.requested events into jobs. It starts from "now" on its first
+# run: requests journaled before printing was configured on this edge are old news.
+REQUESTS = "printer.requests"
+
 
 class PrintingService:
+    """Print jobs from commands and print.requested events, one worker per printer."""
+
     name = "printer"
 
-    def __init__(self, cfg: PrintingConfig, ctx) -> None:
+    def __init__(self, cfg: PrintingConfig, ctx: EdgeContext) -> None:
         self.cfg, self.ctx = cfg, ctx
         self.journal = ctx.journal
         self.store = JobStore(ctx.journal.path)  # the print_jobs table lives in the journal file
@@ -46,8 +64,9 @@ class PrintingService:
         self.workers = {name: _Worker(self, name) for name in cfg.printers}
         # Called with the job id when a job's first byte is handed to the transport (bench, tests).
         self.on_first_byte: Callable[[str], None] | None = None
-        ctx.handle_command("print.slip", self._on_slip)
-        ctx.handle_command("print.reprint", self._on_reprint)
+        self.requests = ctx.journal.follow(REQUESTS, start="now", poll_s=0.05).on(PrintRequested, self._take_request)
+        ctx.commands.on(PrintSlip, self._on_slip)
+        ctx.commands.on(PrintReprint, self._on_reprint)
 
     # -- commands (run inside the journal's transaction) ---------------------------------------
 
@@ -56,17 +75,17 @@ class PrintingService:
             raise ValueError(f"no printer named {requested!r} on this edge (have: {', '.join(self.cfg.printers)})")
         return self.cfg.printer_for(kind, requested)
 
-    def _on_slip(self, db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
-        printer = self._printer_name(payload["kind"], payload.get("printer"))
-        added = insert_job(db, job_id=payload["job_id"], kind=payload["kind"], language=payload["language"],
-                           data=payload["data"], printer=printer, source="command")
-        return {"job_id": payload["job_id"], "printer": printer, "duplicate": not added}
+    def _on_slip(self, db: sqlite3.Connection, payload: PrintSlip) -> dict[str, Any]:
+        printer = self._printer_name(payload.kind, payload.printer)
+        added = insert_job(db, job_id=payload.job_id, kind=payload.kind, language=payload.language,
+                           data=payload.data, printer=printer, source="command")
+        return {"job_id": payload.job_id, "printer": printer, "duplicate": not added}
 
-    def _on_reprint(self, db: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, Any]:
-        old = find_job(db, payload["job_id"])
+    def _on_reprint(self, db: sqlite3.Connection, payload: PrintReprint) -> dict[str, Any]:
+        old = find_job(db, payload.job_id)
         if old is None:
-            raise ValueError(f"no print job {payload['job_id']!r} on this edge")
-        printer = self._printer_name(old.kind, payload.get("printer") or old.printer)
+            raise ValueError(f"no print job {payload.job_id!r} on this edge")
+        printer = self._printer_name(old.kind, payload.printer or old.printer)
         new_id = next_reprint_id(db, old.job_id)
         insert_job(db, job_id=new_id, kind=old.kind, language=old.language, data=old.data, printer=printer,
                    source="reprint", reprint_of=old.job_id)
@@ -75,35 +94,34 @@ class PrintingService:
     # -- life -------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Fail jobs a restart interrupted, re-home orphaned ones, start intake and workers."""
         for job in self.store.interrupted():
             # Bytes may have reached the printer before the restart: never resend by ourselves.
             self.store.set_state(job.job_id, "failed", error="interrupted by a restart before the printer confirmed")
-            self._event("print.job.failed", {"job_id": job.job_id, "printer": job.printer, "maybe_printed": True,
-                                             "reason": "interrupted by a restart before the printer confirmed; "
-                                                       "reprint if the slip is missing"})
+            self._event(PrintJobFailed(job_id=job.job_id, printer=job.printer, maybe_printed=True,
+                                       reason="interrupted by a restart before the printer confirmed; "
+                                              "reprint if the slip is missing"))
         for name in self.store.queued_printers():
             if name not in self.cfg.printers:
                 # Queued for a printer no longer configured: the default printer takes them.
-                moved = self.store.move(name, self.cfg.default)
-                log.warning("%d queued job(s) for unknown printer %r moved to %s", moved, name, self.cfg.default)
-        if self.store.cursor("requested") is None:
-            # First start on this journal: requests recorded before printing was configured are old.
-            self.store.add_requested(self.store.last_event_seq(), None, "requested")
+                moved = self.store.move(name, self.cfg.default_printer)
+                log.warning("%d queued job(s) for unknown printer %r moved to %s", moved, name,
+                            self.cfg.default_printer)
         self._spawn(self._intake, "print-intake")
         for name, w in self.workers.items():
             self._spawn(w.run, f"print-{name}")
 
-    def _spawn(self, fn, name: str) -> None:
+    def _spawn(self, fn: Callable[[], None], name: str) -> None:
         t = threading.Thread(target=fn, name=name, daemon=True)
         t.start()
         self._threads.append(t)
 
     def stop(self) -> None:
+        """Stop intake and workers, close printer connections and the queue."""
         self._stop.set()
         for w in self.workers.values():
             w.wake.set()
-        with self.journal.appended:
-            self.journal.appended.notify_all()
+        self.journal.wake()
         for t in self._threads:
             t.join(timeout=10)
         for w in self.workers.values():
@@ -117,43 +135,44 @@ class PrintingService:
     # -- intake -----------------------------------------------------------------------------------
 
     def _intake(self) -> None:
+        # Requests come from the journal (follower), command jobs from the command transaction:
+        # both are announced here, woken by any append in this process (or polled for others).
         while not self.stopping:
+            seen = self.journal.generation
             try:
-                self._take_requests()
+                self.requests.catch_up()
                 self._announce()
-            except Exception:  # a bad row must not stop printing; it is logged and retried
+            except Exception:  # the journal or queue failed: logged, and looked at again shortly
                 log.exception("print intake")
                 time.sleep(0.5)
-            with self.journal.appended:
-                self.journal.appended.wait(0.05)
+            self.journal.wait_appended(seen, self.requests.poll_s)
 
-    def _take_requests(self) -> None:
-        for seq, event_id, ev in self.store.events_since("print.requested", self.store.cursor("requested") or 0):
-            p = ev["payload"]
-            printer = self.cfg.printer_for(p["kind"], p.get("printer"))
-            if p.get("printer") and p["printer"] not in self.cfg.printers:
-                log.warning("print.requested %s names unknown printer %r; using %s", event_id, p["printer"], printer)
-            self.store.add_requested(seq, dict(job_id=event_id, kind=p["kind"], language=p.get("language", "zh"),
-                                               data=p.get("data", {}), printer=printer, source="event"), "requested")
+    def _take_request(self, event: Event, request: PrintRequested) -> None:
+        """A print.requested event becomes a job whose id is the event's (so a replay adds nothing)."""
+        printer = self.cfg.printer_for(request.kind, request.printer)
+        if request.printer and request.printer not in self.cfg.printers:
+            log.warning("print.requested %s names unknown printer %r; using %s", event.id, request.printer, printer)
+        self.store.add(job_id=event.id, kind=request.kind, language=request.language, data=request.data,
+                       printer=printer, source="event")
 
     def _announce(self) -> None:
         for job in self.store.unannounced():
-            self._event("print.job.queued", {"job_id": job.job_id, "kind": job.kind, "language": job.language,
-                                             "printer": job.printer, "source": job.source,
-                                             "reprint_of": job.reprint_of})
+            self._event(PrintJobQueued(job_id=job.job_id, kind=job.kind, language=job.language, printer=job.printer,
+                                       source=job.source, reprint_of=job.reprint_of))
             self.store.mark_announced(job.job_id)
             if job.printer in self.workers:
                 self.workers[job.printer].wake.set()
 
     # -- shared -----------------------------------------------------------------------------------
 
-    def _event(self, type_: str, payload: dict[str, Any]) -> None:
+    def _event(self, payload: Payload) -> None:
         try:
-            self.journal.record(type_, payload)
+            self.journal.record(payload)
         except Exception as err:
-            log.error("could not journal %s: %s", type_, err)
+            log.error("could not journal %s: %s", payload.TYPE, err)
 
-    def compose(self, job: Job, profile) -> bytes:
+    def compose(self, job: Job, profile: Any) -> bytes:
+        """The slip's bytes for this job on a printer of `profile`."""
         data = dict(job.data)
         if self.cfg.property_name and not data.get("property"):
             data["property"] = self.cfg.property_name
@@ -218,8 +237,8 @@ class _Worker:
         if self.held != state:
             self.held = state
             log.warning("printer %s held: %s", self.name, detail)
-            self.svc._event("print.printer.held", {"printer": self.name, "state": state, "detail": detail[:300],
-                                                   "waiting_jobs": self.svc.store.count_queued(self.name)})
+            self.svc._event(PrinterHeld(printer=self.name, state=state, detail=detail[:300],
+                                        waiting_jobs=self.svc.store.count_queued(self.name)))
         fb = self.dev.fallback
         if fb and self.svc.store.count_queued(self.name):
             st = self.svc.probe(fb)
@@ -233,7 +252,7 @@ class _Worker:
         if self.held is not None:
             log.info("printer %s ready again (%s)", self.name, state)
             self.held = None
-            self.svc._event("print.printer.resumed", {"printer": self.name, "state": state})
+            self.svc._event(PrinterResumed(printer=self.name, state=state))
 
     # -- loop -------------------------------------------------------------------------------------
 
@@ -272,15 +291,16 @@ class _Worker:
             body = svc.compose(job, self.profile)
         except Exception as err:  # SlipError, a font missing...: this job fails, the queue goes on
             svc.store.set_state(job.job_id, "failed", error=str(err))
-            svc._event("print.job.failed", {"job_id": job.job_id, "printer": self.name,
-                                            "reason": f"cannot lay out the slip: {err}"[:500], "maybe_printed": False})
+            svc._event(PrintJobFailed(job_id=job.job_id, printer=self.name,
+                                      reason=f"cannot lay out the slip: {err}"[:500], maybe_printed=False))
             return
         if not svc.store.set_state(job.job_id, "sending", expect="queued", attempt=True, nbytes=len(body)):
             return  # moved to another printer or changed meanwhile
         printer = self.printer
         assert printer is not None
         printer.bytes_sent = 0
-        printer.on_first_byte = (lambda: svc.on_first_byte(job.job_id)) if svc.on_first_byte else None
+        report = svc.on_first_byte
+        printer.on_first_byte = (lambda: report(job.job_id)) if report else None
         # The first look at the printer comes after the bytes can have crossed the line.
         transfer = len(body) * 10 / max(printer.baudrate, 1) if isinstance(printer, SerialPrinter) else 0.0
         try:
@@ -291,14 +311,13 @@ class _Worker:
         except PrinterError as err:
             self.disconnect()
             svc.store.set_state(job.job_id, "failed", error=str(err))
-            svc._event("print.job.failed", {"job_id": job.job_id, "printer": self.name, "maybe_printed": True,
-                                            "reason": f"{err}; not resent automatically (reprint if missing)"[:500]})
+            svc._event(PrintJobFailed(job_id=job.job_id, printer=self.name, maybe_printed=True,
+                                      reason=f"{err}; not resent automatically (reprint if missing)"[:500]))
             log.warning("print job %s failed on %s: %s", job.job_id, self.name, err)
             return
         svc.store.set_state(job.job_id, "confirmed")
-        svc._event("print.job.confirmed", {"job_id": job.job_id, "printer": self.name, "bytes": len(body),
-                                           "attempts": job.attempts + 1,
-                                           "elapsed_ms": max(0, int((time.time() - job.created) * 1000))})
+        svc._event(PrintJobConfirmed(job_id=job.job_id, printer=self.name, bytes=len(body), attempts=job.attempts + 1,
+                                     elapsed_ms=max(0, int((time.time() - job.created) * 1000))))
 
     def _await_confirmation(self, printer: ReceiptPrinter, transfer_s: float) -> None:
         """Wait for GS r 1, looking at the printer's status every second meanwhile. If it stops

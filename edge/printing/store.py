@@ -17,7 +17,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from frontdesk.schema.printing import Language, SlipKind
+
+Source = Literal["command", "event", "reprint", "local"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS print_jobs (
@@ -38,10 +42,6 @@ CREATE TABLE IF NOT EXISTS print_jobs (
     updated REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS print_jobs_state ON print_jobs(state, printer, n);
-CREATE TABLE IF NOT EXISTS print_cursor (
-    name TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL
-);
 """
 
 
@@ -49,11 +49,11 @@ CREATE TABLE IF NOT EXISTS print_cursor (
 class Job:
     n: int
     job_id: str
-    kind: str
-    language: str
+    kind: SlipKind
+    language: Language
     data: dict[str, Any]
     printer: str
-    source: str
+    source: Source
     reprint_of: str | None
     state: str
     announced: bool
@@ -63,7 +63,8 @@ class Job:
     created: float
 
 
-_COLS = "n, job_id, kind, language, data, printer, source, reprint_of, state, announced, attempts, bytes, error, created"
+_COLS = ("n, job_id, kind, language, data, printer, source, reprint_of, state, announced, attempts, bytes, error, "
+         "created")
 
 
 def _job(row) -> Job:
@@ -198,34 +199,3 @@ class JobStore:
         with self._lock:
             return [_job(r) for r in self.db.execute(
                 f"SELECT {_COLS} FROM print_jobs WHERE state IN ('sending','sent') ORDER BY n")]
-
-    def cursor(self, name: str) -> int | None:
-        """Journal seq up to which `name` events were taken; None before the first start."""
-        with self._lock:
-            row = self.db.execute("SELECT seq FROM print_cursor WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else None
-
-    def events_since(self, type_: str, seq: int, limit: int = 100) -> list[tuple[int, str, dict]]:
-        """Journal events of one type after `seq`: (seq, event, whole event as on the wire)."""
-        with self._lock:
-            rows = self.db.execute("SELECT seq, id, body FROM events WHERE seq > ? AND type = ? "
-                                   "ORDER BY seq LIMIT ?", (seq, type_, limit)).fetchall()
-        return [(s, i, json.loads(b)) for s, i, b in rows]
-
-    def last_event_seq(self) -> int:
-        with self._lock:
-            return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
-
-    def add_requested(self, seq: int, job: dict[str, Any] | None, cursor: str = "requested") -> bool:
-        """Queue a job for a print.requested event and move the cursor past it, atomically."""
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                added = insert_job(self.db, **job) if job else False
-                self.db.execute("INSERT INTO print_cursor(name, seq) VALUES (?, ?) ON CONFLICT(name) "
-                                "DO UPDATE SET seq = excluded.seq", (cursor, seq))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            return added

@@ -9,15 +9,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Literal, cast
+
+from frontdesk.schema.transcript import Category
 
 from .config import CATEGORIES, CategoryRule
+
+Basis = Literal["dtmf", "keywords", "dtmf+keywords", "none"]
 
 
 @dataclass(frozen=True)
 class Classification:
-    category: str
+    """A message's suggested category, the words that matched, and what decided it."""
+
+    category: Category
     matched_words: list[str]
-    basis: str  # dtmf | keywords | dtmf+keywords | none
+    basis: Basis
 
 
 def _has_cjk(text: str) -> bool:
@@ -40,6 +47,7 @@ def matches(text: str, word: str) -> bool:
 
 
 def classify(text: str, dtmf: str | None, rules: dict[str, CategoryRule]) -> Classification:
+    """The category of a message from its words and the caller's menu choice (see the module)."""
     hits: dict[str, list[str]] = {}
     for name, rule in rules.items():
         for words in rule.words.values():
@@ -54,10 +62,11 @@ def classify(text: str, dtmf: str | None, rules: dict[str, CategoryRule]) -> Cla
         by_dtmf = dtmf
     if by_dtmf:
         words = [w for ws in hits.values() for w in ws]
-        return Classification(by_dtmf, words, "dtmf+keywords" if by_dtmf in hits else "dtmf")
+        # Rule names are categories (TranscribeConfig refuses others), and so is a menu's name.
+        return Classification(cast(Category, by_dtmf), words, "dtmf+keywords" if by_dtmf in hits else "dtmf")
     if hits:
         # Most distinct words wins; ties go to the order of the rules (repair first).
         order = list(rules)
         best = max(hits, key=lambda k: (len(hits[k]), -order.index(k)))
-        return Classification(best, [w for ws in hits.values() for w in ws], "keywords")
+        return Classification(cast(Category, best), [w for ws in hits.values() for w in ws], "keywords")
     return Classification("other", [], "none")

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("models", help="speech-recognition models for call notes (list, verify, install)")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     ls = msub.add_parser("list", help="installed models, and the official ones for zh / en")
-    ls.add_argument("--dir", type=Path, default=DEFAULT_MODELS_DIR, help=f"models folder (default {DEFAULT_MODELS_DIR})")
+    ls.add_argument("--dir", type=Path, default=DEFAULT_MODELS_DIR,
+                    help=f"models folder (default {DEFAULT_MODELS_DIR})")
     ls.set_defaults(func=_list)
     vf = msub.add_parser("verify", help="check a model directory's layout and checksums, and load it")
     vf.add_argument("path", type=Path)

@@ -35,8 +35,10 @@ class CategoryRule(Section):
 def default_categories() -> dict[str, CategoryRule]:
     return {
         "repair": CategoryRule(dtmf="1", words={
-            "zh": ["维修", "修理", "报修", "坏了", "漏水", "渗水", "堵", "停电", "没电", "跳闸", "没水", "电梯", "门锁", "灯不亮", "水管"],
-            "en": ["repair", "fix", "broken", "leak", "leaking", "blocked", "clogged", "power", "outage", "elevator", "lift", "lock", "light", "pipe", "heating"],
+            "zh": ["维修", "修理", "报修", "坏了", "漏水", "渗水", "堵", "停电", "没电", "跳闸", "没水", "电梯", "门锁",
+                   "灯不亮", "水管"],
+            "en": ["repair", "fix", "broken", "leak", "leaking", "blocked", "clogged", "power", "outage", "elevator",
+                   "lift", "lock", "light", "pipe", "heating"],
         }),
         "complaint": CategoryRule(dtmf="2", words={
             "zh": ["投诉", "噪音", "太吵", "不满意", "态度", "扰民", "乱停", "垃圾"],

@@ -1,11 +1,11 @@
 """The durable queue of recordings waiting for a transcript.
 
 Kept in its own SQLite file, ctx.data_dir/transcribe.db (WAL, synchronous=FULL), so the journal's
-schema stays the journal's. A job is inserted in the same transaction that moves the cursor over
-the journal's call.message_recorded events, so a restart neither skips nor repeats a recording.
-A job leaves the queue (state done/failed) only after its event is committed in the journal; the
-event carries the job id, so after a crash between the two the journal is checked first and the
-transcript is not made twice.
+schema stays the journal's. A job for a recorded message has the call.message_recorded event's id,
+and inserting it again changes nothing: the service's journal follower, which hands each event at
+least once, neither skips nor repeats a recording. A job leaves the queue (state done/failed) only
+after its event is committed in the journal; the event carries the job id, so after a crash
+between the two the follower marks the job done and the transcript is not made twice.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -37,17 +37,15 @@ CREATE TABLE IF NOT EXISTS jobs (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs(state, not_before);
-CREATE TABLE IF NOT EXISTS cursor (
-    name TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL
-);
 """
 
 
 @dataclass
 class Job:
+    """One recording (or dictated note) waiting for, or done with, its transcript."""
+
     job_id: str
-    kind: str
+    kind: Literal["call", "note"]
     state: str
     path: str
     codec: str | None
@@ -86,26 +84,6 @@ class JobQueue:
         with self._lock:
             return self._db.execute(sql, args).rowcount
 
-    def cursor(self, name: str = "journal") -> int:
-        with self._lock:
-            row = self._db.execute("SELECT seq FROM cursor WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else 0
-
-    def add_from_journal(self, new_seq: int, jobs: list[dict[str, Any]], name: str = "journal") -> None:
-        """Insert jobs and move the cursor to new_seq, all or nothing."""
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for j in jobs:
-                    self._insert(db, j)
-                db.execute("INSERT INTO cursor(name, seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq",
-                           (name, new_seq))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-
     @staticmethod
     def _insert(db: sqlite3.Connection, j: dict[str, Any]) -> None:
         now = _now()
@@ -115,6 +93,7 @@ class JobQueue:
                     j.get("language"), j.get("call_id"), j.get("ticket_id"), j.get("author"), j.get("dtmf"), now, now))
 
     def add(self, **job: Any) -> None:
+        """Queue a job; a job id already known is left as it is."""
         with self._lock:
             self._insert(self._db, job)
 

@@ -266,7 +266,8 @@ def install(source: str, models_dir: Path = DEFAULT_MODELS_DIR, *, name: str | N
 
 
 def installed(models_dir: Path = DEFAULT_MODELS_DIR) -> list[dict]:
-    out = []
+    """The models found in models_dir, one dict each."""
+    out: list[dict] = []
     if not Path(models_dir).is_dir():
         return out
     for d in sorted(Path(models_dir).iterdir()):

@@ -13,6 +13,8 @@ import multiprocessing as mp
 import threading
 import time
 from concurrent.futures import Future
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from .worker import main as worker_main
@@ -78,8 +80,8 @@ class Recogniser:
         self._ctx = mp.get_context("spawn")
         self._lock = threading.RLock()
         self._send_lock = threading.Lock()
-        self._proc = None
-        self._conn = None
+        self._proc: BaseProcess | None = None
+        self._conn: Connection | None = None
         self._generation = 0
         self._sessions: dict[str, Session] = {}
         self._ids = itertools.count(1)
@@ -108,8 +110,8 @@ class Recogniser:
             if wait > 0:
                 time.sleep(wait)
             parent, child = self._ctx.Pipe(duplex=True)
-            proc = self._ctx.Process(target=worker_main, args=(child, self.models, self.limits, self.nice), name="frontdesk-vosk",
-                                     daemon=True)
+            proc = self._ctx.Process(target=worker_main, args=(child, self.models, self.limits, self.nice),
+                                     name="frontdesk-vosk", daemon=True)
             try:
                 proc.start()
             except Exception as err:
@@ -127,10 +129,11 @@ class Recogniser:
             except (EOFError, OSError):
                 proc.join(5)
                 self._crashed()
-                raise WorkerCrashed(f"the recogniser died while loading its models (exit code {proc.exitcode})") from None
+                raise WorkerCrashed(
+                    f"the recogniser died while loading its models (exit code {proc.exitcode})") from None
             _, self.names, self.errors = msg
-            for lang, err in self.errors.items():
-                log.error("transcription model for %s unavailable: %s", lang, err)
+            for lang, problem in self.errors.items():
+                log.error("transcription model for %s unavailable: %s", lang, problem)
             self._proc, self._conn = proc, parent
             self._generation += 1
             threading.Thread(target=self._reader, args=(parent, self._generation), name="vosk-reader",

@@ -1,10 +1,12 @@
 """The transcription service: recorded messages and dictated notes become text on the record.
 
 Sources of work:
-  * the journal: every call.message_recorded event (read from the journal's events table with
-    a durable cursor) becomes a job in the durable queue (jobqueue.py);
+  * the journal: the service's follower ("transcribe", from the beginning of the journal) turns
+    every call.message_recorded event into a job in the durable queue (jobqueue.py); the same
+    follower marks jobs done whose transcript is on the record (after a crash between the two),
+    and keeps which call is on the line for dictation;
   * live streams: the phone service may open a stream when it starts recording
-    (ctx.shared["transcribe"].open_live(...)) and write the modem's bytes as they arrive, so the
+    (ctx.transcriber.open_live(...)) and write the modem's bytes as they arrive, so the
     recogniser keeps pace with the caller and the transcript is ready as soon as they hang up;
     the job for that message then takes the live result instead of reading the file again;
   * push-to-talk dictation at the desk (start_dictation / stop_dictation), streamed the same way
@@ -16,38 +18,32 @@ that can help (recogniser crashed, model not installed yet).
 """
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from frontdesk.drivers.audio import pcm as pcmlib
 from frontdesk.drivers.audio.microphone import MicrophoneError, open_microphone
-from frontdesk.drivers.audio.wavfile import RecordingError, WavWriter, read_recording
+from frontdesk.drivers.audio.wavfile import Recording, RecordingError, WavWriter, read_recording
 from frontdesk.ids import new_id
+from frontdesk.schema import Event
+from frontdesk.schema.call import CallAnswered, CallEnded, CallMessageRecorded
+from frontdesk.schema.transcript import CallTranscribed, NoteTranscribed, TranscriptFailed
 
+from ..services import EdgeContext
 from .classify import classify
 from .config import TranscribeConfig
 from .jobqueue import Job, JobQueue
 from .models import ModelError, check_layout
 from .recogniser import ModelUnavailable, Recogniser, RecogniserError, Session, WorkerCrashed
 
-RECORDED = "call.message_recorded"
-RESULT_TYPES = ("call.transcribed", "note.transcribed", "transcript.failed")
-
+FOLLOWER = "transcribe"
+FailReason = Literal["bad_recording", "model_unavailable", "worker_crashed", "gave_up"]
 # Clipping above this share of samples, or a level below this, is worth telling the desk.
 CLIPPED_WARN = 0.01
 SILENT_DBFS = -55.0
-
-
-def _first(payload: dict[str, Any], *keys: str) -> Any:
-    for k in keys:
-        if payload.get(k) not in (None, ""):
-            return payload[k]
-    return None
 
 
 def _codec_name(value: Any) -> str | None:
@@ -111,9 +107,11 @@ class LiveStream:
 
 
 class TranscribeService:
+    """Recorded messages and dictated notes to text; see the module docstring."""
+
     name = "transcribe"
 
-    def __init__(self, cfg: TranscribeConfig, ctx) -> None:
+    def __init__(self, cfg: TranscribeConfig, ctx: EdgeContext) -> None:
         self.cfg, self.ctx = cfg, ctx
         self.log = ctx.logger("transcribe")
         self.journal = ctx.journal
@@ -130,15 +128,19 @@ class TranscribeService:
         self._dictation: dict[str, Any] | None = None
         self._dictation_lock = threading.Lock()
         self._last_model_check = time.monotonic()
-        self._jdb: sqlite3.Connection | None = None
-        ctx.shared["transcribe"] = self
+        # Calls answered and not yet ended, oldest first (what dictation attaches to).
+        self._on_line: dict[str, None] = {}
+        self.follower = (self.journal.follow(FOLLOWER, poll_s=cfg.poll_s)
+                         .on(CallMessageRecorded, self._take_recording)
+                         .on(CallTranscribed, self._result_recorded).on(NoteTranscribed, self._result_recorded)
+                         .on(TranscriptFailed, self._failure_recorded)
+                         .on(CallAnswered, self._call_answered).on(CallEnded, self._call_ended))
+        ctx.transcriber = self
 
     # -- life -----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._jdb = sqlite3.connect(f"file:{self.journal.path}?mode=ro", uri=True, check_same_thread=False,
-                                    timeout=30)
-        self._jdb.execute("PRAGMA busy_timeout=30000")
+        """Take up interrupted work, then start the work loop, the wake-up and the model load."""
         self._reconcile()
         for target, name in ((self._loop, "transcribe"), (self._watch_journal, "transcribe-wake"),
                              (self._warm_up, "transcribe-load")):
@@ -147,10 +149,10 @@ class TranscribeService:
             self._threads.append(t)
 
     def stop(self) -> None:
+        """Finish a dictation in progress, stop the threads and the recogniser."""
         self._stop.set()
         self._wake.set()
-        with self.journal.appended:
-            self.journal.appended.notify_all()
+        self.journal.wake()
         if self._dictation is not None:
             try:
                 self.stop_dictation()
@@ -160,8 +162,6 @@ class TranscribeService:
             t.join(timeout=10)
         self.recogniser.close()
         self.queue.close()
-        if self._jdb is not None:
-            self._jdb.close()
 
     def _stopping(self) -> bool:
         return self._stop.is_set() or self.ctx.stopping.is_set()
@@ -174,67 +174,44 @@ class TranscribeService:
             self.log.error("recogniser could not start: %s", err)
 
     def _watch_journal(self) -> None:
+        seen = self.journal.generation
         while not self._stopping():
-            with self.journal.appended:
-                self.journal.appended.wait(1.0)
+            seen = self.journal.wait_appended(seen, 1.0)
             self._wake.set()
 
     # -- journal intake -------------------------------------------------------------------------
 
-    def _journal_rows(self, sql: str, args: tuple) -> list[tuple]:
-        assert self._jdb is not None
-        return self._jdb.execute(sql, args).fetchall()
-
-    def _intake(self) -> None:
-        after = self.queue.cursor()
-        while True:
-            (top,) = self._journal_rows("SELECT COALESCE(MAX(seq), 0) FROM events", ())[0]
-            if top <= after:
-                return
-            upto = min(top, after + 5000)
-            rows = self._journal_rows("SELECT seq, body FROM events WHERE seq > ? AND seq <= ? AND type = ? ORDER BY seq",
-                                      (after, upto, RECORDED))
-            jobs = []
-            for _seq, body in rows:
-                ev = json.loads(body)
-                job = self._job_from_event(ev)
-                if job:
-                    jobs.append(job)
-            self.queue.add_from_journal(upto, jobs)
-            after = upto
-
-    def _job_from_event(self, ev: dict[str, Any]) -> dict[str, Any] | None:
-        p = ev.get("payload", {})
-        path = _first(p, "path", "wav_path", "recording", "file")
-        if not path:
-            self.log.error("call.message_recorded %s names no recording file; nothing to transcribe", ev.get("id"))
-            return None
-        path = Path(path)
+    def _take_recording(self, event: Event, rec: CallMessageRecorded) -> None:
+        """A recorded message becomes a queued job (its id is the event's: a replay adds nothing)."""
+        path = Path(rec.path)
         if not path.is_absolute():
             path = Path(self.ctx.data_dir) / path
-        dtmf = _first(p, "dtmf_choice", "menu_choice", "dtmf")
-        return {"job_id": ev["id"], "kind": "call", "path": str(path),
-                "codec": _codec_name(_first(p, "codec", "encoding", "format")),
-                "rate": _first(p, "sample_rate", "rate", "sample_rate_hz"),
-                "language": _first(p, "language") if _first(p, "language") in self.cfg.models else None,
-                "call_id": _first(p, "call_id"), "dtmf": str(dtmf) if dtmf is not None else None}
+        self.queue.add(job_id=event.id, kind="call", path=str(path), codec=_codec_name(rec.codec),
+                       rate=rec.sample_rate, call_id=rec.call_id, dtmf=rec.menu_choice)
+
+    def _result_recorded(self, event: Event, result: CallTranscribed | NoteTranscribed) -> None:
+        # A transcript on the record is done, even if a crash came before the queue said so.
+        self.queue.set_state(result.job_id, "done")
+
+    def _failure_recorded(self, event: Event, failure: TranscriptFailed) -> None:
+        if not failure.will_retry:
+            self.queue.set_state(failure.job_id, "failed", error=failure.detail)
+
+    def _call_answered(self, event: Event, call: CallAnswered) -> None:
+        self._on_line[call.call_id] = None
+
+    def _call_ended(self, event: Event, call: CallEnded) -> None:
+        self._on_line.pop(call.call_id, None)
 
     def _reconcile(self) -> None:
-        """After a restart: jobs whose result is already in the journal are done; an interrupted
-        dictation is queued from its WAV file (written so that its header is always valid)."""
+        """After a restart: an interrupted dictation is queued from its WAV file (written so that
+        its header is always valid); the follower catches up, so jobs whose result reached the
+        journal before the crash are marked done, not transcribed twice."""
         self.queue.due_now()
         for job in self.queue.waiting():
             if job.state == "recording":
                 self.queue.set_state(job.job_id, "queued")
-            rows = self._journal_rows(
-                "SELECT type, body FROM events WHERE type IN (?,?,?) AND json_extract(body, '$.payload.job_id') = ? "
-                "ORDER BY seq", (*RESULT_TYPES, job.job_id))
-            for type_, body in rows:
-                payload = json.loads(body)["payload"]
-                if type_ != "transcript.failed":
-                    self.queue.set_state(job.job_id, "done")
-                elif not payload.get("will_retry"):
-                    self.queue.set_state(job.job_id, "failed", error=payload.get("detail"))
+        self.follower.catch_up()
 
     # -- the work loop ------------------------------------------------------------------------------
 
@@ -242,7 +219,7 @@ class TranscribeService:
         while not self._stopping():
             self._wake.clear()
             try:
-                self._intake()
+                self.follower.catch_up()
                 self._maybe_reload_models()
                 for job in self.queue.due(time.time()):
                     if self._stopping():
@@ -299,36 +276,38 @@ class TranscribeService:
             return
         self._record(job, rec, result, language, warnings)
 
-    def _record(self, job: Job, rec, result: dict, language: str, warnings: list[str]) -> None:
+    def _record(self, job: Job, rec: Recording, result: dict[str, Any], language: str, warnings: list[str]) -> None:
         text = result["text"]
-        common = {
-            "job_id": job.job_id, "text": text, "outcome": "text" if text else "no_speech",
-            "confidence": result["confidence"] if text else 0.0,
-            "model": self.recogniser.names.get(language, "unknown"), "language": language,
-            "audio_s": round(rec.duration_s, 3), "warnings": [w[:300] for w in warnings[:10]],
-            "recording": str(job.path)[:500], "call_id": job.call_id,
-        }
+        model = self.recogniser.names.get(language, "unknown")
+        confidence = result["confidence"] if text else 0.0
+        outcome: Literal["text", "no_speech"] = "text" if text else "no_speech"
+        kept = [w[:300] for w in warnings[:10]]
         if job.kind == "call":
             c = classify(text, job.dtmf, self.cfg.categories)
-            self.journal.record("call.transcribed", {
-                **common, "category": c.category, "matched_words": c.matched_words[:50],
-                "dtmf_choice": job.dtmf, "category_basis": c.basis, "attempts": job.attempts + 1})
+            self.journal.record(CallTranscribed(
+                job_id=job.job_id, text=text, outcome=outcome, confidence=confidence, model=model, language=language,
+                audio_s=round(rec.duration_s, 3), warnings=kept, recording=str(job.path)[:500], call_id=job.call_id,
+                category=c.category, matched_words=c.matched_words[:50], dtmf_choice=job.dtmf,
+                category_basis=c.basis, attempts=job.attempts + 1))
         else:
-            self.journal.record("note.transcribed", {**common, "ticket_id": job.ticket_id, "author": job.author})
+            self.journal.record(NoteTranscribed(
+                job_id=job.job_id, text=text, outcome=outcome, confidence=confidence, model=model, language=language,
+                audio_s=round(rec.duration_s, 3), warnings=kept, recording=str(job.path)[:500], call_id=job.call_id,
+                ticket_id=job.ticket_id, author=job.author))
         self.queue.set_state(job.job_id, "done")
         self._forget_live(job)
 
-    def _fail(self, job: Job, reason: str, detail: str, *, will_retry: bool) -> None:
+    def _fail(self, job: Job, reason: FailReason, detail: str, *, will_retry: bool) -> None:
         attempts = job.attempts + (1 if reason == "worker_crashed" else 0)
         if reason == "worker_crashed" and attempts >= self.cfg.max_attempts:
             reason, will_retry = "gave_up", False
             detail = f"no transcript after {attempts} attempts; last error: {detail}"
-        payload = {"job_id": job.job_id, "kind": job.kind, "call_id": job.call_id, "ticket_id": job.ticket_id,
-                   "recording": str(job.path)[:500], "reason": reason, "detail": detail[:500],
-                   "attempt": attempts, "will_retry": will_retry}
+        failure = TranscriptFailed(job_id=job.job_id, kind=job.kind, call_id=job.call_id, ticket_id=job.ticket_id,
+                                   recording=str(job.path)[:500], reason=reason, detail=detail[:500], attempt=attempts,
+                                   will_retry=will_retry)
         # A missing model is said once per recording, not every minute while it stays missing.
         if not (reason == "model_unavailable" and job.notified == reason):
-            self.journal.record("transcript.failed", payload)
+            self.journal.record(failure)
         self.log.warning("no transcript for %s (%s): %s", job.path, reason, detail)
         if will_retry:
             delay = self.cfg.model_retry_s if reason == "model_unavailable" else 0.0
@@ -384,7 +363,9 @@ class TranscribeService:
             for key in [k for k, v in self._live.items() if v is stream]:
                 del self._live[key]
 
-    def _forget_live(self, job: Job) -> None:
+    def _forget_live(self, job: Job | None) -> None:
+        if job is None:
+            return
         with self._live_lock:
             for key in (self._live_key(None, job.path), self._live_key(job.call_id, None)):
                 self._live.pop(key, None)
@@ -392,17 +373,9 @@ class TranscribeService:
     # -- desk dictation (push-to-talk) ----------------------------------------------------------
 
     def current_call(self) -> str | None:
-        """The call on the line now: the last answered call not yet ended."""
-        rows = self._journal_rows("SELECT type, body FROM events WHERE type IN ('call.answered', 'call.ended') "
-                                  "ORDER BY seq DESC LIMIT 50", ())
-        ended = set()
-        for type_, body in rows:
-            cid = json.loads(body)["payload"].get("call_id")
-            if type_ == "call.ended":
-                ended.add(cid)
-            elif cid not in ended:
-                return cid
-        return None
+        """The call on the line now: the last answered call not yet ended (journal read up to now)."""
+        self.follower.catch_up()
+        return next(reversed(self._on_line), None)
 
     def start_dictation(self, *, call_id: str | None = None, ticket_id: str | None = None,
                         author: str | None = None) -> str:
@@ -473,7 +446,7 @@ class TranscribeService:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self._wake.set()
-            if not self.queue.due(time.time() + 0.001) and self.queue.cursor() >= self.journal.last_seq() - 0:
+            if not self.queue.due(time.time() + 0.001) and self.follower.position >= self.journal.last_seq():
                 return True
             time.sleep(0.05)
         return False

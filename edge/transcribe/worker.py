@@ -88,8 +88,8 @@ def with_decoder_limits(path: str | Path, limits: dict[str, float], scratch: Pat
     for entry in (src / "conf").iterdir():
         if entry.name != "model.conf":
             (dest / "conf" / entry.name).symlink_to(entry.resolve())
-    lines = [l for l in (src / "conf" / "model.conf").read_text().splitlines()
-             if not any(l.startswith(f"--{k}=") for k in limits)]
+    lines = [line for line in (src / "conf" / "model.conf").read_text().splitlines()
+             if not any(line.startswith(f"--{k}=") for k in limits)]
     lines += [f"--{k}={v}" for k, v in limits.items()]
     (dest / "conf" / "model.conf").write_text("\n".join(lines) + "\n")
     return dest
@@ -123,7 +123,7 @@ def main(conn, models: dict[str, str], limits: dict[str, float] | None = None, n
     import shutil
     shutil.rmtree(scratch, ignore_errors=True)  # Kaldi has read the files; the overlay is not needed
     conn.send(("ready", names, errors))
-    sessions: dict[str, object] = {}
+    sessions: dict[str, _Stream] = {}
     while True:
         try:
             msg = conn.recv()
@@ -131,9 +131,9 @@ def main(conn, models: dict[str, str], limits: dict[str, float] | None = None, n
             return
         op = msg[0]
         if op == "audio":
-            rec = sessions.get(msg[1])
-            if rec is not None:
-                rec.accept(msg[2])
+            stream = sessions.get(msg[1])
+            if stream is not None:
+                stream.accept(msg[2])
         elif op == "open":
             _, sid, lang, rate = msg
             model = loaded.get(lang)
@@ -141,13 +141,13 @@ def main(conn, models: dict[str, str], limits: dict[str, float] | None = None, n
                 detail = errors.get(lang) or f"no model configured for language {lang!r}"
                 conn.send(("error", sid, "model_unavailable", detail))
                 continue
-            rec = vosk.KaldiRecognizer(model, float(rate))
-            rec.SetWords(True)
-            sessions[sid] = _Stream(rec, float(rate))
+            kaldi = vosk.KaldiRecognizer(model, float(rate))
+            kaldi.SetWords(True)
+            sessions[sid] = _Stream(kaldi, float(rate))
         elif op == "end":
-            rec = sessions.pop(msg[1], None)
-            if rec is not None:
-                conn.send(("result", msg[1], rec.final()))
+            ended = sessions.pop(msg[1], None)
+            if ended is not None:
+                conn.send(("result", msg[1], ended.final()))
         elif op == "cancel":
             sessions.pop(msg[1], None)
         elif op == "stop":

@@ -38,7 +38,7 @@ class Post:
 
     def command(self, type_: str, payload: dict):
         cmd = make_command(parse_command_payload(type_, payload), site=SITE, device=self.device)
-        return self.journal.apply_command(cmd, self.ctx.command_handlers.get(cmd.type))
+        return self.journal.apply_command(cmd, self.ctx.commands)
 
     def events(self, type_: str | None = None) -> list[dict]:
         evs = self.journal.events()

@@ -6,6 +6,7 @@ import pytest
 from frontdesk.drivers.cards import wiegand_bits
 from frontdesk.edge.access import WalkInError
 from frontdesk.passes import generate_key
+from frontdesk.schema.access import VisitorCheckedIn
 
 from .access_helpers import a_pass
 
@@ -43,10 +44,9 @@ def test_use_recorded_in_journal_but_not_yet_in_the_index_is_still_remembered(po
     # A crash after the event was committed and before the used-pass index was updated:
     # the journal is the truth, and the service folds it in again when it starts.
     pid, token = a_pass(site_key)
-    post.journal.record("visitor.checked_in", {
-        "visit_id": "v-1", "method": "pass", "visitor_name": "王小明", "host_unit": "3-1502", "post_role": "kiosk",
-        "pass_id": pid, "single_use": True, "checkout_code": "FDV1:X",
-        "valid_until": (datetime.now(UTC) + timedelta(hours=1)).isoformat()})
+    post.journal.record(VisitorCheckedIn(
+        visit_id="v-1", method="pass", visitor_name="王小明", host_unit="3-1502", post_role="kiosk",
+        pass_id=pid, single_use=True, checkout_code="FDV1:X", valid_until=datetime.now(UTC) + timedelta(hours=1)))
     post.restart()
     assert post.svc.scan_payload(token.encode()).reason == "already_used"
 
@@ -135,8 +135,10 @@ def test_bad_allowlist_is_rejected_whole_and_old_list_kept(post):
 
 
 def test_walk_in_registration_masks_phone_and_never_lists_residents(post):
-    d = post.svc.register_walk_in("  Li   Lei ", "138-0013-8000", "5-201", "送快递", registered_by="guard", language="en")
-    assert (d.decision, d.kind, d.name, d.unit, d.phone_masked) == ("allow", "walk_in", "Li Lei", "5-201", "138****8000")
+    d = post.svc.register_walk_in("  Li   Lei ", "138-0013-8000", "5-201", "送快递", registered_by="guard",
+                                  language="en")
+    assert (d.decision, d.kind, d.name, d.unit, d.phone_masked) == (
+        "allow", "walk_in", "Li Lei", "5-201", "138****8000")
     assert "13800138000" not in str(d.to_json())
     ev = post.events("visitor.checked_in")[0]["payload"]
     assert ev["phone"] == "13800138000" and ev["phone_masked"] == "138****8000"  # the register at central
@@ -159,7 +161,8 @@ def test_check_out_by_badge_once(post, site_key):
     _, token = a_pass(site_key)
     d = post.svc.scan_payload(token.encode())
     out = post.svc.scan_payload(d.checkout_code.encode())
-    assert (out.decision, out.kind, out.direction, out.visit_id, out.name) == ("allow", "badge", "out", d.visit_id, "王小明")
+    assert (out.decision, out.kind, out.direction, out.visit_id, out.name) == (
+        "allow", "badge", "out", d.visit_id, "王小明")
     ev = post.events("visitor.checked_out")[0]["payload"]
     assert ev["known_visit"] is True and ev["stay_s"] >= 0
     assert post.svc.present() == []

@@ -71,7 +71,8 @@ def test_expired_not_yet_valid_wrong_site(site_key):
 
 
 @pytest.mark.parametrize("token", [
-    "", "FDP1:", "FDP1:!!!!", "FDP1:" + "A" * 5000, "http://example.com", "FDP1:" + base45.b45encode(b"x" * 20).decode(),
+    "", "FDP1:", "FDP1:!!!!", "FDP1:" + "A" * 5000, "http://example.com",
+    "FDP1:" + base45.b45encode(b"x" * 20).decode(),
     b"\xff\xfeFDP1", "FDP1:" + base45.b45encode(bytes([2]) + b"\x00" * 200).decode(),
 ])
 def test_malformed(site_key, token):

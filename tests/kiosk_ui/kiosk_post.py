@@ -61,7 +61,7 @@ class Post:
     def _build(self, access: dict, kiosk: dict, with_access: bool, camera: bool) -> None:
         access, kiosk = dict(access), dict(kiosk)
         self.ctx = EdgeContext(journal=self.journal, site=SITE, device=self.device, tz=TZ, country="cn",
-                               data_dir=self.root)
+                               data_dir=self.root, site_name="朝阳花园 Sunrise Garden")
         self.access = None
         if with_access:
             if camera:
@@ -72,7 +72,7 @@ class Post:
         # A restart keeps the port, so an open page reconnects to the same address.
         kiosk.setdefault("port", self.kiosk_cfg.port if hasattr(self, "kiosk_cfg") else free_port())
         self.kiosk_cfg = KioskConfig(**kiosk)
-        self.kiosk = KioskService(self.kiosk_cfg, self.ctx, site_name="朝阳花园 Sunrise Garden")
+        self.kiosk = KioskService(self.kiosk_cfg, self.ctx)
         self.services = [s for s in (self.access, self.kiosk) if s is not None]
         for s in self.services:
             s.start()
@@ -93,7 +93,7 @@ class Post:
     def restart_screens(self) -> None:
         """Stop the web app and serve it again on the same port (the page must reconnect)."""
         self.kiosk.stop()
-        self.kiosk = KioskService(self.kiosk_cfg, self.ctx, site_name="朝阳花园 Sunrise Garden")
+        self.kiosk = KioskService(self.kiosk_cfg, self.ctx)
         self.services[-1] = self.kiosk
         self.kiosk.start()
         assert self.kiosk.wait_ready(10), self.kiosk.server.error
@@ -110,7 +110,7 @@ class Post:
 
     def command(self, type_: str, payload: dict):
         cmd = make_command(parse_command_payload(type_, payload), site=SITE, device=self.device)
-        return self.journal.apply_command(cmd, self.ctx.command_handlers.get(cmd.type))
+        return self.journal.apply_command(cmd, self.ctx.commands)
 
     def events(self, type_: str | None = None) -> list[dict]:
         return [e for e in self.journal.events() if type_ is None or e["type"] == type_]

@@ -9,8 +9,9 @@ import pytest
 from frontdesk.drivers.audio.wavfile import read_recording
 from frontdesk.drivers.modem.emulator import CallSpec
 from frontdesk.drivers.modem.emulator.scenario import tone
-from frontdesk.schema import make_command, parse_command_payload
-from frontdesk.schema.call import BlocklistReplace
+from frontdesk.schema import make_command
+from frontdesk.schema.call import BlocklistReplace, DirectoryEntry, DirectoryReplace
+from frontdesk.schema.system import CommandApplied
 
 
 def recorded_audio(line, index: int = -1) -> bytes:
@@ -157,19 +158,18 @@ def test_dtmf_menu_choice(line_factory):
 
 def test_directory_and_blocklist_commands(line_factory):
     line = line_factory(blocklist_action="hangup").start()
-    for type_, payload in [("directory.replace", {"entries": [{"number": "13800138000", "unit": "3-2-1801",
-                                                                "name": "张三"}]}),
-                           ("blocklist.replace", {"numbers": ["+86 139 0000 0000"]})]:
-        cmd = make_command(parse_command_payload(type_, payload), site="site1", device="edge1")
-        applied = line.journal.apply_command(cmd, line.ctx.command_handlers[type_])
-        assert applied.payload["status"] == "applied"
+    for payload in [DirectoryReplace(entries=[DirectoryEntry(number="13800138000", unit="3-2-1801", name="张三")]),
+                    BlocklistReplace(numbers=["+86 139 0000 0000"])]:
+        cmd = make_command(payload, site="site1", device="edge1")
+        applied = line.journal.apply_command(cmd, line.ctx.commands)
+        assert applied.payload_as(CommandApplied).status == "applied"
     line.emu.place_call(CallSpec(number="13800138000", message=tone(0.3)))
     line.wait_ended(1)
     a = line.payloads("call.answered")[0]
     assert a["unit"] == "3-2-1801" and a["resident_name"] == "张三"
     rec = line.emu.place_call(CallSpec(number="13900000000", message=tone(0.3)))
     ended = line.wait_ended(2)
-    # Answered as soon as its caller ID is known.
+    # Answered (and hung up) as soon as its caller ID is known.
     assert ended[1]["outcome"] == "blocked" and ended[1]["blocked"] and rec.answered_at_ring == 1
     assert len(line.payloads("call.message_recorded")) == 1
 
@@ -177,7 +177,7 @@ def test_directory_and_blocklist_commands(line_factory):
 def test_blocklist_ignore(line_factory):
     line = line_factory(blocklist_action="ignore").start()
     cmd = make_command(BlocklistReplace(numbers=["13900000000"]), site="site1", device="edge1")
-    line.journal.apply_command(cmd, line.ctx.command_handlers[BlocklistReplace.TYPE])
+    line.journal.apply_command(cmd, line.ctx.commands)
     rec = line.emu.place_call(CallSpec(number="13900000000", rings_max=4))
     ended = line.wait_ended(1)
     assert rec.answered_at_ring is None and ended[0]["outcome"] == "blocked"

@@ -1,5 +1,5 @@
 """Messages are handed on while they are recorded: through the emulated modem on a pty, each
-unescaped chunk reaches the stream opened on ctx.shared["transcribe"] before the caller hangs
+unescaped chunk reaches the stream opened on ctx.transcriber before the caller hangs
 up, the stream is closed at hang-up, and nothing about the recording changes (byte-exact file,
 same events) whether the listener works, fails or is absent.
 
@@ -60,7 +60,7 @@ class Stream:
 
 def test_message_streamed_while_recorded(line_factory):
     line = line_factory()
-    listener = line.ctx.shared["transcribe"] = Listener()
+    listener = line.ctx.transcriber = Listener()
     line.start()
     msg = tone(3.0, seed=11)
     assert b"\x10" in msg
@@ -83,7 +83,7 @@ def test_message_streamed_while_recorded(line_factory):
 
 def test_mulaw_stream_and_busy_end(line_factory):
     line = line_factory(codec="mulaw")
-    listener = line.ctx.shared["transcribe"] = Listener()
+    listener = line.ctx.transcriber = Listener()
     line.start()
     msg = bytes((i * 37) & 0xFF for i in range(8000))
     rec = line.emu.place_call(CallSpec(cadence="cn", cid_position="before", message=msg, end="b"))
@@ -96,7 +96,7 @@ def test_mulaw_stream_and_busy_end(line_factory):
 def test_failing_listener_costs_nothing(line_factory):
     for listener in (Listener(fail_write=True), Listener(fail_open=True)):
         line = line_factory()
-        line.ctx.shared["transcribe"] = listener
+        line.ctx.transcriber = listener
         line.start()
         msg = tone(1.0, seed=5)
         rec = line.emu.place_call(CallSpec(cadence="cn", cid_position="before", message=msg, end="l"))
@@ -110,7 +110,7 @@ def test_failing_listener_costs_nothing(line_factory):
 
 def test_no_message_drops_the_stream(line_factory):
     line = line_factory()
-    listener = line.ctx.shared["transcribe"] = Listener()
+    listener = line.ctx.transcriber = Listener()
     line.start()
     # The caller is gone before the tone ends: AT+VRX gets only <DLE>b, no audio.
     line.emu.place_call(CallSpec(cadence="cn", cid_position="before", message=b"", end="b"))
@@ -126,6 +126,6 @@ def test_without_a_transcriber_nothing_changes(line_factory):
     msg = tone(1.0, seed=9)
     rec = line.emu.place_call(CallSpec(cadence="cn", cid_position="before", message=msg, end="l"))
     line.wait_ended(1)
-    assert "transcribe" not in line.ctx.shared
+    assert line.ctx.transcriber is None
     assert recorded_audio(line) == bytes(rec.source) == msg
     assert not [t for t in threading.enumerate() if t.name.startswith("live-")]

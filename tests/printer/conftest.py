@@ -59,7 +59,7 @@ class Edge:
 
     def command(self, type_: str, payload: dict):
         cmd = make_command(parse_command_payload(type_, payload), site="site1", device="edge1")
-        return self.journal.apply_command(cmd, self.ctx.command_handlers.get(cmd.type))
+        return self.journal.apply_command(cmd, self.ctx.commands)
 
     def slip(self, job_id: str, kind: str = "workorder", lang: str = "zh", data: dict | None = None, **kw):
         from frontdesk.edge.printing.layout import samples

@@ -10,13 +10,15 @@ import sys
 import textwrap
 import time
 
+from frontdesk.edge.commands import CommandHandlers
 from frontdesk.edge.printing.layout import samples
+from frontdesk.schema.printing import PrintRequested
 
 
 def printers(*vps, **kw) -> dict:
     names = ["desk", "eng"][:len(vps)]
     out = {}
-    for name, vp in zip(names, vps, strict=True):
+    for name, vp in zip(names, vps, strict=False):  # one or two printers
         out[name] = {"url": vp.url, "status_timeout_s": 0.3, "confirm_timeout_s": 3.0, **kw.get(name, {})}
     return out
 
@@ -52,7 +54,7 @@ def test_the_same_job_twice_prints_once(make_edge, vprinter):
 
 def test_a_local_print_request_prints_a_visitor_badge(make_edge, vprinter, decode):
     edge = make_edge(printers(vprinter))
-    ev = edge.journal.record("print.requested", {"kind": "badge", "language": "en", "data": samples()["badge"]})
+    ev = edge.journal.record(PrintRequested(kind="badge", language="en", data=samples()["badge"]))
     edge.wait_for("print.job.confirmed", job_id=ev.id)
     assert edge.wait_for("print.job.queued", job_id=ev.id)[0]["payload"]["source"] == "event"
     assert ("QRCode", samples()["badge"]["checkout_code"]) in decode(vprinter.slips()[0])
@@ -188,7 +190,7 @@ CHILD = textwrap.dedent("""
     for jid in sys.argv[3:]:
         cmd = make_command(PrintSlip(job_id=jid, kind="workorder", language="zh", data=samples()["workorder"]),
                            site="site1", device="edge1")
-        j.apply_command(cmd, ctx.command_handlers[cmd.type])
+        j.apply_command(cmd, ctx.commands)
     print("ready", flush=True)
     time.sleep(120)
 """)
@@ -234,9 +236,9 @@ def test_restart_mid_job_loses_nothing_and_prints_nothing_twice(tmp_path, vprint
 
 def test_a_kiosk_badge_without_expiry_still_prints(make_edge, vprinter):
     edge = make_edge(printers(vprinter))
-    ev = edge.journal.record("print.requested", {"kind": "badge", "language": "zh", "printer": "lobby", "data": {
+    ev = edge.journal.record(PrintRequested(kind="badge", language="zh", printer="lobby", data={
         "display_name": "王赟", "host_unit": "2-0301", "valid_until": None, "checkout_code": "FD1:VIS:abc",
-        "purpose": None, "visit_id": "v1"}})
+        "purpose": None, "visit_id": "v1"}))
     edge.wait_for("print.job.confirmed", job_id=ev.id, printer="desk")
     assert "王赟" in "\n".join(vprinter.text())
 
@@ -244,9 +246,9 @@ def test_a_kiosk_badge_without_expiry_still_prints(make_edge, vprinter):
 def test_requests_journaled_while_the_service_was_down_are_printed_after_it_starts(make_edge, vprinter):
     edge = make_edge(printers(vprinter))  # first start: the cursors are set
     edge.svc.stop()
-    ev = edge.journal.record("print.requested", {"kind": "badge", "language": "zh", "data": samples()["badge"]})
+    ev = edge.journal.record(PrintRequested(kind="badge", language="zh", data=samples()["badge"]))
     from frontdesk.edge.printing.service import PrintingService
-    edge.ctx.command_handlers.clear()
+    edge.ctx.commands = CommandHandlers()
     edge.svc = PrintingService(edge.cfg, edge.ctx)
     edge.svc.start()
     edge.wait_for("print.job.confirmed", job_id=ev.id)

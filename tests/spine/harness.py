@@ -14,6 +14,7 @@ from pathlib import Path
 from frontdesk.central.store import Store
 from frontdesk.edge.journal import Journal
 from frontdesk.runtime.ports import free_port, wait_listening
+from frontdesk.schema.system import DeskNote
 
 SITE = "t-site"
 
@@ -36,9 +37,9 @@ class Proc:
         self.log = root / f"{name}.log"
 
     def start(self) -> Proc:
-        out = open(self.log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "frontdesk", *self.args], stdout=out, stderr=out,
-                                     start_new_session=True)
+        with open(self.log, "ab") as out:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen([sys.executable, "-m", "frontdesk", *self.args], stdout=out, stderr=out,
+                                         start_new_session=True)
         return self
 
     def kill(self) -> None:
@@ -104,8 +105,7 @@ def journal_ids(journal: Journal) -> list[str]:
 def record_notes(journal: Journal, n: int, chunk: int = 500, prefix: str = "note") -> list[str]:
     ids = []
     for start in range(0, n, chunk):
-        events = journal.record_many([("desk.note", {"text": f"{prefix} {i}"}, None)
-                                      for i in range(start, min(n, start + chunk))])
+        events = journal.record_many([DeskNote(text=f"{prefix} {i}") for i in range(start, min(n, start + chunk))])
         ids += [e.id for e in events]
     return ids
 

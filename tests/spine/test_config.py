@@ -33,7 +33,8 @@ def test_good_file_loads(tmp_path):
 
 
 @pytest.mark.parametrize("text, expected", [
-    (GOOD.replace("port = 1883", "port = 70000"), "edge.toml: mqtt.port: Input should be less than or equal to 65535 (got 70000)"),
+    (GOOD.replace("port = 1883", "port = 70000"),
+     "edge.toml: mqtt.port: Input should be less than or equal to 65535 (got 70000)"),
     (GOOD.replace('device = "desk-1"', 'devcie = "desk-1"'), "edge.toml: edge.devcie: unknown key"),
     (GOOD.replace('device = "desk-1"', ""), "edge.toml: edge.device: required key is missing"),
     (GOOD.replace("Asia/Shanghai", "Asia/Atlantis"), "edge.toml: site.timezone: Value error, unknown time zone"),

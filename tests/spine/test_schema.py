@@ -27,8 +27,8 @@ from frontdesk.schema.system import DeskNote, SettingsUpdate
 
 
 def note(seq=1, **kw):
-    return make_event(parse_event_payload("desk.note", {"text": "3-201 厨房漏水", "unit": "3-201"}), site="s1", device="d1",
-                      seq=seq, tz="Asia/Shanghai", **kw)
+    return make_event(DeskNote(text="3-201 厨房漏水", unit="3-201"), site="s1", device="d1", seq=seq,
+                      tz="Asia/Shanghai", **kw)
 
 
 def test_ids_are_uuid7_and_sort_by_time():

@@ -14,7 +14,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from frontdesk.runtime.mosquitto import Mosquitto
-from frontdesk.schema import encode_batch, make_event, parse_event_payload
+from frontdesk.schema import encode_batch, make_event
+from frontdesk.schema.system import DeskNote
 
 from .harness import SITE, Central, Edge, journal_ids, record_notes, wait_until
 
@@ -142,11 +143,12 @@ PRODUCER = """
 import sys, time
 from frontdesk.edge.agent import EdgeAgent
 from frontdesk.edge.config import load_edge
+from frontdesk.schema.system import DeskNote
 agent = EdgeAgent(load_edge(sys.argv[1]))
 agent.start(connect_wait_s=0.5)
 i = 0
 while True:
-    event = agent.journal.record("desk.note", {"text": f"produced {i}"})
+    event = agent.journal.record(DeskNote(text=f"produced {i}"))
     print(event.id, flush=True)  # printed only after the commit: these MUST reach central
     i += 1
     time.sleep(0.002)
@@ -251,8 +253,7 @@ def test_bad_payloads_are_quarantined_and_ingest_goes_on(tmp_path, broker, datab
     store = central.store()
 
     def ev(seq, device="edge-1", **over):
-        wire = make_event(parse_event_payload("desk.note", {"text": f"ok {seq}"}), site=SITE, device=device, seq=seq,
-                          tz="Asia/Shanghai").to_wire()
+        wire = make_event(DeskNote(text=f"ok {seq}"), site=SITE, device=device, seq=seq, tz="Asia/Shanghai").to_wire()
         wire.update(over)
         return wire
 
@@ -294,7 +295,7 @@ def test_acks_tell_the_edge_about_quarantined_events(tmp_path, broker, sqlite_ur
     client.subscribe(f"frontdesk/v1/{SITE}/edge-1/acks", qos=1)
     client.loop_start()
     try:
-        bad = make_event(parse_event_payload("desk.note", {"text": "x"}), site=SITE, device="edge-1", seq=1, tz="UTC").to_wire()
+        bad = make_event(DeskNote(text="x"), site=SITE, device="edge-1", seq=1, tz="UTC").to_wire()
         bad["schema_version"] = 2
         _publish_raw(broker.port, [(f"frontdesk/v1/{SITE}/edge-1/events", encode_batch([bad]))])
         wait_until(lambda: got, 20, what="an ack")

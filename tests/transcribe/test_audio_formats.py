@@ -31,7 +31,7 @@ def test_decoders_match_sox_for_every_byte(tmp_path, encoding, codec):
     theirs = np.frombuffer(sox_s16(wav), "<i2").astype(int)
     assert ours.shape == theirs.shape
     # sox scales G.711 to the full 16-bit range in the same way; allow its rounding of the low bits.
-    assert np.max(np.abs(ours - theirs)) <= 4, list(zip(ours[:8], theirs[:8]))
+    assert np.max(np.abs(ours - theirs)) <= 4, list(zip(ours[:8], theirs[:8], strict=True))
 
 
 def test_g711_reference_points():

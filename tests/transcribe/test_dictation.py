@@ -13,6 +13,7 @@ import pytest
 from frontdesk.drivers.audio.microphone import MicrophoneError, open_microphone
 from frontdesk.drivers.audio.wavfile import read_recording
 from frontdesk.drivers.device import DeviceURLError
+from frontdesk.schema.call import CallAnswered, CallEnded
 
 from .conftest import MODEL, reference
 
@@ -64,7 +65,7 @@ def play(server: str, wav) -> None:
 def test_dictation_attached_to_current_call(pulse, make_edge, speech):
     edge = make_edge({"dictation": {"microphone": "portaudio:pulse", "rate": 16000}})
     edge.service.recogniser.ensure_started()
-    edge.journal.record("call.answered", {"call_id": "call-42", "by": "staff", "ring": 2})
+    edge.journal.record(CallAnswered(call_id="call-42", by="staff", ring=2))
     job = edge.service.start_dictation(author="desk-a")
     time.sleep(0.2)
     play(pulse, speech["leak"]["wav16"])
@@ -83,9 +84,9 @@ def test_dictation_attached_to_current_call(pulse, make_edge, speech):
 
 def test_dictation_to_ticket_after_call_ended(pulse, make_edge, speech):
     edge = make_edge({"dictation": {"microphone": "portaudio:pulse"}})
-    edge.journal.record("call.answered", {"call_id": "call-1", "by": "staff", "ring": 1})
-    edge.journal.record("call.ended", {"call_id": "call-1", "outcome": "answered_by_staff", "rings": 1,
-                                       "reason": "hangup", "duration_s": 30})
+    edge.journal.record(CallAnswered(call_id="call-1", by="staff", ring=1))
+    edge.journal.record(CallEnded(call_id="call-1", outcome="answered_by_staff", rings=1, reason="hangup",
+                                  duration_s=30))
     assert edge.service.current_call() is None
     job = edge.service.start_dictation(ticket_id="T-7")
     play(pulse, speech["hello"]["wav16"])

@@ -60,7 +60,8 @@ class RealTimeLine:
             "language": "ko", "models": {"ko": str(MODEL)}, "poll_s": 0.1, "restart_backoff_s": 0.1}), self.ctx)
         self.phone = phone_service.PhoneService(PhoneConfig(
             device=self.emu.url, time_scale=1.0, codec="pcm_u8", answer_ring=1, cadence="cn",
-            greeting_zh=_u8_wav(tmp / "g_zh.wav", tone(0.2, 500)), greeting_en=_u8_wav(tmp / "g_en.wav", tone(0.2, 700)),
+            greeting_zh=_u8_wav(tmp / "g_zh.wav", tone(0.2, 500)),
+            greeting_en=_u8_wav(tmp / "g_en.wav", tone(0.2, 700)),
             after_hours_greeting_zh=None, after_hours_greeting_en=None, staffed_hours=["00:00-24:00"],
             record_max_s=60, health_check_s=60), self.ctx)
         self.streams = []
