@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..store import Store
-from .projection import iso, utc
+from .times import iso, utc
 from .tables import calls, tickets, visits
 
 CALL_COLUMNS = ["call_id", "site", "device", "started_at", "number", "caller_name", "unit", "resident_name",

@@ -107,7 +107,7 @@ def test_an_event_the_projection_cannot_take_does_not_block_the_batch(central, m
     original = central.tickets.projection._open
 
     def fragile(conn, event, payload):
-        if payload["ticket_id"] == bad:
+        if payload.ticket_id == bad:
             raise RuntimeError("projection bug")
         return original(conn, event, payload)
 

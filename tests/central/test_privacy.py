@@ -29,6 +29,10 @@ def test_retention_anonymises_only_old_visits(central):
     assert visits["new"]["visitor_name"] == "钱新" and visits["new"]["phone"] == "13600000002"
     old_events = [e for e in central.store.list_events(type_="visitor.checked_in") if e["payload"]["visit_id"] == "old"]
     assert "13600000001" not in json.dumps(old_events, ensure_ascii=False)
+    # nor in the ticket.opened the check-in made, nor anywhere else; the new visit keeps its data
+    everything = json.dumps(central.store.list_events(limit=1000), ensure_ascii=False)
+    assert "13600000001" not in everything and "赵老" not in everything
+    assert "13600000002" in everything and "钱新" in everything
     assert central.tickets.get(visits["old"]["ticket_id"])["contact_phone"] is None
     r = central.client("admin").post("/api/v1/privacy/retention")
     assert r.status_code == 200 and r.json()["anonymised"] == 0
@@ -42,7 +46,8 @@ def test_erase_one_resident(central):
     admin = central.client("admin")
     r = admin.post("/api/v1/privacy/erase", json={"site": SITE, "phone": "13811110000", "name": "张三", "unit": "3-201"})
     assert r.status_code == 200, r.text
-    assert r.json()["calls"] == 1 and r.json()["tickets"] == 1 and r.json()["events"] == 3  # ringing, answered, ended
+    assert r.json()["calls"] == 1 and r.json()["tickets"] == 1 and r.json()["events"] == 4
+    # ringing, answered, ended, and the ticket.opened the transcribed call made
     dump = json.dumps(central.store.list_events(limit=1000), ensure_ascii=False)
     assert "13811110000" not in dump
     assert "13922220000" in dump and "13933330000" in dump
@@ -52,7 +57,7 @@ def test_erase_one_resident(central):
     assert admin.post("/api/v1/privacy/erase", json={"name": "张三"}).status_code == 422  # a name alone is not one person
     # by name and unit alone (no number): the 张三 of 9-901 goes, in the register and in the events
     r = admin.post("/api/v1/privacy/erase", json={"name": "张三", "unit": "9-901"})
-    assert r.json()["calls"] == 1 and r.json()["events"] == 3
+    assert r.json()["calls"] == 1 and r.json()["events"] == 4
     dump = json.dumps(central.store.list_events(limit=1000), ensure_ascii=False)
     assert "张三" not in dump and "13933330000" not in dump
     assert "李四" in dump and "13922220000" in dump

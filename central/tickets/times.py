@@ -1,0 +1,21 @@
+"""Times as the ticket read models keep them: UTC, and ISO 8601 strings in JSON columns."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+
+def utc(value: Any) -> datetime | None:
+    """A datetime or ISO string as an aware UTC datetime (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """`value` in UTC as an ISO 8601 string (None stays None)."""
+    return None if value is None else utc(value).isoformat()  # type: ignore[union-attr]
