@@ -30,7 +30,8 @@ def router(api: Api) -> APIRouter:
                                           unit=req.unit)
         except ValueError as err:
             raise HTTPException(422, str(err)) from None
-        api.accounts.audit(staff, "erase", "person", req.unit, req.site, {"counts": counts, "by_phone": bool(req.phone)})
+        api.accounts.audit(staff, "erase", "person", req.unit, req.site,
+                           {"counts": counts, "by_phone": bool(req.phone)})
         return counts
 
     @r.post("/privacy/retention", summary="Anonymise visit records past the retention period now (privacy.admin)")

@@ -53,16 +53,17 @@ def router(api: Api) -> APIRouter:
             except ValueError as err:
                 raise HTTPException(422, f"dates {err}") from None
         sites = sites_for(staff, site)
-        window = {"since": since, "until": until, "limit": limit}
         if register == "calls":
-            rows = registers.calls(sites, before=before, night=night, unit=unit, number=number, **window)
+            rows = registers.calls(sites, since=since, until=until, before=before, night=night, unit=unit,
+                                   number=number, limit=limit)
         elif register == "visits":
-            rows = registers.visits(sites, before=before, night=night, on_site=on_site, unit=unit,
-                                    double_use=double_use, **window)
+            rows = registers.visits(sites, since=since, until=until, before=before, night=night, on_site=on_site,
+                                    unit=unit, double_use=double_use, limit=limit)
         elif register == "mail":
-            rows = registers.mail(sites, before=before, uncollected=uncollected, unit=unit, **window)
+            rows = registers.mail(sites, since=since, until=until, before=before, uncollected=uncollected,
+                                  unit=unit, limit=limit)
         else:
-            rows = registers.night(sites, **window)
+            rows = registers.night(sites, since=since, until=until, limit=limit)
         rows = [out(row, staff) for row in rows]
         if format == "json":
             api.audit_read(staff, "register", register, site, rows)

@@ -61,7 +61,8 @@ def router(api: Api) -> APIRouter:
         return {"ticket": out(ticket, staff), "command": print_slip(api, ticket, staff, req)}
 
     @r.post("/tickets/{ticket_id}/print", summary="Print the ticket's slip on an edge's printer (commands.print)")
-    def print_ticket(ticket_id: str, req: PrintRequest, staff: Staff = Depends(require("commands.print"))) -> dict[str, Any]:
+    def print_ticket(ticket_id: str, req: PrintRequest,
+                     staff: Staff = Depends(require("commands.print"))) -> dict[str, Any]:
         return print_slip(api, api.ticket(ticket_id, staff), staff, req)
 
     return r

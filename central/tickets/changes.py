@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from frontdesk.schema.envelope import Payload
+from pydantic import BaseModel
+
 from frontdesk.schema.tickets import (
     TicketAssigned,
     TicketCallbackRecorded,
@@ -83,7 +84,7 @@ def resumed(row: dict[str, Any], ms: dict[str, Any], p: TicketResumed, at: datet
     pauses = [list(x) for x in row["pauses"]]
     if not pauses or pauses[-1][1] is not None:
         return "stale", {"reason": "not paused"}
-    pauses[-1][1] = iso(max(at, utc(pauses[-1][0])))  # type: ignore[type-var]
+    pauses[-1][1] = iso(max(at, utc(pauses[-1][0])))
     row["pauses"], row["paused"] = pauses, False
     return "applied", {}
 
@@ -123,11 +124,16 @@ def note_transcribed(row: dict[str, Any], ms: dict[str, Any], p: NoteTranscribed
     return "applied", {"text": p.text[:2000], "confidence": p.confidence}
 
 
-CHANGES: dict[type[Payload], Change] = {
+CHANGES: dict[type[BaseModel], Change] = {
     TicketTransitioned: transitioned, TicketAssigned: assigned, TicketUpdated: updated, TicketPaused: paused,
     TicketResumed: resumed, TicketReopened: reopened, TicketCallbackRecorded: callback_recorded,
     TicketSlaBreached: sla_breached, NoteTranscribed: note_transcribed,
 }
+
+# The ticket.* events that change an existing ticket (ticket.opened makes one).
+TICKET_CHANGE_TYPES: tuple[str, ...] = tuple(m.TYPE for m in (
+    TicketTransitioned, TicketAssigned, TicketUpdated, TicketPaused, TicketResumed, TicketReopened,
+    TicketCallbackRecorded, TicketSlaBreached))
 
 
 def changed_by(p: Any, device: str) -> str:

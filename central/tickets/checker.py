@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from frontdesk.schema.tickets import TicketSlaBreached
 
 from .privacy import anonymise_visits
-from .times import utc
 from .system import TicketSystem
+from .times import utc
 
 log = logging.getLogger(__name__)
 

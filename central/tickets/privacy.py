@@ -53,7 +53,8 @@ def anonymise_visits(store: Store, retention_days: int, now: datetime | None = N
                 return done
             ids = [r["visit_id"] for r in rows]
             conn.execute(update(visits).where(visits.c.visit_id.in_(ids))
-                         .values(visitor_name=ANONYMISED, phone=None, phone_masked=None, purpose=None, anonymised_at=now))
+                         .values(visitor_name=ANONYMISED, phone=None, phone_masked=None, purpose=None,
+                                 anonymised_at=now))
             tids = [r["ticket_id"] for r in rows if r["ticket_id"]]
             if tids:
                 conn.execute(update(tickets).where(tickets.c.id.in_(tids))
@@ -118,7 +119,8 @@ def _erase_in_events(conn: Connection, sites, phone, name, unit, targets: set[st
     needles = [x for x in (phone, name) if x]
     # JSON columns may hold non-ASCII text \u-escaped (PostgreSQL keeps the JSON text as written)
     needles += [json.dumps(x)[1:-1] for x in needles if json.dumps(x)[1:-1] != x]
-    q = select(events.c.id, events.c.payload).where(or_(*[cast(events.c.payload, Text).contains(n, autoescape=True) for n in needles]))
+    q = select(events.c.id, events.c.payload).where(
+        or_(*[cast(events.c.payload, Text).contains(n, autoescape=True) for n in needles]))
     if sites is not None:
         q = q.where(events.c.site.in_(sites))
     n = 0

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 
 from frontdesk.schema import Event
@@ -32,7 +33,7 @@ from frontdesk.schema.transcript import CallTranscribed, NoteTranscribed, Transc
 
 from ..tables import events as events_table
 from . import lifecycle
-from .changes import CHANGES, changed_by
+from .changes import CHANGES, TICKET_CHANGE_TYPES, changed_by
 from .rules import RULES, call_line_id
 from .settings import TicketsConfig
 from .sla import compute_timers, next_check, next_due
@@ -107,7 +108,7 @@ def _note(p: NoteTranscribed, at: datetime, line: RowMapping | None) -> dict[str
     return {"notes": (earlier + "\n" if earlier else "") + p.text}
 
 
-CALL_LINE_VALUES: dict[type[Payload], Callable[[Any, datetime, RowMapping | None], dict[str, Any]]] = {
+CALL_LINE_VALUES: dict[type[BaseModel], Callable[[Any, datetime, RowMapping | None], dict[str, Any]]] = {
     CallAnswered: _answered, CallMissed: _missed, CallEnded: _ended, CallTranscribed: _transcribed,
     TranscriptFailed: _transcript_failed, NoteTranscribed: _note,
 }
@@ -125,7 +126,7 @@ class TicketProjection:
             NoteTranscribed.TYPE: self._note, TranscriptFailed.TYPE: self._transcript_failed,
             VisitorCheckedIn.TYPE: self._visit, VisitorCheckedOut.TYPE: self._visit,
             TicketOpened.TYPE: self._ticket_event,
-            **{cls.TYPE: self._ticket_event for cls in CHANGES if cls.TYPE.startswith("ticket.")},
+            **{type_: self._ticket_event for type_ in TICKET_CHANGE_TYPES},
         }
 
     def __call__(self, conn: Connection, new_events: list[Event]) -> list[Event]:
@@ -210,7 +211,7 @@ class TicketProjection:
             values.setdefault("blocked", False)
             conn.execute(_CALL_INSERT, values)
         else:
-            if isinstance(p, CallRinging) and utc(row["started_at"]) > at:  # type: ignore[operator]
+            if isinstance(p, CallRinging) and utc(row["started_at"]) > at:
                 # the ring came after another event of the same call: the call started at the ring
                 values.update(started_at=at, night=is_night(at, event.tz))
             if values:
@@ -237,7 +238,7 @@ class TicketProjection:
                           tz=event.tz, night=is_night(at, event.tz))
             conn.execute(insert(visits).values(**values))
         else:
-            if row["first_seen_at"] is not None and utc(row["first_seen_at"]) > at:  # type: ignore[operator]
+            if row["first_seen_at"] is not None and utc(row["first_seen_at"]) > at:
                 values.update(first_seen_at=at, night=is_night(at, event.tz))
             conn.execute(update(visits).where(visits.c.visit_id == p.visit_id).values(**values))
         if isinstance(p, VisitorCheckedIn) and p.single_use and p.pass_id:
@@ -329,7 +330,7 @@ class TicketProjection:
             row["is_open"] = not lifecycle.is_closed(kind, row["state"])
             if not row["is_open"] and row["closed_at"] is None:
                 row["closed_at"] = utc(ms.get(row["state"])) or at
-            row["updated_at"] = max(utc(row["updated_at"]), at)  # type: ignore[type-var]
+            row["updated_at"] = max(utc(row["updated_at"]), at)
             row["version"] = row["version"] + 1
             self._recompute(row)
             conn.execute(_TICKET_UPDATE, {"b_id": ticket_id, **{k: v for k, v in row.items() if k != "id"}})

@@ -7,10 +7,11 @@ projection applies it in the same transaction that stores the event.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import RowMapping, and_, select
 
 from frontdesk.schema import Event
 from frontdesk.schema.tickets import (
@@ -51,7 +52,8 @@ class TicketNotFound(LookupError):
 
 
 class TicketSystem:
-    def __init__(self, store: Store, config: TicketsConfig | None = None, site_tz: dict[str, str] | None = None) -> None:
+    def __init__(self, store: Store, config: TicketsConfig | None = None,
+                 site_tz: dict[str, str] | None = None) -> None:
         self.store = store
         self.config = config or TicketsConfig()
         self.site_tz = site_tz or {}
@@ -129,7 +131,7 @@ class TicketSystem:
         with self.store.engine.connect() as conn:
             due = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_not(None))
                                .order_by(tickets.c.next_due_at).limit(limit)).mappings().all()
-            rest = []
+            rest: Sequence[RowMapping] = []
             if len(due) < limit:
                 rest = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_(None))
                                     .order_by(tickets.c.created_at.desc()).limit(limit - len(due))).mappings().all()

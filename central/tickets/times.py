@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import overload
 
 
-def utc(value: Any) -> datetime | None:
+@overload
+def utc(value: None) -> None: ...
+@overload
+def utc(value: datetime | str) -> datetime: ...
+def utc(value: datetime | str | None) -> datetime | None:
     """A datetime or ISO string as an aware UTC datetime (None stays None)."""
     if value is None:
         return None
@@ -16,6 +20,10 @@ def utc(value: Any) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def iso(value: datetime | None) -> str | None:
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: datetime | str) -> str: ...
+def iso(value: datetime | str | None) -> str | None:
     """`value` in UTC as an ISO 8601 string (None stays None)."""
-    return None if value is None else utc(value).isoformat()  # type: ignore[union-attr]
+    return None if value is None else utc(value).isoformat()
