@@ -12,6 +12,7 @@ from frontdesk.schema.access import CardsAllowlistReplace, PassesRevoke
 from frontdesk.schema.call import BlocklistReplace, DirectoryReplace
 from frontdesk.schema.printing import PrintReprint, PrintSlip
 from frontdesk.schema.system import Ping, SettingsUpdate
+from frontdesk.topics import ID_PATTERN
 
 from ..auth.accounts import Staff
 from ..auth.roles import allowed
@@ -23,6 +24,7 @@ PERMISSIONS = {PrintSlip.TYPE: "commands.print", PrintReprint.TYPE: "commands.pr
                BlocklistReplace.TYPE: "commands.lists", SettingsUpdate.TYPE: "commands.lists",
                Ping.TYPE: "commands.lists", PassesRevoke.TYPE: "commands.passes"}
 State = Literal["pending", "delivered", "rejected"]
+DEVICE_Q = Query(None, pattern=f"^{ID_PATTERN}$")
 
 
 class EdgeCommand(BaseModel):
@@ -38,7 +40,7 @@ def router(api: Api) -> APIRouter:
 
     @r.get("/commands", summary="Commands to the edges of the account's sites, newest first, with their "
            "delivery state (commands.read)")
-    def list_commands(site: str | None = SITE_Q, device: str | None = SITE_Q, state: State | None = None,
+    def list_commands(site: str | None = SITE_Q, device: str | None = DEVICE_Q, state: State | None = None,
                       type: str | None = Query(None, max_length=64), limit: int = Query(100, ge=1, le=1000),
                       staff: Staff = Depends(require("commands.read"))) -> list[dict[str, Any]]:
         return store.list_commands(sites=sites_for(staff, site), device=device, state=state, type_=type, limit=limit)
@@ -52,7 +54,7 @@ def router(api: Api) -> APIRouter:
 
     @r.get("/sites/{site}/commands", summary="Commands to the site's edges with pending / delivered state "
            "(commands.read)")
-    def site_commands(site: str, state: State | None = None, device: str | None = SITE_Q,
+    def site_commands(site: str, state: State | None = None, device: str | None = DEVICE_Q,
                       limit: int = Query(100, ge=1, le=1000),
                       staff: Staff = Depends(require("commands.read"))) -> list[dict[str, Any]]:
         check_site(staff, site)
