@@ -10,6 +10,7 @@ const API = {
   tickets: "/api/v1/tickets",
   ticket: (id) => "/api/v1/tickets/" + encodeURIComponent(id),
   workOrder: (id) => "/api/v1/tickets/" + encodeURIComponent(id) + "/work-order",
+  callTicket: (callId) => "/api/v1/calls/" + encodeURIComponent(callId) + "/ticket",
   unitTickets: (site, unit) => "/api/v1/sites/" + encodeURIComponent(site) + "/units/" + encodeURIComponent(unit) + "/tickets",
   registers: (name) => "/api/v1/registers/" + encodeURIComponent(name),
   stats: "/api/v1/stats/monthly",
