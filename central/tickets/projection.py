@@ -16,7 +16,7 @@ Well-defined under any arrival order, and nothing is dropped:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ from frontdesk.schema.transcript import CallTranscribed, NoteTranscribed, Transc
 from ..tables import events as events_table
 from . import lifecycle
 from .changes import CHANGES, TICKET_CHANGE_TYPES, changed_by
-from .rules import RULES, call_line_id
+from .rules import RULES, Fold, call_line_id
 from .settings import TicketsConfig
 from .sla import compute_timers, next_check, next_due
 from .tables import calls, parked_events, ticket_history, tickets, visits
@@ -52,6 +52,11 @@ Handler = Callable[[Connection, Event], list[Event]]
 _CALL_BY_ID = select(calls).where(calls.c.call_id == bindparam("b_id"))
 _CALL_INSERT = insert(calls)
 _CALL_UPDATE = update(calls).where(calls.c.call_id == bindparam("b_id"))
+_VISIT_BY_ID = select(visits).where(visits.c.visit_id == bindparam("b_id"))
+_LINK_CALL = (update(calls).where(calls.c.call_id == bindparam("b_ref"), calls.c.site == bindparam("b_site"),
+                                  calls.c.ticket_id.is_(None)).values(ticket_id=bindparam("b_ticket")))
+_LINK_VISIT = (update(visits).where(visits.c.visit_id == bindparam("b_ref"), visits.c.site == bindparam("b_site"),
+                                    visits.c.ticket_id.is_(None)).values(ticket_id=bindparam("b_ticket")))
 _TICKET_EXISTS = select(tickets.c.id).where(tickets.c.id == bindparam("b_id"))
 _TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("b_id"))
 _TICKET_INSERT = insert(tickets)
@@ -162,21 +167,31 @@ class TicketProjection:
 
     # -- the ticket rules ------------------------------------------------------------------------
 
-    def _run_rules(self, conn: Connection, event: Event) -> list[Event]:
-        """Write and apply the ticket events the rules derive from `event`. A rule that fails is
-        that event's problem (an error in the history), not the batch's."""
+    def _run_rules(self, conn: Connection, event: Event, fold: Fold,
+                   reload: Callable[[], Mapping[str, Any]]) -> list[Event]:
+        """Write and apply the ticket events the rules derive from `event` and its register line
+        (`reload` reads the line again for the next rule after one changed it).
+
+        A rule that cannot decide (a bug, a value its payload model refuses) is that event's
+        problem, written to the history as an error; the line and the other rules go on. Writing
+        or applying what a rule decided fails the event as a whole, like any projection error.
+        """
         written: list[Event] = []
-        for rule in RULES.get(event.type, ()):
+        rules = RULES.get(event.type, ())
+        for n_rule, rule in enumerate(rules):
             try:
-                with conn.begin_nested():
-                    for n, derived in enumerate(rule(conn, event)):
-                        made = self.emit(conn, event, derived.payload, f"{rule.__name__}/{n}", derived.at)
-                        if made is not None:
-                            self._ticket_event(conn, made)
-                            written.append(made)
+                derived = rule(conn, event, fold)
             except Exception as err:
                 log.exception("tickets: rule %s failed on event %s", rule.__name__, event.id)
                 self._failed(conn, event, err, f"rule {rule.__name__}: ")
+                continue
+            for n, item in enumerate(derived):
+                made = self.emit(conn, event, item.payload, f"{rule.__name__}/{n}", item.at)
+                if made is not None:
+                    self._ticket_event(conn, made)
+                    written.append(made)
+            if derived and n_rule + 1 < len(rules):
+                fold = Fold(reload(), fold.learned)
         return written
 
     # -- call register -------------------------------------------------------------------------
@@ -210,20 +225,23 @@ class TicketProjection:
                           night=is_night(at, event.tz))
             values.setdefault("blocked", False)
             conn.execute(_CALL_INSERT, values)
+            line: dict[str, Any] = values
         else:
             if isinstance(p, CallRinging) and utc(row["started_at"]) > at:
                 # the ring came after another event of the same call: the call started at the ring
                 values.update(started_at=at, night=is_night(at, event.tz))
             if values:
                 conn.execute(_CALL_UPDATE, {"b_id": call_id, **values})
-        return self._run_rules(conn, event)
+            line = {**row, **values}
+        return self._run_rules(conn, event, Fold(line, frozenset(values)),
+                               lambda: conn.execute(_CALL_BY_ID, {"b_id": call_id}).mappings().one())
 
     # -- visit register ------------------------------------------------------------------------
 
     def _visit(self, conn: Connection, event: Event) -> list[Event]:
         p: VisitorCheckedIn | VisitorCheckedOut = event.typed_payload()  # type: ignore[assignment]
         at = event.occurred_at
-        row = conn.execute(select(visits).where(visits.c.visit_id == p.visit_id)).mappings().first()
+        row = conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id}).mappings().first()
         values: dict[str, Any] = {}
         for field in ("visitor_name", "phone", "phone_masked", "host_unit", "purpose", "pass_id", "single_use"):
             value = getattr(p, field, None)
@@ -237,13 +255,16 @@ class TicketProjection:
             values.update(visit_id=p.visit_id, site=event.site, device=event.device, first_seen_at=at,
                           tz=event.tz, night=is_night(at, event.tz))
             conn.execute(insert(visits).values(**values))
+            line: dict[str, Any] = values
         else:
             if row["first_seen_at"] is not None and utc(row["first_seen_at"]) > at:
                 values.update(first_seen_at=at, night=is_night(at, event.tz))
             conn.execute(update(visits).where(visits.c.visit_id == p.visit_id).values(**values))
+            line = {**row, **values}
         if isinstance(p, VisitorCheckedIn) and p.single_use and p.pass_id:
             self._flag_double_use(conn, event.site, p.pass_id)
-        return self._run_rules(conn, event)
+        return self._run_rules(conn, event, Fold(line, frozenset(values)),
+                               lambda: conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id}).mappings().one())
 
     @staticmethod
     def _flag_double_use(conn: Connection, site: str, pass_id: str) -> None:
@@ -307,12 +328,9 @@ class TicketProjection:
         """A ticket opened for a call or a visit shows on that register line (if it has none yet)."""
         if p.source_ref is None:
             return
-        if p.source in ("call", "desk"):
-            conn.execute(update(calls).where(calls.c.call_id == p.source_ref, calls.c.site == site,
-                                             calls.c.ticket_id.is_(None)).values(ticket_id=p.ticket_id))
-        elif p.source == "kiosk":
-            conn.execute(update(visits).where(visits.c.visit_id == p.source_ref, visits.c.site == site,
-                                              visits.c.ticket_id.is_(None)).values(ticket_id=p.ticket_id))
+        link = {"call": _LINK_CALL, "desk": _LINK_CALL, "kiosk": _LINK_VISIT}.get(p.source)
+        if link is not None:
+            conn.execute(link, {"b_ref": p.source_ref, "b_site": site, "b_ticket": p.ticket_id})
 
     def _apply(self, conn: Connection, ticket_id: str, event: Event) -> None:
         at = event.occurred_at

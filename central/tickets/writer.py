@@ -20,7 +20,8 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from frontdesk import topics
 from frontdesk.schema import Event, SchemaError, encode_batch, make_event
@@ -30,6 +31,11 @@ from ..store import Store, event_row
 from ..tables import events
 
 RULES_SUFFIX = "-rules"
+_LAST_SEQ = select(func.max(events.c.seq)).where(events.c.site == bindparam("b_site"),
+                                                 events.c.device == bindparam("b_device"))
+# INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id: no row back = written before.
+_INSERT_NEW = {dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(events).on_conflict_do_nothing(index_elements=["id"])
+               .returning(events.c.id) for dialect in (postgresql, sqlite)}
 
 
 def derived_id(cause_id: str, tag: str) -> str:
@@ -75,16 +81,13 @@ class CentralEventWriter:
         cause changes nothing. The event takes the cause's site and time zone, and its time
         (default: the cause's).
         """
-        event_id = derived_id(cause.id, tag)
-        if conn.execute(select(events.c.id).where(events.c.id == event_id)).first() is not None:
-            return None
         event = make_event(payload, site=cause.site, device=self.rules_device,
                            seq=_next_seq(conn, cause.site, self.rules_device), tz=cause.tz,
-                           occurred_at=occurred_at or cause.occurred_at, event_id=event_id)
-        conn.execute(insert(events), [event_row(event, datetime.now(UTC))])
-        return event
+                           occurred_at=occurred_at or cause.occurred_at, event_id=derived_id(cause.id, tag))
+        inserted = conn.execute(_INSERT_NEW[conn.dialect.name], event_row(event, datetime.now(UTC))).first()
+        return event if inserted is not None else None
 
 
 def _next_seq(conn: Connection, site: str, device: str) -> int:
-    last = conn.execute(select(func.max(events.c.seq)).where(events.c.site == site, events.c.device == device)).scalar()
+    last = conn.execute(_LAST_SEQ, {"b_site": site, "b_device": device}).scalar()
     return (last or 0) + 1

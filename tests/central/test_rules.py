@@ -77,7 +77,7 @@ def test_visit_opened_and_closed_by_events_even_when_the_check_out_comes_first(c
 def test_a_failing_rule_is_that_events_problem(central, monkeypatch):
     edge = Edge(central.store)
 
-    def broken(conn, event):
+    def broken(conn, event, line):
         raise RuntimeError("rule bug")
 
     monkeypatch.setitem(rules.RULES, "call.transcribed", (broken,))
