@@ -234,7 +234,7 @@ class TicketProjection:
                 conn.execute(_CALL_UPDATE, {"b_id": call_id, **values})
             line = {**row, **values}
         return self._run_rules(conn, event, Fold(line, frozenset(values)),
-                               lambda: conn.execute(_CALL_BY_ID, {"b_id": call_id}).mappings().one())
+                               lambda: dict(conn.execute(_CALL_BY_ID, {"b_id": call_id}).mappings().one()))
 
     # -- visit register ------------------------------------------------------------------------
 
@@ -264,7 +264,7 @@ class TicketProjection:
         if isinstance(p, VisitorCheckedIn) and p.single_use and p.pass_id:
             self._flag_double_use(conn, event.site, p.pass_id)
         return self._run_rules(conn, event, Fold(line, frozenset(values)),
-                               lambda: conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id}).mappings().one())
+                               lambda: dict(conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id}).mappings().one()))
 
     @staticmethod
     def _flag_double_use(conn: Connection, site: str, pass_id: str) -> None:

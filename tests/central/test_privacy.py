@@ -44,7 +44,8 @@ def test_erase_one_resident(central):
     edge.send(*call_events(edge, new_id(), number="13922220000", name="李四", unit="4-401"))
     edge.send(*call_events(edge, new_id(), number="13933330000", name="张三", unit="9-901"))  # another 张三
     admin = central.client("admin")
-    r = admin.post("/api/v1/privacy/erase", json={"site": SITE, "phone": "13811110000", "name": "张三", "unit": "3-201"})
+    r = admin.post("/api/v1/privacy/erase",
+                   json={"site": SITE, "phone": "13811110000", "name": "张三", "unit": "3-201"})
     assert r.status_code == 200, r.text
     assert r.json()["calls"] == 1 and r.json()["tickets"] == 1 and r.json()["events"] == 4
     # ringing, answered, ended, and the ticket.opened the transcribed call made
@@ -54,7 +55,8 @@ def test_erase_one_resident(central):
     calls = {c["unit"]: c for c in admin.get("/api/v1/registers/calls").json()}
     assert calls["3-201"]["number"] is None and calls["3-201"]["resident_name"] is None
     assert calls["9-901"]["resident_name"] == "张三" and calls["4-401"]["number"] == "13922220000"
-    assert admin.post("/api/v1/privacy/erase", json={"name": "张三"}).status_code == 422  # a name alone is not one person
+    # a name alone is not one person
+    assert admin.post("/api/v1/privacy/erase", json={"name": "张三"}).status_code == 422
     # by name and unit alone (no number): the 张三 of 9-901 goes, in the register and in the events
     r = admin.post("/api/v1/privacy/erase", json={"name": "张三", "unit": "9-901"})
     assert r.json()["calls"] == 1 and r.json()["events"] == 4
@@ -67,8 +69,9 @@ def test_erase_one_resident(central):
 def test_user_cli(tmp_path, sqlite_url):
     cfg = tmp_path / "central.toml"
     cfg.write_text(f'[central]\ndatabase_url = "{sqlite_url}"\n')
-    run = lambda *a, stdin="": subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", *a, "-c", str(cfg)],  # noqa: E731
-                                              input=stdin, capture_output=True, text=True, timeout=120)
+    def run(*a, stdin=""):
+        return subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", *a, "-c", str(cfg)],
+                              input=stdin, capture_output=True, text=True, timeout=120)
     r = run("add", "liu", "--role", "desk", "--sites", SITE, "--password-stdin", stdin=PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"username": "liu", "role": "desk", "sites": [SITE]}
