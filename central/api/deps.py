@@ -77,6 +77,7 @@ class Api:
 
     @property
     def store(self) -> Store:
+        """The central store (events, commands) the ticket system reads and writes."""
         return self.system.store
 
     def ticket(self, ticket_id: str, staff: Staff) -> dict[str, Any]:
