@@ -80,3 +80,17 @@ def test_commands_of_every_site_the_account_sees(central):
     assert desk.get("/api/v1/commands", params={"site": OTHER}).status_code == 403
     assert central.client("technician").get("/api/v1/commands").status_code == 403
     assert len(central.client("other-desk").get("/api/v1/commands").json()) == 1
+
+
+def test_a_ticket_the_desk_opened_first_is_the_calls_ticket_when_the_transcript_comes(central):
+    edge = Edge(central.store)
+    call_id = new_id()
+    ring, answered, transcribed, ended = call_events(edge, call_id)
+    edge.send(ring, answered)
+    desk = central.client("desk")
+    opened = desk.put(f"/api/v1/calls/{call_id}/ticket", json=FORM)
+    assert opened.status_code == 201, opened.text
+    edge.send(transcribed, ended)  # classified as a repair: the call already has its ticket
+    board = desk.get("/api/v1/tickets").json()
+    assert [t["id"] for t in board] == [opened.json()["id"]]
+    assert central.store.list_events(site=SITE, device="central-rules", type_="ticket.opened") == []
