@@ -42,7 +42,9 @@ from frontdesk.ids import new_id
 from frontdesk.runtime.mosquitto import Mosquitto
 from frontdesk.runtime.ports import free_port, wait_listening
 from frontdesk.runtime.postgres import Postgres
-from frontdesk.schema import encode_batch, make_event, parse_event_payload
+from frontdesk.schema import encode_batch, make_event
+from frontdesk.schema.call import CallAnswered, CallEnded, CallRinging
+from frontdesk.schema.transcript import CallTranscribed
 
 SITE = "bench-site"
 PASSWORD = "bench password 1"
@@ -59,18 +61,14 @@ def call_batch_events(n_events: int) -> list[list[bytes]]:
     while seq < n_events:
         call_id = new_id()
         caller = {"call_id": call_id, "number": f"138{seq:08d}"[:11], "unit": f"{seq % 30}-{seq % 900}"}
-        for type_, extra in (("call.ringing", {"ring": 1, "cadence": "normal", "caller_id_received": True}),
-                             ("call.answered", {"by": "agent", "ring": 2}),
-                             ("call.transcribed", None),
-                             ("call.ended", {"outcome": "message", "rings": 2, "reason": "hangup", "duration_s": 20.0})):
+        for payload in (CallRinging(**caller, ring=1, cadence="normal", caller_id_received=True),
+                        CallAnswered(**caller, by="agent", ring=2),
+                        CallTranscribed(job_id=f"j-{call_id}", text="厨房漏水 kitchen leak", outcome="text",
+                                        confidence=0.9, model="bench", language="zh", audio_s=3.0, call_id=call_id,
+                                        category="repair", category_basis="keywords"),
+                        CallEnded(**caller, outcome="message", rings=2, reason="hangup", duration_s=20.0)):
             seq += 1
-            if extra is None:
-                payload = {"job_id": f"j{seq}", "text": "厨房漏水 kitchen leak", "outcome": "text", "confidence": 0.9,
-                           "model": "bench", "language": "zh", "audio_s": 3.0, "call_id": call_id,
-                           "category": "repair", "category_basis": "keywords"}
-            else:
-                payload = {**caller, **extra}
-            ev = make_event(parse_event_payload(type_, payload), site=SITE, device="desk-1", seq=seq, tz="Asia/Shanghai")
+            ev = make_event(payload, site=SITE, device="desk-1", seq=seq, tz="Asia/Shanghai")
             batch.append(json.dumps(ev.to_wire(), ensure_ascii=False).encode())
             if len(batch) == 200:
                 batches.append(batch)
@@ -105,11 +103,13 @@ CALL_COLS = "call_id, site, device, number, unit, resident_name, started_at, out
 
 def fill(store: Store, n: int) -> float:
     start = time.perf_counter()
-    kinds = "CASE i % 10 WHEN 6 THEN 'complaint' WHEN 7 THEN 'inquiry' WHEN 8 THEN 'mail' WHEN 9 THEN 'visit' ELSE 'repair' END"
+    kinds = ("CASE i % 10 WHEN 6 THEN 'complaint' WHEN 7 THEN 'inquiry' WHEN 8 THEN 'mail' WHEN 9 THEN 'visit' "
+             "ELSE 'repair' END")
     with store.engine.begin() as conn:
         if store.backend == "sqlite":
             ts = "strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || ({n} - i) || ' minutes') || '.000000'"
-            due = "CASE WHEN i % 50 = 0 THEN strftime('%Y-%m-%d %H:%M:%S', 'now', '+' || (i % 600) || ' minutes') || '.000000' END"
+            due = ("CASE WHEN i % 50 = 0 THEN strftime('%Y-%m-%d %H:%M:%S', 'now', '+' || (i % 600) || ' minutes') "
+                   "|| '.000000' END")
             gen = f"WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}) "
             pad = lambda expr, w: f"printf('%0{w}d', {expr})"  # noqa: E731
             src = "g"
@@ -120,7 +120,7 @@ def fill(store: Store, n: int) -> float:
             due = "CASE WHEN i % 50 = 0 THEN now() + (i % 600) * interval '1 minute' END"
             gen = ""
             pad = lambda expr, w: f"lpad(({expr})::text, {w}, '0')"  # noqa: E731
-            src = "generate_series(1, %d) AS g(i)" % n
+            src = f"generate_series(1, {n}) AS g(i)"
             true, false = "true", "false"
             is_open = "(i % 50 = 0)"
         created = ts.format(n=n)
@@ -216,18 +216,18 @@ def bench_ring(tmp: Path, rings: int = 60) -> dict[str, float]:
 
         def listen():
             try:
-                with httpx.Client(timeout=None, headers={"Authorization": f"Bearer {token}"}) as c:
-                    with c.stream("GET", f"http://127.0.0.1:{http_port}/api/v1/dashboard/live",
-                                  params={"site": SITE}) as r:
-                        streams.append(r)
-                        for line in r.iter_lines():
-                            if line.startswith("event: hello") or line.startswith(": "):
-                                ready.set()
-                            if line.startswith("data:") and '"call.ringing"' in line:
-                                item = json.loads(line[5:])
-                                seen.setdefault(item["payload"]["call_id"], time.perf_counter())
-                            if stop.is_set():
-                                return
+                with httpx.Client(timeout=None, headers={"Authorization": f"Bearer {token}"}) as c, \
+                        c.stream("GET", f"http://127.0.0.1:{http_port}/api/v1/dashboard/live",
+                                 params={"site": SITE}) as r:
+                    streams.append(r)
+                    for line in r.iter_lines():
+                        if line.startswith("event: hello") or line.startswith(": "):
+                            ready.set()
+                        if line.startswith("data:") and '"call.ringing"' in line:
+                            item = json.loads(line[5:])
+                            seen.setdefault(item["payload"]["call_id"], time.perf_counter())
+                        if stop.is_set():
+                            return
             except (httpx.HTTPError, RuntimeError, AttributeError):
                 return  # the stream was closed from the main thread: the run is over
 
@@ -241,9 +241,9 @@ def bench_ring(tmp: Path, rings: int = 60) -> dict[str, float]:
         topic = topics.topic(SITE, "desk-1", topics.EVENTS)
         for seq in range(1, rings + 1):
             call_id = new_id()
-            ev = make_event(parse_event_payload("call.ringing", {"call_id": call_id, "number": "13800000000", "ring": 1,
-                                             "cadence": "normal", "caller_id_received": True}),
-                            site=SITE, device="desk-1", seq=seq, tz="Asia/Shanghai")
+            ringing = CallRinging(call_id=call_id, number="13800000000", ring=1, cadence="normal",
+                                  caller_id_received=True)
+            ev = make_event(ringing, site=SITE, device="desk-1", seq=seq, tz="Asia/Shanghai")
             sent[call_id] = time.perf_counter()
             edge.publish(topic, encode_batch([ev.to_wire()]), qos=1)
             time.sleep(0.15)
@@ -301,7 +301,8 @@ def main() -> int:
         d = detail[backend]
         print(f"  {backend}: board p95 {d['board_p95_ms']} ms, call register p95 {d['calls_p95_ms']} ms, "
               f"page 2 p95 {d['calls_page2_p95_ms']} ms (bulk fill {d['fill_s']} s)")
-    print(f"  ring -> desk: p50 {detail['ring']['p50_ms']} ms, {detail['ring']['delivered']}/{detail['ring']['sent']} delivered")
+    ring = detail["ring"]
+    print(f"  ring -> desk: p50 {ring['p50_ms']} ms, {ring['delivered']}/{ring['sent']} delivered")
     return 0
 
 

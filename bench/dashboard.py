@@ -30,7 +30,8 @@ from frontdesk.central.config import parse_central
 from frontdesk.ids import new_id
 from frontdesk.runtime.mosquitto import Mosquitto
 from frontdesk.runtime.ports import free_port, wait_listening
-from frontdesk.schema import encode_batch, make_event, parse_event_payload
+from frontdesk.schema import encode_batch, make_event
+from frontdesk.schema.call import CallRinging
 
 SITE = "bench-site"
 PASSWORD = "bench-password-1"
@@ -93,9 +94,9 @@ def run(rings: int, orders: int) -> dict:
                 sent: dict[str, float] = {}
                 for _ in range(rings):
                     call_id = new_id()
-                    event = make_event(parse_event_payload("call.ringing", {"call_id": call_id, "number": "+8613800000000", "unit": "1-0101",
-                                                        "ring": 1, "cadence": "cn", "caller_id_received": True}),
-                                       site=SITE, device="desk-1", seq=next(seq), tz="Asia/Shanghai")
+                    ringing = CallRinging(call_id=call_id, number="+8613800000000", unit="1-0101", ring=1,
+                                          cadence="cn", caller_id_received=True)
+                    event = make_event(ringing, site=SITE, device="desk-1", seq=next(seq), tz="Asia/Shanghai")
                     sent[call_id] = time.time() * 1000
                     edge.publish(topic, encode_batch([event.to_wire()]), qos=1)
                     time.sleep(0.25)

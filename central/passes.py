@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from frontdesk.ids import new_id
 from frontdesk.passes import encode_pass
+from frontdesk.schema.access import VisitorCheckedIn
 
 MAX_VALIDITY = timedelta(days=366)
 
@@ -53,7 +54,7 @@ def find_double_use(events: Iterable[dict[str, Any]]) -> list[DoubleUse]:
     """
     uses: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for ev in events:
-        if ev.get("type") != "visitor.checked_in":
+        if ev.get("type") != VisitorCheckedIn.TYPE:
             continue
         p = ev.get("payload") or {}
         if p.get("method") != "pass" or not p.get("single_use") or not p.get("pass_id"):

@@ -29,6 +29,7 @@ from frontdesk.schema import (
     parse_command_payload,
     validate_event,
 )
+from frontdesk.schema.system import CommandApplied
 
 from .db import engine_for, migrate
 from .tables import commands, events, quarantine
@@ -38,7 +39,10 @@ log = logging.getLogger(__name__)
 # Quarantined payloads larger than this keep only their head: the reason says how large they were.
 QUARANTINE_KEEP_BYTES = 256 * 1024
 
-Projection = Callable[[Connection, list[Event]], None]
+# A projection folds new events into read models inside the ingest transaction; it returns the
+# events it wrote itself in that transaction (the ticket rules' ticket.opened ...), if any, so the
+# listeners hear of them too.
+Projection = Callable[[Connection, list[Event]], "list[Event] | None"]
 Listener = Callable[[list[Event]], None]
 
 
@@ -59,13 +63,13 @@ def _now() -> datetime:
 
 def _project_command_acks(conn: Connection, new_events: list[Event]) -> None:
     for event in new_events:
-        if event.type != "command.applied":
+        if event.type != CommandApplied.TYPE:
             continue
-        p = event.payload
-        conn.execute(update(commands).where(commands.c.id == p["command_id"], commands.c.site == event.site,
+        p = event.payload_as(CommandApplied)
+        conn.execute(update(commands).where(commands.c.id == p.command_id, commands.c.site == event.site,
                                             commands.c.device == event.device)
-                     .values(state="delivered" if p["status"] == "applied" else "rejected",
-                             acked_at=event.occurred_at, detail=p.get("detail"), result=p.get("result")))
+                     .values(state="delivered" if p.status == "applied" else "rejected",
+                             acked_at=event.occurred_at, detail=p.detail, result=p.result))
 
 
 class Store:
@@ -98,7 +102,7 @@ class Store:
             self._sort(topic_name, payload, now, good, bad, result)
         with self.engine.begin() as conn:
             new_ids: set[str] = set()
-            rows = [_event_row(e, now) for e in good.values()]
+            rows = [event_row(e, now) for e in good.values()]
             if rows:
                 # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
                 # ("insertmanyvalues") from one cached statement, and returns only the new ids.
@@ -107,8 +111,10 @@ class Store:
             if bad:
                 conn.execute(self._insert(quarantine).on_conflict_do_nothing(), bad)
             new_events = [e for e in good.values() if e.id in new_ids]
+            derived: list[Event] = []
             for projection in self.projections:
-                projection(conn, new_events)
+                derived.extend(projection(conn, new_events) or ())
+        new_events += derived
         for listener in self.listeners:
             try:
                 listener(new_events)
@@ -185,10 +191,13 @@ class Store:
             conn.execute(update(commands).where(commands.c.id.in_(command_ids))
                          .values(attempts=commands.c.attempts + 1, last_sent_at=_now()))
 
-    def list_commands(self, *, state: str | None = None, site: str | None = None, device: str | None = None,
-                      limit: int = 100) -> list[dict[str, Any]]:
+    def list_commands(self, *, state: str | None = None, sites: tuple[str, ...] | None = None,
+                      device: str | None = None, type_: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Commands, newest first; `sites` None = every site."""
         q = select(commands).order_by(commands.c.created_at.desc()).limit(limit)
-        for col, value in ((commands.c.state, state), (commands.c.site, site), (commands.c.device, device)):
+        if sites is not None:
+            q = q.where(commands.c.site.in_(sites))
+        for col, value in ((commands.c.state, state), (commands.c.device, device), (commands.c.type, type_)):
             if value is not None:
                 q = q.where(col == value)
         with self.engine.connect() as conn:
@@ -230,7 +239,8 @@ class Store:
         return [{**dict(r), "received_at": _iso(r["received_at"])} for r in rows]
 
 
-def _event_row(event: Event, now: datetime) -> dict[str, Any]:
+def event_row(event: Event, now: datetime) -> dict[str, Any]:
+    """The `events` table row of `event`, received at `now`."""
     return {"id": event.id, "site": event.site, "device": event.device, "seq": event.seq, "type": event.type,
             "schema_version": event.schema_version, "occurred_at": event.occurred_at, "tz": event.tz,
             "received_at": now, "payload": event.payload}

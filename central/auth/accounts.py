@@ -70,11 +70,14 @@ class Accounts:
             conn.execute(insert(users).values(username=username, display_name=display_name or username,
                                               password_hash=hashed, role=role, sites=list(sites), active=True,
                                               created_at=datetime.now(UTC)))
-        return self.get_user(username)
+        made = self.get_user(username)
+        assert made is not None  # inserted just now
+        return made
 
     def set_password(self, username: str, password: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(users).where(users.c.username == username).values(password_hash=hash_password(password)))
+            conn.execute(update(users).where(users.c.username == username)
+                         .values(password_hash=hash_password(password)))
             uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
             conn.execute(delete(sessions).where(sessions.c.user_id == uid))
 
@@ -100,7 +103,8 @@ class Accounts:
         """A new session for good credentials: (the secret token, the session), else None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
-        if not verify_password(row["password_hash"] if row else None, password) or not row["active"]:
+        # the hash is checked even for an unknown user, so the answer takes as long either way
+        if not verify_password(row["password_hash"] if row else None, password) or row is None or not row["active"]:
             return None
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         now = datetime.now(UTC)
@@ -142,7 +146,8 @@ class Accounts:
                                                   role=staff.role, action=action, entity=entity,
                                                   entity_id=entity_id, site=site, detail=detail or {}))
 
-    def list_audit(self, *, sites: tuple[str, ...] | None, limit: int = 200, username: str | None = None) -> list[dict[str, Any]]:
+    def list_audit(self, *, sites: tuple[str, ...] | None, limit: int = 200,
+                   username: str | None = None) -> list[dict[str, Any]]:
         q = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if sites is not None:
             q = q.where(audit_log.c.site.in_(sites))

@@ -7,9 +7,11 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from frontdesk.schema.tickets import TicketSlaBreached
+
 from .privacy import anonymise_visits
-from .projection import utc
 from .system import TicketSystem
+from .times import utc
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +26,8 @@ def check_breaches(system: TicketSystem, now: datetime | None = None) -> int:
         for timer in row["timers"]:
             due = utc(timer["due_at"])
             if timer["met_at"] is None and due is not None and due <= now and not timer["breached_at"]:
-                system.writer.write(row["site"], "ticket.sla_breached",
-                                    {"ticket_id": row["id"], "timer": timer["name"], "due_at": due.isoformat(),
-                                     "by": "system"}, row["tz"])
+                breach = TicketSlaBreached(ticket_id=row["id"], timer=timer["name"], due_at=due, by="system")
+                system.writer.write(row["site"], breach, row["tz"])
                 written += 1
     return written
 

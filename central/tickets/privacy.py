@@ -12,6 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, and_, cast, or_, select, update
 
+from frontdesk.schema.access import VisitorCheckedIn, VisitorCheckedOut
+from frontdesk.schema.tickets import TicketOpened
+
 from ..store import Store
 from ..tables import events
 from .tables import calls, tickets, visits
@@ -50,20 +53,30 @@ def anonymise_visits(store: Store, retention_days: int, now: datetime | None = N
                 return done
             ids = [r["visit_id"] for r in rows]
             conn.execute(update(visits).where(visits.c.visit_id.in_(ids))
-                         .values(visitor_name=ANONYMISED, phone=None, phone_masked=None, purpose=None, anonymised_at=now))
+                         .values(visitor_name=ANONYMISED, phone=None, phone_masked=None, purpose=None,
+                                 anonymised_at=now))
             tids = [r["ticket_id"] for r in rows if r["ticket_id"]]
             if tids:
                 conn.execute(update(tickets).where(tickets.c.id.in_(tids))
                              .values(contact_name=ANONYMISED, contact_phone=None, details=None))
             for ev in conn.execute(select(events.c.id, events.c.payload).where(
-                    events.c.type.in_(["visitor.checked_in", "visitor.checked_out"]),
+                    events.c.type.in_([VisitorCheckedIn.TYPE, VisitorCheckedOut.TYPE, TicketOpened.TYPE]),
                     events.c.occurred_at < cutoff + timedelta(days=1))).mappings():
-                p = ev["payload"]
-                if p.get("visit_id") in ids:
-                    new = {k: (None if k in ("phone", "phone_masked", "purpose") else ANONYMISED)
-                           if k in VISIT_PERSONAL and p.get(k) is not None else v for k, v in p.items()}
+                new = _anonymised_visit_payload(ev["payload"], set(ids))
+                if new is not None:
                     conn.execute(update(events).where(events.c.id == ev["id"]).values(payload=new))
             done += len(rows)
+
+
+def _anonymised_visit_payload(p: dict[str, Any], visit_ids: set[str]) -> dict[str, Any] | None:
+    """The payload of a visit's event (check-in, check-out, or the ticket.opened the check-in
+    made) without the visitor's personal data; None if it is not one of `visit_ids`' events."""
+    if p.get("visit_id") in visit_ids:
+        return {k: (None if k in ("phone", "phone_masked", "purpose") else ANONYMISED)
+                if k in VISIT_PERSONAL and p.get(k) is not None else v for k, v in p.items()}
+    if p.get("source") == "kiosk" and p.get("source_ref") in visit_ids:
+        return {**p, "contact_name": ANONYMISED, "contact_phone": None, "details": None}
+    return None
 
 
 def erase_person(store: Store, sites: tuple[str, ...] | None, *, phone: str | None = None,
@@ -106,7 +119,8 @@ def _erase_in_events(conn: Connection, sites, phone, name, unit, targets: set[st
     needles = [x for x in (phone, name) if x]
     # JSON columns may hold non-ASCII text \u-escaped (PostgreSQL keeps the JSON text as written)
     needles += [json.dumps(x)[1:-1] for x in needles if json.dumps(x)[1:-1] != x]
-    q = select(events.c.id, events.c.payload).where(or_(*[cast(events.c.payload, Text).contains(n, autoescape=True) for n in needles]))
+    q = select(events.c.id, events.c.payload).where(
+        or_(*[cast(events.c.payload, Text).contains(n, autoescape=True) for n in needles]))
     if sites is not None:
         q = q.where(events.c.site.in_(sites))
     n = 0

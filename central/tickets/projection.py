@@ -5,6 +5,8 @@ the events table.
 Well-defined under any arrival order, and nothing is dropped:
   * call and visit events upsert their register line by call_id / visit_id, each field taking
     the first value seen (a check-out before its check-in gives a line with only the check-out);
+  * the ticket rules (rules.py) then say which ticket events follow from the edge event; each is
+    written as a real event (CentralEventWriter.emit) and applied like any other;
   * a ticket.* event for a ticket that is not there yet is parked (parked_events) and replayed,
     in occurred_at / seq order, when the ticket.opened arrives;
   * state changes follow lifecycle.py (forward moves apply, late ones fill in missing times);
@@ -14,37 +16,47 @@ Well-defined under any arrival order, and nothing is dropped:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from pydantic import BaseModel
+from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 
 from frontdesk.schema import Event
+from frontdesk.schema.access import VisitorCheckedIn, VisitorCheckedOut
+from frontdesk.schema.call import CallAnswered, CallEnded, CallMessageRecorded, CallMissed, CallRinging
+from frontdesk.schema.envelope import Payload
+from frontdesk.schema.tickets import TicketOpened
+from frontdesk.schema.transcript import CallTranscribed, NoteTranscribed, TranscriptFailed
 
 from ..tables import events as events_table
 from . import lifecycle
+from .changes import CHANGES, TICKET_CHANGE_TYPES, changed_by
+from .rules import RULES, Fold, call_line_id
 from .settings import TicketsConfig
 from .sla import compute_timers, next_check, next_due
 from .tables import calls, parked_events, ticket_history, tickets, visits
+from .times import iso, utc
 
 log = logging.getLogger(__name__)
 
-CALL_TYPES = {"call.ringing", "call.answered", "call.missed", "call.message_recorded", "call.ended",
-              "call.transcribed"}
-# Transcription outcomes that belong on a call's register line when they name a call.
-CALL_NOTE_TYPES = {"note.transcribed", "transcript.failed"}
-VISIT_TYPES = {"visitor.checked_in", "visitor.checked_out"}
-# Call categories that open a ticket of the same kind ("other" is only a register line).
-CATEGORY_KINDS = {"repair": "repair", "complaint": "complaint", "help_request": "help_request",
-                  "inquiry": "inquiry"}
 NIGHT_FROM, NIGHT_UNTIL = time(17, 30), time(8, 30)
+# Writes a rule's ticket event inside the ingest transaction: CentralEventWriter.emit.
+Emit = Callable[[Connection, Event, Payload, str, "datetime | None"], "Event | None"]
+Handler = Callable[[Connection, Event], list[Event]]
 
 # Statements built once: ingest runs them for every event, and building a statement costs more
 # than running it on SQLite.
 _CALL_BY_ID = select(calls).where(calls.c.call_id == bindparam("b_id"))
 _CALL_INSERT = insert(calls)
 _CALL_UPDATE = update(calls).where(calls.c.call_id == bindparam("b_id"))
+_VISIT_BY_ID = select(visits).where(visits.c.visit_id == bindparam("b_id"))
+_LINK_CALL = (update(calls).where(calls.c.call_id == bindparam("b_ref"), calls.c.site == bindparam("b_site"),
+                                  calls.c.ticket_id.is_(None)).values(ticket_id=bindparam("b_ticket")))
+_LINK_VISIT = (update(visits).where(visits.c.visit_id == bindparam("b_ref"), visits.c.site == bindparam("b_site"),
+                                    visits.c.ticket_id.is_(None)).values(ticket_id=bindparam("b_ticket")))
 _TICKET_EXISTS = select(tickets.c.id).where(tickets.c.id == bindparam("b_id"))
 _TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("b_id"))
 _TICKET_INSERT = insert(tickets)
@@ -53,19 +65,9 @@ _HISTORY_INSERT = insert(ticket_history)
 _PARKED_FOR = (select(events_table).join(parked_events, parked_events.c.event_id == events_table.c.id)
                .where(parked_events.c.ticket_id == bindparam("b_id")))
 
-
-def utc(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else utc(value).isoformat()
+# Caller fields of call events -> the register line's columns (first value seen wins).
+_CALLER_COLUMNS = (("number", "number"), ("number_raw", "number_raw"), ("caller_name", "name"), ("unit", "unit"),
+                   ("resident_name", "resident_name"), ("menu_choice", "menu_choice"))
 
 
 def is_night(at: datetime, tz: str) -> bool:
@@ -74,148 +76,195 @@ def is_night(at: datetime, tz: str) -> bool:
     return local >= NIGHT_FROM or local < NIGHT_UNTIL
 
 
-def _event_from_row(row) -> Event:
+def _event_from_row(row: RowMapping) -> Event:
     return Event.model_construct(id=row["id"], type=row["type"], schema_version=row["schema_version"],
                                  site=row["site"], device=row["device"], seq=row["seq"],
                                  occurred_at=utc(row["occurred_at"]), tz=row["tz"], payload=row["payload"])
 
 
-class TicketProjection:
-    def __init__(self, config: TicketsConfig) -> None:
-        self.config = config
+# -- what each call event writes on its register line ------------------------------------------
 
-    def __call__(self, conn: Connection, new_events: list[Event]) -> None:
-        work = []
-        for event in sorted(new_events, key=lambda e: (e.occurred_at, e.device, e.seq)):
-            if event.type in CALL_TYPES or (event.type in CALL_NOTE_TYPES and event.payload.get("call_id")):
-                work.append((self._call, event))
-            elif event.type in VISIT_TYPES:
-                work.append((self._visit, event))
-            elif event.type.startswith("ticket.") or (event.type == "note.transcribed" and event.payload.get("ticket_id")):
-                work.append((self._ticket_event, event))
+def _answered(p: CallAnswered, at: datetime, line: RowMapping | None) -> dict[str, Any]:
+    return {"answered_at": at, "answered_by": p.by}
+
+
+def _missed(p: CallMissed, at: datetime, line: RowMapping | None) -> dict[str, Any]:
+    return {"outcome": "missed", "rings": p.rings}
+
+
+def _ended(p: CallEnded, at: datetime, line: RowMapping | None) -> dict[str, Any]:
+    return {"ended_at": at, "outcome": p.outcome, "rings": p.rings, "duration_s": p.duration_s}
+
+
+def _transcribed(p: CallTranscribed, at: datetime, line: RowMapping | None) -> dict[str, Any]:
+    return {"category": p.category, "transcript": p.text, "transcript_error": None}
+
+
+def _transcript_failed(p: TranscriptFailed, at: datetime, line: RowMapping | None) -> dict[str, Any]:
+    if p.kind != "call" or (line is not None and line["transcript"] is not None):
+        return {}  # a late failure never hides a transcript
+    return {"transcript_error": f"{p.reason}: {p.detail}"[:600]}
+
+
+def _note(p: NoteTranscribed, at: datetime, line: RowMapping | None) -> dict[str, Any]:
+    if not p.text:
+        return {}
+    earlier = (line["notes"] if line is not None else None) or ""
+    return {"notes": (earlier + "\n" if earlier else "") + p.text}
+
+
+CALL_LINE_VALUES: dict[type[BaseModel], Callable[[Any, datetime, RowMapping | None], dict[str, Any]]] = {
+    CallAnswered: _answered, CallMissed: _missed, CallEnded: _ended, CallTranscribed: _transcribed,
+    TranscriptFailed: _transcript_failed, NoteTranscribed: _note,
+}
+CALL_EVENTS = (CallRinging, CallAnswered, CallMissed, CallMessageRecorded, CallEnded, CallTranscribed)
+
+
+class TicketProjection:
+    """Store projection for tickets and the call and visit registers (see the module docstring)."""
+
+    def __init__(self, config: TicketsConfig, emit: Emit) -> None:
+        self.config = config
+        self.emit = emit
+        self.routes: dict[str, Handler] = {
+            **{cls.TYPE: self._call for cls in CALL_EVENTS},
+            NoteTranscribed.TYPE: self._note, TranscriptFailed.TYPE: self._transcript_failed,
+            VisitorCheckedIn.TYPE: self._visit, VisitorCheckedOut.TYPE: self._visit,
+            TicketOpened.TYPE: self._ticket_event,
+            **{type_: self._ticket_event for type_ in TICKET_CHANGE_TYPES},
+        }
+
+    def __call__(self, conn: Connection, new_events: list[Event]) -> list[Event]:
+        """Project a batch; returns the ticket events the rules wrote for it."""
+        work = [(handler, event) for event in sorted(new_events, key=lambda e: (e.occurred_at, e.device, e.seq))
+                if (handler := self.routes.get(event.type)) is not None]
         if not work:
-            return
+            return []
         # One event the read models cannot take (a bug, an absurd value) must not stop the batch
         # from being stored and acknowledged. The whole batch is tried under one savepoint (the
         # fast path); if anything fails, it is redone with a savepoint per event, and each failure
         # is written to the ticket history (the event itself is safe in `events`).
         try:
             with conn.begin_nested():
-                for handler, event in work:
-                    handler(conn, event)
-            return
+                return [d for handler, event in work for d in handler(conn, event)]
         except Exception:
             log.warning("tickets: a batch of %d event(s) did not project as a whole; one by one now", len(work))
+        derived: list[Event] = []
         for handler, event in work:
             try:
                 with conn.begin_nested():
-                    handler(conn, event)
+                    derived.extend(handler(conn, event))
             except Exception as err:
                 log.exception("tickets: could not project event %s (%s)", event.id, event.type)
-                ref = event.payload.get("ticket_id") or event.payload.get("call_id") or event.payload.get("visit_id")
-                self._history(conn, str(ref or event.id)[:64], event, event.occurred_at, f"edge:{event.device}"[:64],
-                              "error", {"reason": f"{type(err).__name__}: {err}"[:500]})
+                self._failed(conn, event, err)
+        return derived
+
+    def _failed(self, conn: Connection, event: Event, err: Exception, what: str = "") -> None:
+        p = event.payload
+        ref = p.get("ticket_id") or p.get("call_id") or p.get("visit_id")
+        self._history(conn, str(ref or event.id)[:64], event, event.occurred_at, f"edge:{event.device}"[:64],
+                      "error", {"reason": f"{what}{type(err).__name__}: {err}"[:500]})
+
+    # -- the ticket rules ------------------------------------------------------------------------
+
+    def _run_rules(self, conn: Connection, event: Event, fold: Fold,
+                   reload: Callable[[], Mapping[str, Any]]) -> list[Event]:
+        """Write and apply the ticket events the rules derive from `event` and its register line
+        (`reload` reads the line again for the next rule after one changed it).
+
+        A rule that cannot decide (a bug, a value its payload model refuses) is that event's
+        problem, written to the history as an error; the line and the other rules go on. Writing
+        or applying what a rule decided fails the event as a whole, like any projection error.
+        """
+        written: list[Event] = []
+        rules = RULES.get(event.type, ())
+        for n_rule, rule in enumerate(rules):
+            try:
+                derived = rule(conn, event, fold)
+            except Exception as err:
+                log.exception("tickets: rule %s failed on event %s", rule.__name__, event.id)
+                self._failed(conn, event, err, f"rule {rule.__name__}: ")
+                continue
+            for n, item in enumerate(derived):
+                made = self.emit(conn, event, item.payload, f"{rule.__name__}/{n}", item.at)
+                if made is not None:
+                    self._ticket_event(conn, made)
+                    written.append(made)
+            if derived and n_rule + 1 < len(rules):
+                fold = Fold(reload(), fold.learned)
+        return written
 
     # -- call register -------------------------------------------------------------------------
 
-    def _call(self, conn: Connection, event: Event) -> None:
-        p, at = event.payload, event.occurred_at
-        call_id = p.get("call_id") or f"transcript:{event.id}"
+    def _note(self, conn: Connection, event: Event) -> list[Event]:
+        # a dictated note belongs on its call's line, else in its ticket's history
+        if event.payload.get("call_id"):
+            return self._call(conn, event)
+        if event.payload.get("ticket_id"):
+            return self._ticket_event(conn, event)
+        return []
+
+    def _transcript_failed(self, conn: Connection, event: Event) -> list[Event]:
+        return self._call(conn, event) if event.payload.get("call_id") else []
+
+    def _call(self, conn: Connection, event: Event) -> list[Event]:
+        p, at = event.typed_payload(), event.occurred_at
+        call_id = call_line_id(event)
         row = conn.execute(_CALL_BY_ID, {"b_id": call_id}).mappings().first()
         values: dict[str, Any] = {}
-        for field, key in (("number", "number"), ("number_raw", "number_raw"), ("caller_name", "name"),
-                           ("unit", "unit"), ("resident_name", "resident_name"), ("menu_choice", "menu_choice")):
-            if p.get(key) is not None and (row is None or row[field] is None):
-                values[field] = p[key]
-        if p.get("blocked"):
+        for column, key in _CALLER_COLUMNS:
+            value = getattr(p, key, None)
+            if value is not None and (row is None or row[column] is None):
+                values[column] = value
+        if getattr(p, "blocked", False):
             values["blocked"] = True
-        if event.type == "call.answered":
-            values.update(answered_at=at, answered_by=p.get("by"))
-        elif event.type == "call.missed":
-            values.update(outcome=values.get("outcome") or "missed", rings=p.get("rings"))
-        elif event.type == "call.ended":
-            values.update(ended_at=at, outcome=p.get("outcome"), rings=p.get("rings"), duration_s=p.get("duration_s"))
-        elif event.type == "call.transcribed":
-            values.update(category=p.get("category"), transcript=p.get("text"), transcript_error=None)
-        elif event.type == "transcript.failed" and p.get("kind") == "call":
-            if row is None or row["transcript"] is None:  # a late failure never hides a transcript
-                values["transcript_error"] = f"{p['reason']}: {p['detail']}"[:600]
-        elif event.type == "note.transcribed" and p.get("text"):
-            earlier = (row["notes"] if row is not None else None) or ""
-            values["notes"] = (earlier + "\n" if earlier else "") + p["text"]
+        if (line_values := CALL_LINE_VALUES.get(type(p))) is not None:
+            values.update(line_values(p, at, row))
         if row is None:
             values.update(call_id=call_id, site=event.site, device=event.device, started_at=at, tz=event.tz,
                           night=is_night(at, event.tz))
             values.setdefault("blocked", False)
             conn.execute(_CALL_INSERT, values)
+            line: dict[str, Any] = values
         else:
-            if event.type == "call.ringing" and utc(row["started_at"]) > at:
+            if isinstance(p, CallRinging) and utc(row["started_at"]) > at:
                 # the ring came after another event of the same call: the call started at the ring
                 values.update(started_at=at, night=is_night(at, event.tz))
             if values:
                 conn.execute(_CALL_UPDATE, {"b_id": call_id, **values})
-        if event.type == "call.transcribed" and p.get("category") in CATEGORY_KINDS:
-            line = conn.execute(_CALL_BY_ID, {"b_id": call_id}).mappings().first()
-            if line["ticket_id"] is None:
-                text = (p.get("text") or "").strip()
-                title = text[:60] or {"repair": "来电报修 / repair call", "complaint": "来电投诉 / complaint call",
-                                      "help_request": "求助 / help request", "inquiry": "咨询 / inquiry"}[p["category"]]
-                payload = {"ticket_id": event.id, "kind": CATEGORY_KINDS[p["category"]], "by": f"edge:{event.device}",
-                           "title": title, "details": text or None, "unit": line["unit"],
-                           "contact_name": line["resident_name"] or line["caller_name"],
-                           "contact_phone": line["number"], "source": "call", "source_ref": call_id}
-                self._open(conn, event, payload)
-                conn.execute(_CALL_UPDATE, {"b_id": call_id, "ticket_id": event.id})
-        elif line_ticket := (row["ticket_id"] if row is not None else None):
-            # caller details that arrived after the ticket was opened fill in what it lacks
-            fill = {k: v for k, v in (("unit", values.get("unit")), ("contact_phone", values.get("number")))
-                    if v is not None}
-            if fill:
-                t = conn.execute(select(tickets.c.unit, tickets.c.contact_phone)
-                                 .where(tickets.c.id == line_ticket)).mappings().first()
-                fill = {k: v for k, v in fill.items() if t is not None and t[k] is None}
-                if fill:
-                    conn.execute(update(tickets).where(tickets.c.id == line_ticket).values(**fill))
+            line = {**row, **values}
+        return self._run_rules(conn, event, Fold(line, frozenset(values)),
+                               lambda: dict(conn.execute(_CALL_BY_ID, {"b_id": call_id}).mappings().one()))
 
     # -- visit register ------------------------------------------------------------------------
 
-    def _visit(self, conn: Connection, event: Event) -> None:
-        p, at = event.payload, event.occurred_at
-        row = conn.execute(select(visits).where(visits.c.visit_id == p["visit_id"])).mappings().first()
+    def _visit(self, conn: Connection, event: Event) -> list[Event]:
+        p: VisitorCheckedIn | VisitorCheckedOut = event.typed_payload()  # type: ignore[assignment]
+        at = event.occurred_at
+        row = conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id}).mappings().first()
         values: dict[str, Any] = {}
         for field in ("visitor_name", "phone", "phone_masked", "host_unit", "purpose", "pass_id", "single_use"):
-            if p.get(field) is not None and (row is None or row[field] is None):
-                values[field] = p[field]
-        if event.type == "visitor.checked_in":
-            values.update(checked_in_at=at, method=p.get("method"))
+            value = getattr(p, field, None)
+            if value is not None and (row is None or row[field] is None):
+                values[field] = value
+        if isinstance(p, VisitorCheckedIn):
+            values.update(checked_in_at=at, method=p.method)
         else:
             values.update(checked_out_at=at)
         if row is None:
-            values.update(visit_id=p["visit_id"], site=event.site, device=event.device, first_seen_at=at,
+            values.update(visit_id=p.visit_id, site=event.site, device=event.device, first_seen_at=at,
                           tz=event.tz, night=is_night(at, event.tz))
             conn.execute(insert(visits).values(**values))
-            ticket_id = None
+            line: dict[str, Any] = values
         else:
             if row["first_seen_at"] is not None and utc(row["first_seen_at"]) > at:
                 values.update(first_seen_at=at, night=is_night(at, event.tz))
-            conn.execute(update(visits).where(visits.c.visit_id == p["visit_id"]).values(**values))
-            ticket_id = row["ticket_id"]
-        if event.type == "visitor.checked_in" and p.get("single_use") and p.get("pass_id"):
-            self._flag_double_use(conn, event.site, p["pass_id"])
-        if event.type == "visitor.checked_in" and ticket_id is None:
-            payload = {"ticket_id": event.id, "kind": "visit", "by": f"edge:{event.device}",
-                       "title": f"来访 {p['host_unit']} / visit", "unit": p["host_unit"],
-                       "contact_name": p["visitor_name"], "contact_phone": p.get("phone"),
-                       "source": "kiosk", "source_ref": p["visit_id"]}
-            self._open(conn, event, payload)
-            conn.execute(update(visits).where(visits.c.visit_id == p["visit_id"]).values(ticket_id=event.id))
-            if row is not None and row["checked_out_at"] is not None:
-                self._apply(conn, event.id, event, {"ticket_id": event.id, "by": f"edge:{event.device}",
-                                                    "to_state": "closed"}, "ticket.transitioned",
-                            at=utc(row["checked_out_at"]))
-        elif event.type == "visitor.checked_out" and ticket_id is not None:
-            self._apply(conn, ticket_id, event, {"ticket_id": ticket_id, "by": f"edge:{event.device}",
-                                                 "to_state": "closed"}, "ticket.transitioned")
+            conn.execute(update(visits).where(visits.c.visit_id == p.visit_id).values(**values))
+            line = {**row, **values}
+        if isinstance(p, VisitorCheckedIn) and p.single_use and p.pass_id:
+            self._flag_double_use(conn, event.site, p.pass_id)
+        return self._run_rules(conn, event, Fold(line, frozenset(values)),
+                               lambda: dict(conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id}).mappings().one()))
 
     @staticmethod
     def _flag_double_use(conn: Connection, site: str, pass_id: str) -> None:
@@ -229,138 +278,72 @@ class TicketProjection:
 
     # -- tickets ---------------------------------------------------------------------------------
 
-    def _ticket_event(self, conn: Connection, event: Event) -> None:
-        p = event.payload
-        if event.type == "ticket.opened":
-            self._open(conn, event, p)
-            return
-        exists = conn.execute(_TICKET_EXISTS, {"b_id": p["ticket_id"]}).first()
-        if exists is None:
-            conn.execute(insert(parked_events).values(event_id=event.id, ticket_id=p["ticket_id"],
+    def _ticket_event(self, conn: Connection, event: Event) -> list[Event]:
+        if event.type == TicketOpened.TYPE:
+            self._open(conn, event, event.payload_as(TicketOpened))
+            return []
+        ticket_id = event.payload["ticket_id"]
+        if conn.execute(_TICKET_EXISTS, {"b_id": ticket_id}).first() is None:
+            conn.execute(insert(parked_events).values(event_id=event.id, ticket_id=ticket_id,
                                                       parked_at=datetime.now(UTC)))
-            return
-        self._apply(conn, p["ticket_id"], event, p, event.type)
+            return []
+        self._apply(conn, ticket_id, event)
+        return []
 
-    def _open(self, conn: Connection, event: Event, p: dict[str, Any]) -> None:
+    def _open(self, conn: Connection, event: Event, p: TicketOpened) -> None:
         at = event.occurred_at
-        ticket_id = p["ticket_id"]
-        if conn.execute(_TICKET_EXISTS, {"b_id": ticket_id}).first() is not None:
-            self._history(conn, ticket_id, event, at, p.get("by", "?"), "rejected",
+        if conn.execute(_TICKET_EXISTS, {"b_id": p.ticket_id}).first() is not None:
+            self._history(conn, p.ticket_id, event, at, p.by, "rejected",
                           {"reason": "a ticket with this id is already open"})
             return
-        kind = p["kind"]
-        first = lifecycle.first_state(kind)
+        first = lifecycle.first_state(p.kind)
         milestones = {first: iso(at)}
-        if kind == "visit":
+        if p.kind == "visit":
             milestones["on_site"] = iso(at)
         row = {
-            "id": ticket_id, "site": event.site, "kind": kind, "state": "on_site" if kind == "visit" else first,
-            "is_open": True, "title": p["title"], "details": p.get("details"), "unit": p.get("unit"),
-            "contact_name": p.get("contact_name"), "contact_phone": p.get("contact_phone"),
-            "complaint_class": p.get("complaint_class"), "complaint_valid": p.get("complaint_valid"),
-            "major": bool(p.get("major")), "parent_id": p.get("parent_id"), "owner": p.get("by") or f"edge:{event.device}",
-            "assignee": None, "source": p.get("source", "desk"), "source_ref": p.get("source_ref"),
+            "id": p.ticket_id, "site": event.site, "kind": p.kind, "state": "on_site" if p.kind == "visit" else first,
+            "is_open": True, "title": p.title, "details": p.details, "unit": p.unit,
+            "contact_name": p.contact_name, "contact_phone": p.contact_phone,
+            "complaint_class": p.complaint_class, "complaint_valid": p.complaint_valid,
+            "major": p.major, "parent_id": p.parent_id, "owner": p.by,
+            "assignee": None, "source": p.source, "source_ref": p.source_ref,
             "created_at": at, "updated_at": at, "closed_at": None, "done_at": None, "reopen_count": 0,
-            "appointment_at": utc(p.get("appointment_at")), "paused": False, "milestones": milestones,
+            "appointment_at": utc(p.appointment_at), "paused": False, "milestones": milestones,
             "pauses": [], "breaches": {}, "tz": event.tz, "version": 1, "callback_reached": None, "satisfied": None,
         }
         self._recompute(row)
         conn.execute(_TICKET_INSERT, row)
-        self._history(conn, ticket_id, event, at, row["owner"], "applied",
-                      {"kind": kind, "title": p["title"], "source": row["source"]})
-        parked = conn.execute(_PARKED_FOR, {"b_id": ticket_id}).mappings().all()
+        self._history(conn, p.ticket_id, event, at, p.by, "applied",
+                      {"kind": p.kind, "title": p.title, "source": p.source})
+        self._link_line(conn, event.site, p)
+        parked = conn.execute(_PARKED_FOR, {"b_id": p.ticket_id}).mappings().all()
         if parked:
             waiting = sorted((_event_from_row(r) for r in parked), key=lambda e: (e.occurred_at, e.device, e.seq))
-            conn.execute(delete(parked_events).where(parked_events.c.ticket_id == ticket_id))
+            conn.execute(delete(parked_events).where(parked_events.c.ticket_id == p.ticket_id))
             for ev in waiting:
-                self._apply(conn, ticket_id, ev, ev.payload, ev.type)
+                self._apply(conn, p.ticket_id, ev)
 
-    def _apply(self, conn: Connection, ticket_id: str, event: Event, p: dict[str, Any], type_: str,
-               at: datetime | None = None) -> None:
-        at = at or event.occurred_at
+    @staticmethod
+    def _link_line(conn: Connection, site: str, p: TicketOpened) -> None:
+        """A ticket opened for a call or a visit shows on that register line (if it has none yet)."""
+        if p.source_ref is None:
+            return
+        link = {"call": _LINK_CALL, "desk": _LINK_CALL, "kiosk": _LINK_VISIT}.get(p.source)
+        if link is not None:
+            conn.execute(link, {"b_ref": p.source_ref, "b_site": site, "b_ticket": p.ticket_id})
+
+    def _apply(self, conn: Connection, ticket_id: str, event: Event) -> None:
+        at = event.occurred_at
         row = dict(conn.execute(_TICKET_BY_ID, {"b_id": ticket_id}).mappings().one())
-        by = p.get("by", f"edge:{event.device}")
-        kind = row["kind"]
+        p = event.typed_payload()
         ms = dict(row["milestones"])
-        first = lifecycle.first_state(kind)
-        since = utc(ms.get(first))
-        outcome, detail = "applied", {}
-        if type_ == "ticket.transitioned":
-            target = p["to_state"]
-            detail = {"to_state": target}
-            try:
-                new_rank = lifecycle.rank(kind, target)
-            except lifecycle.TransitionError as err:
-                outcome, detail["reason"] = "rejected", str(err)
-            else:
-                cur_rank = lifecycle.rank(kind, row["state"])
-                if since and at < since:
-                    outcome, detail["reason"] = "stale", "before the ticket was (re)opened"
-                elif new_rank > cur_rank or (lifecycle.is_closed(kind, target) and not lifecycle.is_closed(kind, row["state"])):
-                    row["state"] = target
-                    ms.setdefault(target, iso(at))
-                elif target in ms:
-                    outcome, detail["reason"] = "stale", f"already {row['state']}"
-                else:
-                    ms[target] = iso(at)
-                    outcome, detail["reason"] = "stale", f"already {row['state']}; time filled in"
-        elif type_ == "ticket.assigned":
-            row["assignee"] = p["assignee"]
-            detail = {"assignee": p["assignee"]}
-        elif type_ == "ticket.updated":
-            fields = dict(p["fields"])
-            if "appointment_at" in fields:
-                fields["appointment_at"] = utc(fields["appointment_at"])
-            for key in ("complaint_class",):
-                if key in fields and fields[key] not in (None, 1, 2, 3):
-                    outcome, detail["reason"] = "rejected", "complaint_class must be 1, 2 or 3"
-            if outcome == "applied":
-                row.update(fields)
-                detail = {"fields": sorted(fields)}
-        elif type_ == "ticket.paused":
-            pauses = [list(x) for x in row["pauses"]]
-            if pauses and pauses[-1][1] is None:
-                outcome, detail = "stale", {"reason": "already paused"}
-            else:
-                pauses.append([iso(at), None, p["reason"]])
-                row["pauses"], row["paused"] = pauses, True
-                if p.get("appointment_at"):
-                    row["appointment_at"] = utc(p["appointment_at"])
-                detail = {"reason": p["reason"]}
-        elif type_ == "ticket.resumed":
-            pauses = [list(x) for x in row["pauses"]]
-            if not pauses or pauses[-1][1] is not None:
-                outcome, detail = "stale", {"reason": "not paused"}
-            else:
-                pauses[-1][1] = iso(max(at, utc(pauses[-1][0])))
-                row["pauses"], row["paused"] = pauses, False
-        elif type_ == "ticket.reopened":
-            if not (lifecycle.is_closed(kind, row["state"]) or row["done_at"] is not None):
-                outcome, detail = "stale", {"reason": "not done or closed"}
-            else:
-                detail = {"previous_state": row["state"], "previous_milestones": ms}
-                ms = {first: iso(at)}
-                row.update(state=first, is_open=True, closed_at=None, done_at=None, breaches={}, pauses=[],
-                           paused=False, reopen_count=row["reopen_count"] + 1, callback_reached=None, satisfied=None)
-        elif type_ == "ticket.callback_recorded":
-            row["callback_reached"], row["satisfied"] = p["reached"], p.get("satisfied")
-            detail = {"reached": p["reached"], "satisfied": p.get("satisfied")}
-            if p["reached"] and "callback" in lifecycle.states(kind):
-                if lifecycle.rank(kind, "callback") > lifecycle.rank(kind, row["state"]):
-                    row["state"] = "callback"
-                ms.setdefault("callback", iso(at))
-        elif type_ == "ticket.sla_breached":
-            breaches = dict(row["breaches"])
-            breaches.setdefault(p["timer"], iso(at))
-            row["breaches"], row["any_breach"] = breaches, True
-            detail = {"timer": p["timer"], "due_at": p["due_at"]}
-        elif type_ == "note.transcribed":
-            # a note dictated at the desk for this ticket: kept in its history, state unchanged
-            by = (p.get("author") or by)[:64]
-            detail = {"text": p["text"][:2000], "confidence": p.get("confidence")}
+        change = CHANGES.get(type(p))
+        if change is None:
+            outcome, detail = "rejected", {"reason": f"{event.type} does not change tickets"}
         else:
-            outcome, detail = "rejected", {"reason": f"{type_} does not change tickets"}
+            outcome, detail = change(row, ms, p, at)
         if outcome != "rejected":
+            kind = row["kind"]
             row["milestones"] = ms
             row["is_open"] = not lifecycle.is_closed(kind, row["state"])
             if not row["is_open"] and row["closed_at"] is None:
@@ -369,7 +352,9 @@ class TicketProjection:
             row["version"] = row["version"] + 1
             self._recompute(row)
             conn.execute(_TICKET_UPDATE, {"b_id": ticket_id, **{k: v for k, v in row.items() if k != "id"}})
-        self._history(conn, ticket_id, event, at, by, outcome, {**detail, **({"note": p["note"]} if p.get("note") else {})})
+        note = getattr(p, "note", None)
+        self._history(conn, ticket_id, event, at, changed_by(p, event.device), outcome,
+                      {**detail, **({"note": note} if note else {})})
 
     def _recompute(self, row: dict[str, Any]) -> None:
         kind = row["kind"]

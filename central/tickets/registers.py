@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from ..store import Store
-from .projection import iso, utc
 from .tables import calls, tickets, visits
+from .times import iso, utc
 
 CALL_COLUMNS = ["call_id", "site", "device", "started_at", "number", "caller_name", "unit", "resident_name",
                 "answered_at", "answered_by", "ended_at", "outcome", "rings", "duration_s", "menu_choice",
@@ -109,7 +109,8 @@ class Registers:
 
 def columns_for(register: str) -> list[str]:
     return {"calls": CALL_COLUMNS, "visits": VISIT_COLUMNS, "mail": MAIL_COLUMNS,
-            "night": ["what", "at"] + [c for c in CALL_COLUMNS + VISIT_COLUMNS if c not in ("site",)] + ["site"]}[register]
+            "night": ["what", "at"] + [c for c in CALL_COLUMNS + VISIT_COLUMNS if c not in ("site",)] + ["site"],
+            }[register]
 
 
 def _cell(value: Any) -> Any:

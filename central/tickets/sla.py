@@ -42,7 +42,8 @@ def _applies(t: SlaTimer, major: bool, appointment_at: datetime | None) -> bool:
             "no_appointment": appointment_at is None}[t.only_if]
 
 
-def _paused_seconds(pauses: list[tuple[datetime, datetime | None]], start: datetime, end: datetime | None) -> tuple[float, bool]:
+def _paused_seconds(pauses: list[tuple[datetime, datetime | None]], start: datetime,
+                    end: datetime | None) -> tuple[float, bool]:
     total, open_now = 0.0, False
     for p_start, p_end in pauses:
         if p_end is None:
@@ -73,8 +74,10 @@ def compute_timers(kind: str, definitions: list[SlaTimer], milestones: dict[str,
             continue
         stop_rank = rank(kind, t.stop)
         reached = [at for state, at in milestones.items() if rank(kind, state) >= stop_rank]
+        due: datetime
         met_at = min(reached) if reached else None
         if t.start == "appointment":
+            assert appointment_at is not None  # _applies() keeps appointment timers for appointments only
             due = appointment_at + timedelta(minutes=t.offset_minutes)
         elif t.working_days is not None:
             due = add_working_days(start_at, t.working_days, calendar, tz) + timedelta(minutes=t.offset_minutes)

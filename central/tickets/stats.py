@@ -64,8 +64,9 @@ def monthly(store: Store, site: str, month: str, tz: str) -> dict[str, Any]:
     for c in complaints:
         by_class[str(c["complaint_class"]) if c["complaint_class"] else "unclassified"] += c["n"]
         validity[{True: "valid", False: "invalid", None: "undecided"}[c["complaint_valid"]]] += c["n"]
-    totals = {k: sum(x[k] for x in kinds) for k in ("opened", "closed", "closed_in_time", "done", "done_first_time",
-                                                       "callbacks", "satisfied", "breached")}
+    totals = {k: sum(int(x[k] or 0) for x in kinds)
+              for k in ("opened", "closed", "closed_in_time", "done", "done_first_time", "callbacks", "satisfied",
+                        "breached")}
     return {"site": site, "month": month, "tz": tz, "from": start.isoformat(), "until": end.isoformat(),
             "kinds": kinds, "complaints_by_class": by_class, "complaints_validity": validity,
             "totals": {**totals, "timeliness_rate": _rate(totals["closed_in_time"], totals["closed"]),

@@ -7,19 +7,30 @@ projection applies it in the same transaction that stores the event.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import RowMapping, and_, select
 
-from frontdesk.ids import new_id
 from frontdesk.schema import Event
+from frontdesk.schema.tickets import (
+    TicketAssigned,
+    TicketCallbackRecorded,
+    TicketOpened,
+    TicketPaused,
+    TicketReopened,
+    TicketResumed,
+    TicketTransitioned,
+    TicketUpdated,
+)
 
 from ..store import Store
 from . import lifecycle
-from .projection import TicketProjection, utc
+from .projection import TicketProjection
 from .settings import TicketsConfig
-from .tables import ticket_history, tickets
+from .tables import calls, ticket_history, tickets
+from .times import utc
 from .writer import CentralEventWriter
 
 # The board carries no personal data (names, phone numbers): it is on screens all day; the
@@ -31,17 +42,23 @@ BOARD_COLUMNS = [tickets.c.id, tickets.c.site, tickets.c.kind, tickets.c.state, 
                  tickets.c.any_breach, tickets.c.source, tickets.c.source_ref, tickets.c.version]
 
 
+# The changes made by hand through the API (and SLA breaches through the writer directly).
+TicketChange = (TicketTransitioned | TicketAssigned | TicketUpdated | TicketPaused | TicketResumed | TicketReopened
+                | TicketCallbackRecorded)
+
+
 class TicketNotFound(LookupError):
-    pass
+    """No such ticket (or parent ticket) where one was named."""
 
 
 class TicketSystem:
-    def __init__(self, store: Store, config: TicketsConfig | None = None, site_tz: dict[str, str] | None = None) -> None:
+    def __init__(self, store: Store, config: TicketsConfig | None = None,
+                 site_tz: dict[str, str] | None = None) -> None:
         self.store = store
         self.config = config or TicketsConfig()
         self.site_tz = site_tz or {}
-        self.projection = TicketProjection(self.config)
         self.writer = CentralEventWriter(store, self.config.central_device)
+        self.projection = TicketProjection(self.config, self.writer.emit)
 
     def install(self) -> TicketSystem:
         """Add the projection to the store's ingest transaction (once)."""
@@ -50,29 +67,30 @@ class TicketSystem:
         return self
 
     def tz_for(self, site: str) -> str:
+        """The site's time zone ([sites.<id>] timezone; Asia/Shanghai when not configured)."""
         return self.site_tz.get(site, "Asia/Shanghai")
 
     # -- changes ---------------------------------------------------------------------------------
 
-    def open(self, site: str, by: str, **fields: Any) -> dict[str, Any]:
-        ticket_id = fields.pop("ticket_id", None) or new_id()
-        payload = {"ticket_id": ticket_id, "by": by, **{k: v for k, v in fields.items() if v is not None}}
-        if payload.get("parent_id"):
-            parent = self.get(payload["parent_id"])
+    def open(self, site: str, opened: TicketOpened) -> dict[str, Any]:
+        """Write the ticket.opened event and return the new ticket (TicketNotFound: bad parent)."""
+        if opened.parent_id:
+            parent = self.get(opened.parent_id)
             if parent is None or parent["site"] != site:
-                raise TicketNotFound(f"no parent ticket {payload['parent_id']!r} on site {site}")
-        self.writer.write(site, "ticket.opened", _jsonable(payload), self.tz_for(site))
-        return self.get(ticket_id)
+                raise TicketNotFound(f"no parent ticket {opened.parent_id!r} on site {site}")
+        self.writer.write(site, opened, self.tz_for(site))
+        return self.get(opened.ticket_id)  # type: ignore[return-value]
 
-    def change(self, ticket_id: str, type_: str, by: str, **fields: Any) -> tuple[dict[str, Any], Event]:
-        ticket = self.get(ticket_id)
+    def change(self, change: TicketChange) -> tuple[dict[str, Any], Event]:
+        """Write one change to an existing ticket; TicketNotFound, or TransitionError for a state
+        the ticket's kind does not have (said at once, not only in the history)."""
+        ticket = self.get(change.ticket_id)
         if ticket is None:
-            raise TicketNotFound(ticket_id)
-        if type_ == "ticket.transitioned":
-            lifecycle.rank(ticket["kind"], fields["to_state"])  # TransitionError for a state the kind lacks
-        payload = {"ticket_id": ticket_id, "by": by, **{k: v for k, v in fields.items() if v is not None}}
-        event = self.writer.write(ticket["site"], type_, _jsonable(payload), ticket["tz"])
-        return self.get(ticket_id), event
+            raise TicketNotFound(change.ticket_id)
+        if isinstance(change, TicketTransitioned):
+            lifecycle.rank(ticket["kind"], change.to_state)
+        event = self.writer.write(ticket["site"], change, ticket["tz"])
+        return self.get(change.ticket_id), event  # type: ignore[return-value]
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -113,7 +131,7 @@ class TicketSystem:
         with self.store.engine.connect() as conn:
             due = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_not(None))
                                .order_by(tickets.c.next_due_at).limit(limit)).mappings().all()
-            rest = []
+            rest: Sequence[RowMapping] = []
             if len(due) < limit:
                 rest = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_(None))
                                     .order_by(tickets.c.created_at.desc()).limit(limit - len(due))).mappings().all()
@@ -125,6 +143,22 @@ class TicketSystem:
                                 .order_by(tickets.c.created_at.desc()).limit(limit)).mappings().all()
         return [dict(r) for r in rows]
 
+    def call_line(self, call_id: str) -> dict[str, Any] | None:
+        """A call's register line (site, unit, caller, ticket_id ...), or None."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(calls).where(calls.c.call_id == call_id)).mappings().first()
+        return dict(row) if row else None
+
+    def ticket_of_call(self, line: dict[str, Any]) -> dict[str, Any] | None:
+        """The ticket a call's line names, else one opened for the call before its line knew it."""
+        if line["ticket_id"]:
+            return self.get(line["ticket_id"])
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(tickets).where(tickets.c.site == line["site"],
+                                                     tickets.c.source_ref == line["call_id"])
+                               .order_by(tickets.c.created_at).limit(1)).mappings().first()
+        return dict(row) if row else None
+
     def due_for_check(self, now: datetime | None = None, limit: int = 500) -> list[dict[str, Any]]:
         now = now or datetime.now(UTC)
         with self.store.engine.connect() as conn:
@@ -133,6 +167,3 @@ class TicketSystem:
                                 .order_by(tickets.c.next_check_at).limit(limit)).mappings().all()
         return [dict(r) for r in rows]
 
-
-def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in payload.items()}

@@ -27,7 +27,8 @@ class Edge:
         self.seq = itertools.count(1)
 
     def make(self, type_: str, payload: dict[str, Any], at: datetime | None = None):
-        return make_event(parse_event_payload(type_, payload), site=self.site, device=self.device, seq=next(self.seq), tz=self.tz,
+        return make_event(parse_event_payload(type_, payload), site=self.site, device=self.device, seq=next(self.seq),
+                          tz=self.tz,
                           occurred_at=at or datetime.now(UTC))
 
     def send(self, *events):

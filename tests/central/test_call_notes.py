@@ -19,12 +19,10 @@ def _line(store: Store, call_id: str) -> dict:
 
 
 def test_call_record_carries_transcript_failure_then_text_and_notes(database_url):
-    from fastapi import FastAPI
-
-    from frontdesk.central.tickets.wiring import install_tickets
+    from frontdesk.central.tickets.system import TicketSystem
 
     store = Store(database_url)
-    install_tickets(FastAPI(), store, None, None)
+    TicketSystem(store).install()
     failed = {"job_id": "j1", "kind": "call", "call_id": "c1", "recording": "/r/c1.wav",
               "reason": "model_unavailable", "detail": "no model at /m/zh", "attempt": 1, "will_retry": True}
     common = {"outcome": "text", "confidence": 0.9, "model": "m", "language": "zh", "audio_s": 3.0}

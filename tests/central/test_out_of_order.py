@@ -48,7 +48,8 @@ def test_same_result_whatever_the_arrival_order(database_url, tmp_path):
         c = Central(url)
         edge = Edge(c.store, device="d1")
         evs = [_opened(edge, tid, t0)] + [
-            edge.make("ticket.transitioned", {"ticket_id": tid, "by": "x", "to_state": s}, t0 + timedelta(minutes=i + 1))
+            edge.make("ticket.transitioned", {"ticket_id": tid, "by": "x", "to_state": s},
+                      t0 + timedelta(minutes=i + 1))
             for i, s in enumerate(["work_order_issued", "claimed", "on_site", "done"])]
         for e in (evs if order == "forward" else reversed(evs)):
             edge.send(e)  # one batch each, so the projection sees them in arrival order
@@ -107,7 +108,7 @@ def test_an_event_the_projection_cannot_take_does_not_block_the_batch(central, m
     original = central.tickets.projection._open
 
     def fragile(conn, event, payload):
-        if payload["ticket_id"] == bad:
+        if payload.ticket_id == bad:
             raise RuntimeError("projection bug")
         return original(conn, event, payload)
 

@@ -29,6 +29,10 @@ def test_retention_anonymises_only_old_visits(central):
     assert visits["new"]["visitor_name"] == "钱新" and visits["new"]["phone"] == "13600000002"
     old_events = [e for e in central.store.list_events(type_="visitor.checked_in") if e["payload"]["visit_id"] == "old"]
     assert "13600000001" not in json.dumps(old_events, ensure_ascii=False)
+    # nor in the ticket.opened the check-in made, nor anywhere else; the new visit keeps its data
+    everything = json.dumps(central.store.list_events(limit=1000), ensure_ascii=False)
+    assert "13600000001" not in everything and "赵老" not in everything
+    assert "13600000002" in everything and "钱新" in everything
     assert central.tickets.get(visits["old"]["ticket_id"])["contact_phone"] is None
     r = central.client("admin").post("/api/v1/privacy/retention")
     assert r.status_code == 200 and r.json()["anonymised"] == 0
@@ -40,19 +44,22 @@ def test_erase_one_resident(central):
     edge.send(*call_events(edge, new_id(), number="13922220000", name="李四", unit="4-401"))
     edge.send(*call_events(edge, new_id(), number="13933330000", name="张三", unit="9-901"))  # another 张三
     admin = central.client("admin")
-    r = admin.post("/api/v1/privacy/erase", json={"site": SITE, "phone": "13811110000", "name": "张三", "unit": "3-201"})
+    r = admin.post("/api/v1/privacy/erase",
+                   json={"site": SITE, "phone": "13811110000", "name": "张三", "unit": "3-201"})
     assert r.status_code == 200, r.text
-    assert r.json()["calls"] == 1 and r.json()["tickets"] == 1 and r.json()["events"] == 3  # ringing, answered, ended
+    assert r.json()["calls"] == 1 and r.json()["tickets"] == 1 and r.json()["events"] == 4
+    # ringing, answered, ended, and the ticket.opened the transcribed call made
     dump = json.dumps(central.store.list_events(limit=1000), ensure_ascii=False)
     assert "13811110000" not in dump
     assert "13922220000" in dump and "13933330000" in dump
     calls = {c["unit"]: c for c in admin.get("/api/v1/registers/calls").json()}
     assert calls["3-201"]["number"] is None and calls["3-201"]["resident_name"] is None
     assert calls["9-901"]["resident_name"] == "张三" and calls["4-401"]["number"] == "13922220000"
-    assert admin.post("/api/v1/privacy/erase", json={"name": "张三"}).status_code == 422  # a name alone is not one person
+    # a name alone is not one person
+    assert admin.post("/api/v1/privacy/erase", json={"name": "张三"}).status_code == 422
     # by name and unit alone (no number): the 张三 of 9-901 goes, in the register and in the events
     r = admin.post("/api/v1/privacy/erase", json={"name": "张三", "unit": "9-901"})
-    assert r.json()["calls"] == 1 and r.json()["events"] == 3
+    assert r.json()["calls"] == 1 and r.json()["events"] == 4
     dump = json.dumps(central.store.list_events(limit=1000), ensure_ascii=False)
     assert "张三" not in dump and "13933330000" not in dump
     assert "李四" in dump and "13922220000" in dump
@@ -62,8 +69,9 @@ def test_erase_one_resident(central):
 def test_user_cli(tmp_path, sqlite_url):
     cfg = tmp_path / "central.toml"
     cfg.write_text(f'[central]\ndatabase_url = "{sqlite_url}"\n')
-    run = lambda *a, stdin="": subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", *a, "-c", str(cfg)],  # noqa: E731
-                                              input=stdin, capture_output=True, text=True, timeout=120)
+    def run(*a, stdin=""):
+        return subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", *a, "-c", str(cfg)],
+                              input=stdin, capture_output=True, text=True, timeout=120)
     r = run("add", "liu", "--role", "desk", "--sites", SITE, "--password-stdin", stdin=PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"username": "liu", "role": "desk", "sites": [SITE]}

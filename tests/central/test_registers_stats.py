@@ -69,8 +69,8 @@ def test_monthly_statistics_and_plot(central):
 
     def repair(tid, on_time: bool, satisfied: bool | None, reopen=False):
         edge.emit("ticket.opened", {"ticket_id": tid, "kind": "repair", "by": "desk", "title": "r"}, m(0))
-        steps = [("work_order_issued", 1 if on_time else 5), ("claimed", 6 if not on_time else 2), ("on_site", 10), ("done", 30),
-                 ("callback", 60), ("closed", 61)]
+        steps = [("work_order_issued", 1 if on_time else 5), ("claimed", 6 if not on_time else 2), ("on_site", 10),
+                 ("done", 30), ("callback", 60), ("closed", 61)]
         for state, at in steps:
             edge.emit("ticket.transitioned", {"ticket_id": tid, "by": "w", "to_state": state}, m(at))
         if satisfied is not None:

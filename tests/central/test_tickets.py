@@ -88,7 +88,8 @@ def test_parent_and_child_tickets(central):
     desk = central.client("desk")
     parent = desk.post("/api/v1/tickets", json={"site": SITE, "kind": "repair", "title": "卫生间翻修"}).json()
     for trade in ("水 plumbing", "电 electrics"):
-        r = desk.post("/api/v1/tickets", json={"site": SITE, "kind": "repair", "title": trade, "parent_id": parent["id"]})
+        r = desk.post("/api/v1/tickets",
+                      json={"site": SITE, "kind": "repair", "title": trade, "parent_id": parent["id"]})
         assert r.status_code == 201
     children = desk.get(f"/api/v1/tickets/{parent['id']}").json()["children"]
     assert sorted(c["title"] for c in children) == ["水 plumbing", "电 electrics"]
@@ -148,7 +149,8 @@ def test_issue_and_revoke_passes(tmp_path, sqlite_url):
                                                                 "devices": ["gate-1", "kiosk-1"]})
     assert r.status_code == 201 and {x["device"] for x in r.json()} == {"gate-1", "kiosk-1"}
     assert all(x["state"] == "pending" and x["type"] == "passes.revoke" for x in r.json())
-    assert guard.post("/api/v1/sites/river-view/passes", json={"host_unit": "1", "visitor_name": "x"}).status_code == 403
+    refused = guard.post("/api/v1/sites/river-view/passes", json={"host_unit": "1", "visitor_name": "x"})
+    assert refused.status_code == 403
     c.close()
     c2 = Central(f"sqlite:///{tmp_path / 'nokey.db'}")
     r = c2.client("guard").post(f"/api/v1/sites/{SITE}/passes", json={"host_unit": "1", "visitor_name": "x"})

@@ -64,7 +64,7 @@ def test_ringing_call_appears_live_then_work_order_in_two_clicks(page, central_a
     assert len(ticket_rows(central, source_ref=call_id)) == 1
     assert ticket_rows(central, id=ticket_id)[0]["state"] == "work_order_issued"
     # The slip goes to the printer of the edge the call came in on, and shows pending ...
-    slips = [c for c in central.store.list_commands(site=SITE, device="desk-1") if c["type"] == "print.slip"]
+    slips = [c for c in central.store.list_commands(sites=(SITE,), device="desk-1") if c["type"] == "print.slip"]
     assert len(slips) == 1 and slips[0]["payload"]["kind"] == "workorder"
     assert slips[0]["payload"]["data"]["ticket_no"] == ticket_id
     assert "厨房水管漏水" in slips[0]["payload"]["data"]["content"]

@@ -71,8 +71,6 @@ function renderCalls() {
   }
 }
 
-let unitTickets = [];          // the selected call's unit: its recent tickets
-
 // A unit's recent tickets. A unit name with a "/" cannot travel in the URL path (it would split
 // it), so that one asks the board for the unit's tickets, closed ones included, instead.
 async function recentTickets(site, unit, limit) {
@@ -86,7 +84,6 @@ async function loadUnit() {
   const call = calls.get(selected);
   const info = clear(document.getElementById("unit-info"));
   const list = clear(document.getElementById("unit-tickets"));
-  unitTickets = [];
   if (!call) return;
   if (!call.unit) { info.append(el("p", {class: "empty", text: t("desk.no_unit")})); return; }
   info.append(el("p", {class: "unit", id: "unit-name", text: call.unit + (call.resident_name ? " · " + call.resident_name : "")}));
@@ -94,7 +91,6 @@ async function loadUnit() {
   try {
     const rows = await recentTickets(call.site, call.unit, 5);
     if (call.call_id !== selected) return;  // another call was picked meanwhile
-    unitTickets = rows;
     clear(list);
     if (!rows.length) { list.append(el("p", {class: "empty", text: t("desk.no_tickets")})); return; }
     list.append(el("table", {id: "unit-ticket-table"}, el("tbody", {}, rows.map((tk) => el("tr", {"data-ticket": tk.id},
@@ -123,18 +119,6 @@ function openWorkOrder(call) {
   document.getElementById("wo-content").focus();
 }
 
-// The ticket this call already has (central opens one when the transcript is classified).
-async function ticketOfCall(call) {
-  if (call.ticket_id) return call.ticket_id;
-  let rows = unitTickets;
-  if (call.unit && call.site) {
-    try { rows = await recentTickets(call.site, call.unit, 20); }
-    catch (err) { /* fall back to what is on the page */ }
-  }
-  const found = rows.find((tk) => tk.source_ref === call.call_id);
-  return found ? found.id : null;
-}
-
 async function submitWorkOrder(e) {
   e.preventDefault();
   const dlg = document.getElementById("wo-dialog");
@@ -153,17 +137,10 @@ async function submitWorkOrder(e) {
   if (call.resident_name) fields.contact_name = call.resident_name;
   button.disabled = true;
   try {
-    let ticketId = await ticketOfCall(call);
-    if (ticketId) {
-      // Keep what the desk typed: correct the ticket central opened from the call.
-      const patch = {details: fields.details, unit: fields.unit, contact_phone: fields.contact_phone};
-      if (fields.appointment_at) patch.appointment_at = fields.appointment_at;
-      await api("PATCH", API.ticket(ticketId), patch);
-    } else {
-      const ticket = await api("POST", API.tickets, {site: call.site || await pageSite(), kind, source: "desk",
-                                                     source_ref: call.call_id || null, ...fields});
-      ticketId = ticket.id;
-    }
+    // Central decides: it corrects the ticket the call already has (opened when the transcript
+    // was classified) with what the desk typed, or opens one for the call.
+    const ticket = await api("PUT", API.callTicket(call.call_id), {kind, ...fields});
+    const ticketId = ticket.id;
     call.ticket_id = ticketId;
     // Issue the work order and print its slip on the printer of the edge the call came in on.
     const made = await api("POST", API.workOrder(ticketId), {device: call.device, language: LANG === "en" ? "en" : "zh"});

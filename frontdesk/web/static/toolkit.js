@@ -20,6 +20,7 @@ const Toolkit = (() => {
       logout: "/api/v1/auth/logout",
       tickets: "/api/v1/tickets",
       ticket: (id) => "/api/v1/tickets/" + enc(id),
+      callTicket: (callId) => "/api/v1/calls/" + enc(callId) + "/ticket",
       workOrder: (id) => "/api/v1/tickets/" + enc(id) + "/work-order",
       unitTickets: (site, unit) => "/api/v1/sites/" + enc(site) + "/units/" + enc(unit) + "/tickets",
       registers: (name) => "/api/v1/registers/" + enc(name),

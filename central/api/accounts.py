@@ -1,4 +1,4 @@
-"""Login, logout, who am I, staff accounts (admin) and the audit log (manager, admin)."""
+"""Accounts: login, logout, who am I, staff accounts (admin) and the audit log (manager, admin)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,9 +6,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from .accounts import AccountError, Accounts, Session, Staff
-from .roles import ROLES
-from .settings import AuthConfig
+from ..auth.accounts import AccountError, Session, Staff
+from ..auth.roles import ROLES
+from .deps import Api
 
 
 class LoginRequest(BaseModel):
@@ -36,8 +36,10 @@ class NewUser(BaseModel):
     display_name: str = Field(default="", max_length=120)
 
 
-def auth_router(accounts: Accounts, cfg: AuthConfig, current_session, require) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["auth"])
+def router(api: Api) -> APIRouter:
+    """POST /auth/login, POST /auth/logout, GET /auth/me, GET and POST /users, GET /audit."""
+    router = APIRouter(prefix="/api/v1", tags=["accounts"])
+    accounts, cfg, current_session, require = api.accounts, api.auth_config, api.current_session, api.require
 
     @router.post("/auth/login", response_model=LoginResponse, responses={401: {"description": "wrong credentials"}})
     def login(req: LoginRequest, response: Response) -> LoginResponse:

@@ -1,0 +1,61 @@
+"""Central's HTTP API (FastAPI; the OpenAPI schema is served at /openapi.json): the ticket system
+installed in the store, one router per resource (this folder), and the desk dashboard."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+
+from frontdesk import __version__
+
+from ..auth.accounts import Accounts
+from ..auth.deps import make_deps
+from ..auth.settings import AuthConfig
+from ..dashboard import dashboard_router
+from ..store import Store
+from ..tickets.settings import TicketsConfig
+from ..tickets.system import TicketSystem
+from . import (
+    accounts,
+    calls,
+    commands,
+    events,
+    passes,
+    privacy,
+    registers,
+    statistics,
+    ticket_changes,
+    tickets,
+    work_orders,
+)
+from .deps import Api
+
+RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, registers, statistics, commands, passes,
+             privacy, events)
+
+
+def create_app(store: Store, on_command: Callable[[], None] | None = None,
+               status: Callable[[], dict[str, Any]] | None = None, config: Any = None) -> FastAPI:
+    """The API over `store`. `config` is the CentralFile (its [tickets], [auth] and [sites.*]; None =
+    defaults); `on_command` wakes the command dispatcher; `status` adds to /healthz."""
+    app = FastAPI(title="frontdesk central", version=__version__)
+    tickets_cfg = getattr(config, "tickets", None) or TicketsConfig()
+    auth_cfg = getattr(config, "auth", None) or AuthConfig()
+    site_tz = {key: site.timezone for key, site in (getattr(config, "sites", None) or {}).items()}
+    system = TicketSystem(store, tickets_cfg, site_tz).install()
+    staff = Accounts(store.engine, timedelta(minutes=auth_cfg.session_ttl_min))
+    current_session, require = make_deps(staff, auth_cfg.cookie_name)
+    api = Api(system, staff, require, current_session, auth_cfg, on_command)
+    for resource in RESOURCES:
+        app.include_router(resource.router(api))
+
+    @app.get("/healthz")
+    def health() -> dict[str, Any]:
+        return {"ok": True, "database": store.backend, **(status() if status else {})}
+
+    app.state.tickets = system
+    app.state.accounts = staff
+    app.include_router(dashboard_router(store, require=require))  # the desk dashboard and its live stream
+    return app

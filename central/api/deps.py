@@ -1,0 +1,115 @@
+"""What every resource router of central's API shares: the ticket system and accounts, the
+permission check, site scoping, masking and the audit of personal data, and the helpers that
+turn domain errors into HTTP answers.
+
+Every endpoint needs a logged-in staff account (auth/deps.py) with the permission named in its
+summary, and only shows the sites of that account. Residents' names and phone numbers come back
+masked for roles outside PERSONAL_DATA_ROLES; every response that shows them in full, and every
+change to them, is written to the audit log.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from fastapi import HTTPException, Query
+from pydantic import BaseModel, Field, ValidationError
+
+from frontdesk.schema import SchemaError
+from frontdesk.schema.envelope import Payload
+from frontdesk.topics import ID_PATTERN
+
+from ..auth.accounts import Accounts, Staff
+from ..auth.deps import check_site, sites_for
+from ..auth.masking import mask_row
+from ..auth.roles import PERSONAL_DATA_ROLES
+from ..auth.settings import AuthConfig
+from ..store import Store
+from ..tickets import lifecycle
+from ..tickets.system import TicketChange, TicketNotFound, TicketSystem
+from ..tickets.times import iso
+
+SITE = Field(pattern=f"^{ID_PATTERN}$")
+SITE_Q = Query(None, pattern=f"^{ID_PATTERN}$")
+PERSONAL = ("contact_name", "contact_phone")
+PERSONAL_FIELDS = ("contact_name", "contact_phone", "number", "caller_name", "resident_name", "visitor_name", "phone")
+
+M = TypeVar("M", bound=BaseModel)
+Require = Callable[[str], Callable[..., Staff]]
+
+__all__ = ["SITE", "SITE_Q", "PERSONAL", "Api", "check_site", "sites_for", "out", "plausible", "build"]
+
+
+def plausible(value: datetime | None) -> datetime | None:
+    """Dates far outside this century are typing errors (and would overflow the timers)."""
+    if value is not None and not (2000 <= value.year <= 2100):
+        raise ValueError("must be between the years 2000 and 2100")
+    return value
+
+
+def out(row: dict[str, Any], staff: Staff) -> dict[str, Any]:
+    """A row as JSON for `staff`: times as ISO strings, personal data masked unless their role may see it."""
+    row = {k: (iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
+    return row if staff.role in PERSONAL_DATA_ROLES else mask_row(row)
+
+
+def build(model: type[M], **fields: Any) -> M:
+    """`model(**fields)`, or a 422 naming what the request got wrong."""
+    try:
+        return model(**fields)
+    except ValidationError as err:
+        raise HTTPException(422, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                           for e in err.errors())[:1000]) from None
+
+
+@dataclass
+class Api:
+    """The services the routers share (one per app)."""
+
+    system: TicketSystem
+    accounts: Accounts
+    require: Require
+    current_session: Callable[..., Any]
+    auth_config: AuthConfig
+    on_command: Callable[[], None] | None = None
+
+    @property
+    def store(self) -> Store:
+        """The central store (events, commands) the ticket system reads and writes."""
+        return self.system.store
+
+    def ticket(self, ticket_id: str, staff: Staff) -> dict[str, Any]:
+        """The ticket, or 404 if there is none on the account's sites."""
+        ticket = self.system.get(ticket_id)
+        if ticket is None or not staff.can_see_site(ticket["site"]):
+            raise HTTPException(404, "no such ticket")
+        return ticket
+
+    def change(self, staff: Staff, model: type[TicketChange], ticket_id: str, **fields: Any) -> dict[str, Any]:
+        """Write one change (`model` made of `fields`, by `staff`) to a ticket the account may see;
+        404 if it may not, 422 if the change is refused. The changed ticket as JSON."""
+        self.ticket(ticket_id, staff)
+        change = build(model, ticket_id=ticket_id, by=staff.username, **fields)
+        try:
+            ticket, _ = self.system.change(change)
+        except (lifecycle.TransitionError, SchemaError, TicketNotFound) as err:
+            raise HTTPException(422, str(err)) from None
+        return out(ticket, staff)
+
+    def audit_read(self, staff: Staff, entity: str, entity_id: str | None, site: str | None,
+                   rows: list[dict[str, Any]], **detail: Any) -> None:
+        """Write a read of personal data shown in full to the audit log."""
+        if staff.role in PERSONAL_DATA_ROLES and any(r.get(f) for r in rows for f in PERSONAL_FIELDS):
+            self.accounts.audit(staff, "read", entity, entity_id, site, {"rows": len(rows), **detail})
+
+    def send(self, site: str, device: str, payload: Payload) -> dict[str, Any]:
+        """Store a command for an edge (422 if the schema refuses it) and wake the dispatcher."""
+        try:
+            command = self.store.create_command(site, device, payload.TYPE, payload.model_dump(mode="json"))
+        except (SchemaError, ValueError) as err:
+            raise HTTPException(422, str(err)) from None
+        if self.on_command:
+            self.on_command()
+        return self.store.get_command(command.id)  # type: ignore[return-value]

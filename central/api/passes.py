@@ -1,0 +1,61 @@
+"""Visitor passes: central signs a pass for a site, and revokes passes at the named posts."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field, field_validator
+
+from frontdesk.passes import load_private_key
+from frontdesk.schema.access import PassesRevoke
+
+from ..auth.accounts import Staff
+from ..passes import issue_pass
+from .deps import Api, build, check_site, plausible
+
+
+class PassRequest(BaseModel):
+    host_unit: str = Field(min_length=1, max_length=32)
+    visitor_name: str = Field(min_length=1, max_length=64)
+    hours: float = Field(default=24.0, gt=0, le=24 * 366)
+    single_use: bool = True
+
+
+class PassRevoke(BaseModel):
+    pass_ids: list[str] = Field(min_length=1, max_length=10_000)
+    devices: list[str] = Field(min_length=1, max_length=100, description="the posts that must refuse them")
+    reason: str | None = Field(default=None, max_length=200)
+    until: datetime | None = None
+    _u = field_validator("until")(classmethod(lambda cls, v: plausible(v)))
+
+
+def router(api: Api) -> APIRouter:
+    """POST /sites/{site}/passes, POST /sites/{site}/passes/revoke."""
+    r = APIRouter(prefix="/api/v1", tags=["passes"])
+    require = api.require
+
+    @r.post("/sites/{site}/passes", status_code=201, summary="Issue a signed visitor pass for the "
+            "site (commands.passes); the token goes into the visitor's QR code")
+    def issue(site: str, req: PassRequest, staff: Staff = Depends(require("commands.passes"))) -> dict[str, Any]:
+        check_site(staff, site)
+        path = api.system.config.pass_keys.get(site)
+        if path is None:
+            raise HTTPException(409, f"site {site!r} has no pass signing key ([tickets.pass_keys] in the config)")
+        try:
+            key = load_private_key(path)
+            pass_id, token = issue_pass(key, site=site, host_unit=req.host_unit, visitor_name=req.visitor_name,
+                                        hours=req.hours, single_use=req.single_use)
+        except (OSError, ValueError) as err:
+            raise HTTPException(409, f"cannot issue the pass: {err}") from None
+        api.accounts.audit(staff, "change", "pass", pass_id, site, {"host_unit": req.host_unit})
+        return {"pass_id": pass_id, "token": token, "site": site, "host_unit": req.host_unit}
+
+    @r.post("/sites/{site}/passes/revoke", status_code=201, summary="Revoke passes at the named posts: "
+            "one passes.revoke command each, sent until acknowledged (commands.passes)")
+    def revoke(site: str, req: PassRevoke, staff: Staff = Depends(require("commands.passes"))) -> list[dict[str, Any]]:
+        check_site(staff, site)
+        revocation = build(PassesRevoke, pass_ids=req.pass_ids, reason=req.reason, until=req.until)
+        return [api.send(site, device, revocation) for device in dict.fromkeys(req.devices)]
+
+    return r

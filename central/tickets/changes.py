@@ -1,0 +1,141 @@
+"""How each ticket event changes a ticket row: one function per event type, found through CHANGES.
+
+Each function gets the ticket row (a dict it may change), its milestones (state -> ISO time, also
+changed in place), the typed payload and the time of the event, and says what became of the
+event: ("applied" | "stale" | "rejected", detail for the ticket's history). The projection
+(projection.py) reads the row, calls the function, and stores the row unless it was rejected.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from frontdesk.schema.tickets import (
+    TicketAssigned,
+    TicketCallbackRecorded,
+    TicketPaused,
+    TicketReopened,
+    TicketResumed,
+    TicketSlaBreached,
+    TicketTransitioned,
+    TicketUpdated,
+)
+from frontdesk.schema.transcript import NoteTranscribed
+
+from . import lifecycle
+from .times import iso, utc
+
+Outcome = tuple[str, dict[str, Any]]
+Change = Callable[[dict[str, Any], dict[str, Any], Any, datetime], Outcome]
+
+
+def transitioned(row: dict[str, Any], ms: dict[str, Any], p: TicketTransitioned, at: datetime) -> Outcome:
+    """Forward moves apply; a late move to a state already passed only fills in its time."""
+    kind, target = row["kind"], p.to_state
+    detail: dict[str, Any] = {"to_state": target}
+    try:
+        new_rank = lifecycle.rank(kind, target)
+    except lifecycle.TransitionError as err:
+        return "rejected", {**detail, "reason": str(err)}
+    since = utc(ms.get(lifecycle.first_state(kind)))
+    if since and at < since:
+        return "stale", {**detail, "reason": "before the ticket was (re)opened"}
+    closing = lifecycle.is_closed(kind, target) and not lifecycle.is_closed(kind, row["state"])
+    if new_rank > lifecycle.rank(kind, row["state"]) or closing:
+        row["state"] = target
+        ms.setdefault(target, iso(at))
+        return "applied", detail
+    if target in ms:
+        return "stale", {**detail, "reason": f"already {row['state']}"}
+    ms[target] = iso(at)
+    return "stale", {**detail, "reason": f"already {row['state']}; time filled in"}
+
+
+def assigned(row: dict[str, Any], ms: dict[str, Any], p: TicketAssigned, at: datetime) -> Outcome:
+    row["assignee"] = p.assignee
+    return "applied", {"assignee": p.assignee}
+
+
+def updated(row: dict[str, Any], ms: dict[str, Any], p: TicketUpdated, at: datetime) -> Outcome:
+    fields = dict(p.fields)
+    if "appointment_at" in fields:
+        fields["appointment_at"] = utc(fields["appointment_at"])
+    if fields.get("complaint_class") not in (None, 1, 2, 3):
+        return "rejected", {"reason": "complaint_class must be 1, 2 or 3"}
+    row.update(fields)
+    return "applied", {"fields": sorted(fields)}
+
+
+def paused(row: dict[str, Any], ms: dict[str, Any], p: TicketPaused, at: datetime) -> Outcome:
+    pauses = [list(x) for x in row["pauses"]]
+    if pauses and pauses[-1][1] is None:
+        return "stale", {"reason": "already paused"}
+    pauses.append([iso(at), None, p.reason])
+    row["pauses"], row["paused"] = pauses, True
+    if p.appointment_at:
+        row["appointment_at"] = utc(p.appointment_at)
+    return "applied", {"reason": p.reason}
+
+
+def resumed(row: dict[str, Any], ms: dict[str, Any], p: TicketResumed, at: datetime) -> Outcome:
+    pauses = [list(x) for x in row["pauses"]]
+    if not pauses or pauses[-1][1] is not None:
+        return "stale", {"reason": "not paused"}
+    pauses[-1][1] = iso(max(at, utc(pauses[-1][0])))
+    row["pauses"], row["paused"] = pauses, False
+    return "applied", {}
+
+
+def reopened(row: dict[str, Any], ms: dict[str, Any], p: TicketReopened, at: datetime) -> Outcome:
+    kind = row["kind"]
+    if not (lifecycle.is_closed(kind, row["state"]) or row["done_at"] is not None):
+        return "stale", {"reason": "not done or closed"}
+    detail = {"previous_state": row["state"], "previous_milestones": dict(ms)}
+    ms.clear()
+    ms[lifecycle.first_state(kind)] = iso(at)
+    row.update(state=lifecycle.first_state(kind), is_open=True, closed_at=None, done_at=None, breaches={},
+               pauses=[], paused=False, reopen_count=row["reopen_count"] + 1, callback_reached=None,
+               satisfied=None)
+    return "applied", detail
+
+
+def callback_recorded(row: dict[str, Any], ms: dict[str, Any], p: TicketCallbackRecorded, at: datetime) -> Outcome:
+    kind = row["kind"]
+    row["callback_reached"], row["satisfied"] = p.reached, p.satisfied
+    if p.reached and "callback" in lifecycle.states(kind):
+        if lifecycle.rank(kind, "callback") > lifecycle.rank(kind, row["state"]):
+            row["state"] = "callback"
+        ms.setdefault("callback", iso(at))
+    return "applied", {"reached": p.reached, "satisfied": p.satisfied}
+
+
+def sla_breached(row: dict[str, Any], ms: dict[str, Any], p: TicketSlaBreached, at: datetime) -> Outcome:
+    breaches = dict(row["breaches"])
+    breaches.setdefault(p.timer, iso(at))
+    row["breaches"], row["any_breach"] = breaches, True
+    return "applied", {"timer": p.timer, "due_at": iso(p.due_at)}
+
+
+def note_transcribed(row: dict[str, Any], ms: dict[str, Any], p: NoteTranscribed, at: datetime) -> Outcome:
+    """A note dictated at the desk for this ticket: kept in its history, state unchanged."""
+    return "applied", {"text": p.text[:2000], "confidence": p.confidence}
+
+
+CHANGES: dict[type[BaseModel], Change] = {
+    TicketTransitioned: transitioned, TicketAssigned: assigned, TicketUpdated: updated, TicketPaused: paused,
+    TicketResumed: resumed, TicketReopened: reopened, TicketCallbackRecorded: callback_recorded,
+    TicketSlaBreached: sla_breached, NoteTranscribed: note_transcribed,
+}
+
+# The ticket.* events that change an existing ticket (ticket.opened makes one).
+TICKET_CHANGE_TYPES: tuple[str, ...] = tuple(m.TYPE for m in (
+    TicketTransitioned, TicketAssigned, TicketUpdated, TicketPaused, TicketResumed, TicketReopened,
+    TicketCallbackRecorded, TicketSlaBreached))
+
+
+def changed_by(p: Any, device: str) -> str:
+    """Who made the change: a dictated note's author, else the event's `by`, else the edge."""
+    return (getattr(p, "author", None) or getattr(p, "by", None) or f"edge:{device}")[:64]
