@@ -12,7 +12,23 @@ from frontdesk.web import Fanout, FanoutFull
 
 
 def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 10))
+    """Run `coro` on a fresh event loop in a thread of its own: the suite's browser tests keep
+    Playwright's loop running in the main thread, where asyncio.run() refuses to start."""
+    result: list = []
+
+    def main() -> None:
+        try:
+            result.append(asyncio.run(asyncio.wait_for(coro, 10)))
+        except BaseException as err:  # handed back to the test's thread
+            result.append(err)
+
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join(30)
+    assert result, "the coroutine did not finish"
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return result[0]
 
 
 def test_each_subscriber_gets_each_item_in_order():
@@ -86,6 +102,6 @@ def test_a_subscriber_whose_loop_has_gone_is_forgotten():
 
     async def subscribe():
         return fan.subscribe()
-    sub = asyncio.run(subscribe())  # that loop is closed now
+    sub = run(subscribe())  # that loop is closed now
     fan.publish([1])
     assert fan.subscribers == 0 and not sub.items
