@@ -63,7 +63,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> int:
-    from frontdesk.schema import SchemaError
+    from frontdesk.schema import SchemaError, parse_command_payload
 
     try:
         payload = json.loads(args.payload)
@@ -71,7 +71,7 @@ def _send(args: argparse.Namespace) -> int:
         print(f"frontdesk central send: payload is not JSON: {err}", file=sys.stderr)
         return 2
     try:
-        command = _store(args).create_command(args.site, args.device, args.type, payload)
+        command = _store(args).create_command(args.site, args.device, parse_command_payload(args.type, payload))
     except SchemaError as err:
         print(f"frontdesk central send: {err}", file=sys.stderr)
         return 2

@@ -23,10 +23,10 @@ from frontdesk import topics
 from frontdesk.schema import (
     Command,
     Event,
+    Payload,
     SchemaError,
     decode_batch,
     make_command,
-    parse_command_payload,
     validate_event,
 )
 from frontdesk.schema.system import CommandApplied
@@ -166,12 +166,12 @@ class Store:
 
     # -- commands ----------------------------------------------------------------------------------
 
-    def create_command(self, site: str, device: str, type_: str, payload: dict[str, Any]) -> Command:
+    def create_command(self, site: str, device: str, payload: Payload) -> Command:
         """Validate and store a command (state pending); the dispatcher sends it."""
-        command = make_command(parse_command_payload(type_, payload), site=site, device=device)
+        command = make_command(payload, site=site, device=device)
         with self.engine.begin() as conn:
             conn.execute(commands.insert().values(
-                id=command.id, site=site, device=device, type=type_, body=command.to_wire(), state="pending",
+                id=command.id, site=site, device=device, type=command.type, body=command.to_wire(), state="pending",
                 created_at=command.issued_at, attempts=0))
         return command
 

@@ -107,7 +107,7 @@ class Api:
     def send(self, site: str, device: str, payload: Payload) -> dict[str, Any]:
         """Store a command for an edge (422 if the schema refuses it) and wake the dispatcher."""
         try:
-            command = self.store.create_command(site, device, payload.TYPE, payload.model_dump(mode="json"))
+            command = self.store.create_command(site, device, payload)
         except (SchemaError, ValueError) as err:
             raise HTTPException(422, str(err)) from None
         if self.on_command:

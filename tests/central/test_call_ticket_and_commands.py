@@ -3,6 +3,7 @@ and GET /commands (every command of the account's sites, with its delivery state
 from __future__ import annotations
 
 from frontdesk.ids import new_id
+from frontdesk.schema.call import BlocklistReplace
 
 from .helpers import OTHER, SITE, Edge, call_events
 
@@ -68,7 +69,7 @@ def test_commands_of_every_site_the_account_sees(central):
                                                                 "payload": {"numbers": numbers}})
         assert r.status_code == 201, r.text
         sent.append(r.json()["id"])
-    central.store.create_command(OTHER, "desk-1", "blocklist.replace", {"numbers": []})  # not this account's site
+    central.store.create_command(OTHER, "desk-1", BlocklistReplace(numbers=[]))  # not this account's site
     Edge(central.store).emit("command.applied", {"command_id": sent[0], "command_type": "blocklist.replace",
                                                  "status": "applied"})
     desk = central.client("desk")

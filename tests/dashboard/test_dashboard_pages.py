@@ -3,6 +3,7 @@ in a real headless Chromium against central's real app."""
 from __future__ import annotations
 
 from frontdesk.ids import new_id
+from frontdesk.schema.system import Ping
 
 from .dashboard_helpers import PHONE, SITE, Edge, login, ringing, screenshot, transcribed, wait_until
 
@@ -62,7 +63,7 @@ def test_visitors_on_site_roll_call_follows_check_in_and_out(page, central, tmp_
 
 
 def test_command_delivery_state_goes_from_pending_to_delivered(page, central, tmp_path):
-    command = central.store.create_command("garden-court", "desk-1", "edge.ping", {"note": "hello"})
+    command = central.store.create_command("garden-court", "desk-1", Ping(note="hello"))
     open_page(page, central, "commands", f"?site={SITE}")
     row = page.locator(f'tr[data-command="{command.id}"]')
     row.wait_for()

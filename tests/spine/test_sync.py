@@ -15,7 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from frontdesk.runtime.mosquitto import Mosquitto
 from frontdesk.schema import encode_batch, make_event
-from frontdesk.schema.system import DeskNote
+from frontdesk.schema.system import DeskNote, Ping, SettingsUpdate
 
 from .harness import SITE, Central, Edge, journal_ids, record_notes, wait_until
 
@@ -48,11 +48,11 @@ def test_events_and_commands_round_trip(tmp_path, broker, database_url):
         assert note["payload"]["text"] == "note 0" and note["tz"] == "Asia/Shanghai"
 
         # commands: stored, sent, applied once, acknowledged, queryable
-        command = store.create_command(SITE, "edge-1", "settings.update", {"values": {"greeting": "您好"}})
+        command = store.create_command(SITE, "edge-1", SettingsUpdate(values={"greeting": "您好"}))
         wait_until(lambda: store.get_command(command.id)["state"] == "delivered", 20, what="command delivered")
         assert journal.setting("greeting") == "您好"
         assert store.get_command(command.id)["result"] == {"updated": ["greeting"]}
-        unknown = store.create_command(SITE, "edge-1", "edge.ping", {})
+        unknown = store.create_command(SITE, "edge-1", Ping())
         wait_until(lambda: store.get_command(unknown.id)["state"] == "delivered", 20, what="ping delivered")
     finally:
         edge.stop()
@@ -63,7 +63,7 @@ def test_commands_wait_for_an_offline_edge_and_apply_once(tmp_path, broker, sqli
     central = Central(tmp_path / "c", broker.port, sqlite_url, retry_s=0.5).start()
     store = central.store()
     try:
-        command = store.create_command(SITE, "edge-1", "settings.update", {"values": {"k": 1}})
+        command = store.create_command(SITE, "edge-1", SettingsUpdate(values={"k": 1}))
         time.sleep(2.5)  # several retries go out with nobody listening
         pending = store.list_commands(state="pending")
         assert [c["id"] for c in pending] == [command.id] and pending[0]["attempts"] >= 2
