@@ -28,7 +28,8 @@ from ..auth.roles import PERSONAL_DATA_ROLES
 from ..auth.settings import AuthConfig
 from ..store import Store
 from ..tickets import lifecycle
-from ..tickets.system import TicketChange, TicketNotFound, TicketSystem
+from ..tickets.changes import TicketChange
+from ..tickets.system import TicketNotFound, TicketSystem
 from ..tickets.times import iso
 
 SITE = Field(pattern=f"^{ID_PATTERN}$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -27,6 +27,10 @@ from frontdesk.schema.transcript import NoteTranscribed
 
 from . import lifecycle
 from .times import iso, utc
+
+# The changes made by hand through the API (SLA breaches come from the writer, notes from the edge).
+TicketChange = (TicketTransitioned | TicketAssigned | TicketUpdated | TicketPaused | TicketResumed | TicketReopened
+                | TicketCallbackRecorded)
 
 Outcome = tuple[str, dict[str, Any]]
 Change = Callable[[dict[str, Any], dict[str, Any], Any, datetime], Outcome]
@@ -131,9 +135,7 @@ CHANGES: dict[type[BaseModel], Change] = {
 }
 
 # The ticket.* events that change an existing ticket (ticket.opened makes one).
-TICKET_CHANGE_TYPES: tuple[str, ...] = tuple(m.TYPE for m in (
-    TicketTransitioned, TicketAssigned, TicketUpdated, TicketPaused, TicketResumed, TicketReopened,
-    TicketCallbackRecorded, TicketSlaBreached))
+TICKET_CHANGE_TYPES: tuple[str, ...] = tuple(m.TYPE for m in (*get_args(TicketChange), TicketSlaBreached))
 
 
 def changed_by(p: Any, device: str) -> str:

@@ -28,12 +28,12 @@ from frontdesk.schema import Event
 from frontdesk.schema.access import VisitorCheckedIn, VisitorCheckedOut
 from frontdesk.schema.call import CallAnswered, CallEnded, CallMessageRecorded, CallMissed, CallRinging
 from frontdesk.schema.envelope import Payload
-from frontdesk.schema.tickets import TicketOpened
+from frontdesk.schema.tickets import TicketOpened, TicketSlaBreached
 from frontdesk.schema.transcript import CallTranscribed, NoteTranscribed, TranscriptFailed
 
 from ..tables import events as events_table
 from . import lifecycle
-from .changes import CHANGES, TICKET_CHANGE_TYPES, changed_by
+from .changes import CHANGES, TICKET_CHANGE_TYPES, TicketChange, changed_by
 from .rules import RULES, Fold, call_line_id
 from .settings import TicketsConfig
 from .sla import compute_timers, next_check, next_due
@@ -198,14 +198,15 @@ class TicketProjection:
 
     def _note(self, conn: Connection, event: Event) -> list[Event]:
         # a dictated note belongs on its call's line, else in its ticket's history
-        if event.payload.get("call_id"):
+        note = event.payload_as(NoteTranscribed)
+        if note.call_id:
             return self._call(conn, event)
-        if event.payload.get("ticket_id"):
-            return self._ticket_event(conn, event)
+        if note.ticket_id:
+            self._to_ticket(conn, note.ticket_id, event)
         return []
 
     def _transcript_failed(self, conn: Connection, event: Event) -> list[Event]:
-        return self._call(conn, event) if event.payload.get("call_id") else []
+        return self._call(conn, event) if event.payload_as(TranscriptFailed).call_id else []
 
     def _call(self, conn: Connection, event: Event) -> list[Event]:
         p, at = event.typed_payload(), event.occurred_at
@@ -279,16 +280,22 @@ class TicketProjection:
     # -- tickets ---------------------------------------------------------------------------------
 
     def _ticket_event(self, conn: Connection, event: Event) -> list[Event]:
-        if event.type == TicketOpened.TYPE:
-            self._open(conn, event, event.payload_as(TicketOpened))
-            return []
-        ticket_id = event.payload["ticket_id"]
+        change = event.typed_payload()
+        if isinstance(change, TicketOpened):
+            self._open(conn, event, change)
+        elif isinstance(change, TicketChange | TicketSlaBreached):
+            self._to_ticket(conn, change.ticket_id, event)
+        else:  # the routes table sends only ticket events here
+            raise TypeError(f"{event.type} is not a ticket event")
+        return []
+
+    def _to_ticket(self, conn: Connection, ticket_id: str, event: Event) -> None:
+        """Apply a change to its ticket, or park it until the ticket's ticket.opened arrives."""
         if conn.execute(_TICKET_EXISTS, {"b_id": ticket_id}).first() is None:
             conn.execute(insert(parked_events).values(event_id=event.id, ticket_id=ticket_id,
                                                       parked_at=datetime.now(UTC)))
-            return []
+            return
         self._apply(conn, ticket_id, event)
-        return []
 
     def _open(self, conn: Connection, event: Event, p: TicketOpened) -> None:
         at = event.occurred_at

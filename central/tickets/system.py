@@ -14,19 +14,11 @@ from typing import Any
 from sqlalchemy import RowMapping, and_, select
 
 from frontdesk.schema import Event
-from frontdesk.schema.tickets import (
-    TicketAssigned,
-    TicketCallbackRecorded,
-    TicketOpened,
-    TicketPaused,
-    TicketReopened,
-    TicketResumed,
-    TicketTransitioned,
-    TicketUpdated,
-)
+from frontdesk.schema.tickets import TicketOpened, TicketTransitioned
 
 from ..store import Store
 from . import lifecycle
+from .changes import TicketChange
 from .projection import TicketProjection
 from .settings import TicketsConfig
 from .tables import calls, ticket_history, tickets
@@ -41,10 +33,6 @@ BOARD_COLUMNS = [tickets.c.id, tickets.c.site, tickets.c.kind, tickets.c.state, 
                  tickets.c.updated_at, tickets.c.next_due_at, tickets.c.next_due_timer, tickets.c.paused,
                  tickets.c.any_breach, tickets.c.source, tickets.c.source_ref, tickets.c.version]
 
-
-# The changes made by hand through the API (and SLA breaches through the writer directly).
-TicketChange = (TicketTransitioned | TicketAssigned | TicketUpdated | TicketPaused | TicketResumed | TicketReopened
-                | TicketCallbackRecorded)
 
 
 class TicketNotFound(LookupError):
