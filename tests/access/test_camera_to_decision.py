@@ -5,7 +5,8 @@ import cv2
 import numpy as np
 import segno
 
-from .access_helpers import a_pass, wait_for
+from ..waiting import wait_for
+from .access_helpers import a_pass
 
 
 def save_qr(path, text, scale=6):

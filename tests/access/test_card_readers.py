@@ -15,7 +15,7 @@ from frontdesk.drivers.cards import (
 from frontdesk.drivers.cards.serial_reader import FrameSplitter
 from frontdesk.drivers.cards.wedge import KeyAccumulator
 
-from .access_helpers import wait_for
+from ..waiting import wait_for
 
 evdev = pytest.importorskip("evdev")
 e = evdev.ecodes

@@ -2,8 +2,6 @@
 with a reason to subscribers, and closes the same way (drivers/device.py)."""
 from __future__ import annotations
 
-import time
-
 import cv2
 import numpy as np
 import pytest
@@ -17,15 +15,7 @@ from frontdesk.drivers.modem.emulator import ModemEmulator
 from frontdesk.drivers.printer import PRINTERS, PrinterUnreachable, open_printer
 from frontdesk.runtime.ports import free_port
 
-
-def wait_for(pred, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
-
+from ..waiting import wait_for
 
 KINDS = [(PRINTERS, "tcp://127.0.0.1:9100"), (MODEMS, "serial:/dev/ttyACM0"), (CAMERAS, "folder:/srv/cam"),
          (READERS, "serial:/dev/ttyUSB0?baud=9600"), (MICROPHONES, "portaudio:default")]

@@ -2,7 +2,6 @@
 service on a free loopback port; and a headless Chromium to look at its screens."""
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -120,14 +119,6 @@ class Post:
             s.stop()
         self.journal.close()
 
-
-def wait_for(pred, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return bool(pred())
 
 
 def shot(page, tmp_path: Path, name: str, docs: bool = False) -> Path:

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from frontdesk.kiosk_ui import catalogs
 
-from .kiosk_post import a_pass, open_screen, shot, wait_for
+from ..waiting import wait_for
+from .kiosk_post import a_pass, open_screen, shot
 
 ZH = catalogs.load("zh-Hans")
 EN = catalogs.load("en")

@@ -10,14 +10,7 @@ import pytest
 from frontdesk.drivers.camera import open_camera
 from frontdesk.drivers.device import DeviceURLError
 
-
-def wait_for(pred, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
+from ..waiting import wait_for
 
 
 def write_image(path, value):

@@ -4,11 +4,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 
 from frontdesk.edge.journal import Journal
 from frontdesk.schema import Event
 from frontdesk.schema.system import DeskNote, EdgeStopped
+
+from ..waiting import wait_for
 
 
 def journal(tmp_path) -> Journal:
@@ -28,14 +29,6 @@ def collect(j: Journal, name: str, **kw) -> tuple[list[str], object]:
 
     return seen, j.follow(name, **kw).on(DeskNote, on_note)
 
-
-def wait_for(pred, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return bool(pred())
 
 
 def test_cursor_survives_closing_and_reopening_the_journal(tmp_path):
