@@ -75,10 +75,12 @@ class Device:
 
     @property
     def state(self) -> DeviceState:
+        """The current state (name and reason in words)."""
         return self._dev_state
 
     @property
     def is_open(self) -> bool:
+        """True from a successful open() until close(), whatever the device's state meanwhile."""
         return self._dev_open
 
     def subscribe(self, listener: StateListener) -> Callable[[], None]:
@@ -217,6 +219,7 @@ class DeviceKind(Generic[D]):
 
     @property
     def schemes(self) -> list[str]:
+        """The registered scheme names, sorted."""
         return sorted(self._schemes)
 
     def help(self) -> str:

@@ -1,3 +1,4 @@
+"""`python -m frontdesk ...`: the same as the `frontdesk` command."""
 import sys
 
 from .cli import main

@@ -26,6 +26,8 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `frontdesk` argument parser, with the subcommands of every module in COMMAND_MODULES
+    (importing each of them)."""
     parser = argparse.ArgumentParser(prog="frontdesk", description="Front-desk and lobby edge system.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -35,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the `frontdesk` command on `argv` (default sys.argv[1:]); returns the exit code
+    (2 without a command or on a configuration error, 130 on Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

@@ -29,6 +29,8 @@ class Section(BaseModel):
 
 
 class SiteConfig(Section):
+    """The [site] section: its id (an MQTT-safe name), display name, IANA time zone and two-letter country."""
+
     id: str = Field(pattern=f"^{ID_PATTERN}$")
     name: str = ""
     timezone: str = "Asia/Shanghai"
@@ -45,6 +47,8 @@ class SiteConfig(Section):
 
 
 class MqttConfig(Section):
+    """The [mqtt] section: the broker's address, credentials, keep-alive, session expiry and optional TLS CA."""
+
     host: str = "127.0.0.1"
     port: int = Field(default=1883, ge=1, le=65535)
     username: str | None = None
@@ -71,6 +75,7 @@ def _describe(err: ValidationError, source: str) -> str:
 
 
 def parse(model: type[BaseModel], data: dict[str, Any], source: str = "<config>") -> Any:
+    """`data` validated as `model`; ConfigError naming `source`, each bad key and what is wrong."""
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -78,6 +83,8 @@ def parse(model: type[BaseModel], data: dict[str, Any], source: str = "<config>"
 
 
 def load(model: type[BaseModel], path: str | Path) -> Any:
+    """The TOML file at `path` validated as `model`; ConfigError if it cannot be read, is not UTF-8
+    TOML, or does not validate."""
     path = Path(path)
     try:
         raw = path.read_bytes()

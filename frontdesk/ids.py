@@ -16,6 +16,7 @@ def new_id() -> str:
 
 
 def is_uuid7(value: str) -> bool:
+    """True if `value` is a UUIDv7 in canonical form (lower-case, hyphenated); never raises."""
     try:
         parsed = uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):

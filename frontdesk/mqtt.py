@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Will:
+    """The last-will message the broker publishes (QoS 1) if this client vanishes; retained by default."""
+
     topic: str
     payload: bytes
     retain: bool = True
@@ -74,10 +76,12 @@ class MqttLink:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the connection thread; returns at once (see wait_connected())."""
         self._thread = threading.Thread(target=self._run, name=f"{self.name}-link", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Disconnect and stop reconnecting; waits up to `timeout` seconds for the thread to end."""
         self._stopping.set()
         try:
             self.client.disconnect()
@@ -87,6 +91,7 @@ class MqttLink:
             self._thread.join(timeout)
 
     def wait_connected(self, timeout: float) -> bool:
+        """True once connected, False if `timeout` seconds pass first."""
         return self.connected.wait(timeout)
 
     def _run(self) -> None:
@@ -150,6 +155,8 @@ class MqttLink:
     # -- use ---------------------------------------------------------------------------------------
 
     def subscribe(self, topics: list[str]) -> None:
+        """Subscribe to `topics` at QoS 1 on the current connection; the edge uplink and central
+        ingest call it from `on_connect`, so it is renewed on every connection."""
         self.client.subscribe([(t, 1) for t in topics])
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> bool:

@@ -24,10 +24,12 @@ CHANNELS = (EVENTS, ACKS, COMMANDS, STATUS)
 
 
 def valid_id(value: str) -> bool:
+    """True if `value` can be a site or device id in a topic (see ID_PATTERN)."""
     return bool(_ID_RE.match(value))
 
 
 def topic(site: str, device: str, channel: str) -> str:
+    """The topic of `channel` for one device; ValueError for an unknown channel or an id unusable in a topic."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     for name, value in (("site", site), ("device", device)):

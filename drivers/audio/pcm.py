@@ -44,10 +44,12 @@ def u8_to_s16(data: bytes) -> bytes:
 
 
 def ulaw_to_s16(data: bytes) -> bytes:
+    """G.711 μ-law to 16-bit signed little-endian, one table lookup per byte."""
     return ULAW_TO_S16[np.frombuffer(data, dtype=np.uint8)].astype("<i2").tobytes()
 
 
 def alaw_to_s16(data: bytes) -> bytes:
+    """G.711 A-law to 16-bit signed little-endian, one table lookup per byte."""
     return ALAW_TO_S16[np.frombuffer(data, dtype=np.uint8)].astype("<i2").tobytes()
 
 
@@ -134,6 +136,7 @@ def to_s16(data: bytes, codec: str) -> bytes:
 
 
 def bytes_per_sample(codec: str) -> int:
+    """Bytes per sample of `codec` (2 for s16le, 1 otherwise); ValueError for an unknown codec."""
     if codec not in CODECS:
         raise ValueError(f"unknown audio codec {codec!r} (known: {', '.join(CODECS)})")
     return 2 if codec == "s16le" else 1
@@ -148,6 +151,7 @@ class StreamConverter:
         self._carry = b""
 
     def feed(self, data: bytes) -> bytes:
+        """The next chunk as s16le; for s16le input an odd trailing byte is held back for the next call."""
         if self.width == 2:
             data = self._carry + data
             cut = len(data) & ~1

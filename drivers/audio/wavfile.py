@@ -26,6 +26,8 @@ class RecordingError(ValueError):
 
 @dataclass
 class Recording:
+    """A recording as read from a WAV file: the stored samples and what the header said about them."""
+
     path: Path
     codec: str                 # u8 | s16le | ulaw | alaw
     rate: int
@@ -36,10 +38,12 @@ class Recording:
 
     @property
     def frames(self) -> int:
+        """Number of sample frames (one sample per channel) in `data`."""
         return len(self.data) // (pcm.bytes_per_sample(self.codec) * self.channels)
 
     @property
     def duration_s(self) -> float:
+        """Length in seconds (frames / rate)."""
         return self.frames / self.rate
 
     def mono_s16(self) -> bytes:
@@ -207,6 +211,8 @@ class WavWriter:
         self._header = len(head)
 
     def write(self, data: bytes) -> None:
+        """Append samples (already in the writer's codec) and rewrite the size fields, so the file is
+        valid after every call."""
         self._f.seek(self._header + self._size)
         self._f.write(data)
         self._size += len(data)
@@ -219,6 +225,7 @@ class WavWriter:
         self._f.write(struct.pack("<I", self._size))
 
     def close(self) -> None:
+        """Flush, fsync and close the file; safe to call more than once."""
         if not self._f.closed:
             self._f.flush()
             os.fsync(self._f.fileno())

@@ -32,12 +32,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Frame:
+    """One captured frame: the BGR image, its sequence number and its monotonic arrival time."""
+
     image: np.ndarray   # BGR
     seq: int            # 1, 2, 3 ... per Camera, across reconnects
     arrived: float      # time.monotonic() when the capture thread got it
 
 
 class Camera(Device):
+    """A camera Device: a capture thread keeps the newest frame of its source, reconnecting with backoff."""
+
     kind = "camera"
 
     def __init__(self, *, url: str, spec: SourceSpec, retry_min_s: float = 0.2, retry_max_s: float = 5.0,
@@ -57,6 +61,8 @@ class Camera(Device):
     # -- consumer side ----------------------------------------------------------------------
 
     def latest(self) -> Frame | None:
+        """The newest frame, without waiting or counting drops; None before the first frame or while
+        the source is away."""
         with self._cond:
             return self._frame
 

@@ -35,26 +35,33 @@ class SourceGone(DeviceError):
 
 @dataclass(frozen=True)
 class SourceSpec:
+    """What to open: the kind of source, its target and the URL's options (all numbers, as text)."""
+
     kind: str        # "device", "network", "file", "folder"
     target: str      # device index or path, URL, file path, folder path
     options: dict[str, str]
 
     def opt(self, key: str, default: float) -> float:
+        """Option `key` as a float, or `default` when it was not given."""
         # The camera registry has checked that every option given is a number.
         return float(self.options.get(key, default))
 
     def describe(self) -> str:
+        """The source as kind:target, for logs and device states."""
         return f"{self.kind}:{self.target}"
 
 
 class FrameSource(Protocol):
     """What the capture thread reads from: open, read frames, close."""
 
-    def open(self) -> None: ...
+    def open(self) -> None:
+        """Open the source; raises SourceGone (or OSError) when it is not there."""
 
-    def read(self) -> np.ndarray: ...
+    def read(self) -> np.ndarray:
+        """The next BGR frame; raises SourceGone when the camera went away."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the source; safe to call when it is not open."""
 
 
 class OpenCVSource:
@@ -67,6 +74,7 @@ class OpenCVSource:
         self._next = 0.0
 
     def open(self) -> None:
+        """Open the capture (V4L2, FFmpeg with timeouts, or a file); raises SourceGone when it cannot be opened."""
         spec = self.spec
         if spec.kind == "file" and not Path(spec.target).is_file():
             raise SourceGone(f"video file {spec.target} not found")
@@ -100,6 +108,8 @@ class OpenCVSource:
         self._next = time.monotonic()
 
     def read(self) -> np.ndarray:
+        """The next frame, paced to the file's fps; a file loops unless ?loop=0. Raises SourceGone
+        when the device stops delivering, or the file ended or was removed."""
         if self._cap is None:
             raise SourceGone("not open")
         if self._interval:
@@ -119,6 +129,7 @@ class OpenCVSource:
         return frame
 
     def close(self) -> None:
+        """Release the capture; safe to call more than once."""
         if self._cap is not None:
             self._cap.release()
             self._cap = None
@@ -140,6 +151,7 @@ class FolderSource:
         self._blank: np.ndarray | None = None
 
     def open(self) -> None:
+        """Start showing the folder from its first image; raises SourceGone when the folder does not exist."""
         if not self.folder.is_dir():
             raise SourceGone(f"image folder {self.folder} not found")
         self._queue, self._shown, self._current = [], 0, None
@@ -152,6 +164,8 @@ class FolderSource:
             raise SourceGone(f"image folder {self.folder}: {err.strerror or err}") from None
 
     def read(self) -> np.ndarray:
+        """The next image in name order (each held for `hold` frames, listing re-read every cycle), or a
+        blank grey frame when none is readable; raises SourceGone when the folder was removed."""
         if self._interval:
             _pace(self)
         if self._current is not None and self._shown < self._hold:
@@ -176,6 +190,7 @@ class FolderSource:
         return self._blank
 
     def close(self) -> None:
+        """Forget the queue and the current image."""
         self._queue, self._current = [], None
 
 
@@ -200,4 +215,5 @@ def _pace(src: OpenCVSource | FolderSource) -> None:
 
 
 def open_source(spec: SourceSpec) -> FrameSource:
+    """A FolderSource for kind "folder", an OpenCVSource otherwise (not opened yet)."""
     return FolderSource(spec) if spec.kind == "folder" else OpenCVSource(spec)

@@ -29,16 +29,20 @@ class CardFormatError(ValueError):
 
 @dataclass(frozen=True)
 class CardRead:
+    """One read from a card reader: what it sent, its kind, and every canonical id it may mean."""
+
     raw: str                         # what the reader sent (printable form)
     kind: str                        # "uid", "w26", "w34", "code"
     candidates: tuple[str, ...]      # canonical ids this read may mean, most likely first
 
     @property
     def card_id(self) -> str:
+        """The most likely canonical id (the first candidate)."""
         return self.candidates[0]
 
 
 def uid_id(data: bytes) -> str:
+    """The canonical id of UID bytes as given: "uid:" and upper-case hex, no byte-order guessing."""
     return "uid:" + data.hex().upper()
 
 

@@ -19,6 +19,9 @@ def _drop(text: str) -> None:
 
 
 class ReaderThread(Device):
+    """Base of the card readers: a Device whose thread (`_run`, per subclass) hands each read's text
+    to `on_read`, logging and surviving a handler that raises."""
+
     kind = "card reader"
     thread_name = "card-reader"
 

@@ -29,6 +29,8 @@ class FrameSplitter:
         self._last = 0.0
 
     def feed(self, data: bytes, t: float) -> list[bytes]:
+        """The reads completed by `data` arriving at monotonic time `t` (a read ended by the gap
+        included); STX drops what came before it, and a read is capped at MAX_FRAME bytes."""
         out = self.poll(t)
         for b in data:
             if b in _TERMINATORS:
@@ -44,6 +46,7 @@ class FrameSplitter:
         return out
 
     def poll(self, t: float) -> list[bytes]:
+        """The pending read as a one-item list if `gap_s` has passed since the last byte at time `t`, else []."""
         if self._buf and t - self._last > self.gap_s:
             frame = bytes(self._buf)
             self._buf.clear()
@@ -52,6 +55,9 @@ class FrameSplitter:
 
 
 class SerialReader(ReaderThread):
+    """A card reader on a pyserial port or URL; reads are ASCII-decoded (other bytes escaped) and
+    the port is reopened every second while it is missing."""
+
     thread_name = "serial-card-reader"
 
     def __init__(self, *, url: str, port: str, baud: int = 9600, on_read: ReadHandler | None = None,

@@ -26,6 +26,9 @@ _HEX_RE = re.compile(r"^(?:MESG\s*=\s*)?((?:04|80)(?:[0-9A-Fa-f]{2}){3,})$")
 
 @dataclass
 class CallerId:
+    """One caller-ID block as parsed: number and name (or why each is absent), date, time, the raw
+    lines, and `error` when the block could not be read."""
+
     number: str | None = None
     name: str | None = None
     number_absent_reason: str | None = None  # "private" | "unavailable" | None
@@ -39,9 +42,11 @@ class CallerId:
 
     @property
     def has_identity(self) -> bool:
+        """True when the block parsed and says a number, or why there is none."""
         return self.error is None and (self.number is not None or self.number_absent_reason is not None)
 
     def to_json(self) -> dict:
+        """The fields as a dict, with `raw` joined into one newline-separated string."""
         d = asdict(self)
         d["raw"] = "\n".join(self.raw)
         return d
@@ -94,6 +99,7 @@ def _time(value: str) -> str | None:
 # -- unformatted (hex) ---------------------------------------------------------------------------
 
 def checksum(body: bytes) -> int:
+    """The SDMF/MDMF checksum byte of `body` (type, length and parameters): the two's complement of their sum."""
     return (-sum(body)) & 0xFF
 
 
@@ -149,6 +155,7 @@ def parse_hex(text: str) -> CallerId:
 
 
 def build_sdmf(number: str, date: str = "0321", time: str = "1405") -> str:
+    """An SDMF message for `number` at `date` ("MMDD") and `time` ("HHMM"), as upper-case hex with its checksum."""
     body = (date + time + number).encode("ascii")
     msg = bytes([0x04, len(body)]) + body
     return (msg + bytes([checksum(msg)])).hex().upper()
@@ -156,6 +163,8 @@ def build_sdmf(number: str, date: str = "0321", time: str = "1405") -> str:
 
 def build_mdmf(number: str | None, name: str | None = None, date: str = "0321", time: str = "1405",
                number_absent: str | None = None, name_absent: str | None = None) -> str:
+    """An MDMF message as upper-case hex with its checksum; parameters that are None are left out
+    (`number_absent`/`name_absent` are the reason codes, e.g. "P" or "O")."""
     params = b""
     for ptype, value in ((0x01, date + time), (0x02, number), (0x04, number_absent), (0x07, name),
                          (0x08, name_absent)):
@@ -182,6 +191,7 @@ class CallerIdParser:
 
     @staticmethod
     def is_cid_line(line: str) -> bool:
+        """True if `line` is a caller-ID field or a hex SDMF/MDMF message."""
         s = line.strip()
         if _HEX_RE.match(s):
             return True
@@ -189,6 +199,7 @@ class CallerIdParser:
         return bool(m and m.group(1).strip().upper() in _KEYS)
 
     def feed(self, line: str) -> list[CallerId]:
+        """The blocks that `line` completes (often none); lines that are not caller ID are ignored."""
         s = line.strip()
         if not s:
             return []
@@ -223,9 +234,12 @@ class CallerIdParser:
         return out
 
     def pending(self) -> CallerId | None:
+        """The block being collected, or None; it stays pending."""
         return self._block
 
     def flush(self) -> list[CallerId]:
+        """End the block being collected and return it ([] if none); a block with neither number
+        nor name gets an error, or "unavailable" when it carried a message."""
         block, self._block, self._seen = self._block, None, set()
         if block is None:
             return []

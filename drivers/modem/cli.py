@@ -14,6 +14,7 @@ from .families import EMULATED, FAMILIES
 
 
 def register(subparsers: Any) -> None:
+    """Add the `phone` command (parse-cid, probe, emulate) to the top-level argparse subparsers."""
     phone = subparsers.add_parser("phone", help="desk phone line: voice modem tools")
     sub = phone.add_subparsers(dest="phone_command", metavar="SUBCOMMAND")
 
@@ -42,6 +43,8 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_parse_cid(args: argparse.Namespace) -> int:
+    """`phone parse-cid`: print each caller-ID block of a capture file (or stdin) as a JSON line;
+    exit code 1 when the file cannot be read."""
     from .callerid import parse_capture
 
     try:
@@ -58,6 +61,8 @@ def cmd_parse_cid(args: argparse.Namespace) -> int:
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
+    """`phone probe`: initialise the modem and print its identity as JSON; exit code 0 only when it
+    has voice codecs and a caller-ID command, 1 on a modem error, 2 on a bad URL."""
     from ..device import DeviceURLError
     from .modem import ModemError, open_modem
 
@@ -83,6 +88,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
+    """`phone emulate`: run an emulated modem on a pty with the scenario's calls and faults (and
+    --call ones) until Ctrl-C or, with --exit-when-done, until every call ended; prints one JSON line per call."""
     from .emulator import CallSpec, ModemEmulator
     from .emulator.scenario import ScenarioError, load_scenario, tone
 

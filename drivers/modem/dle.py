@@ -30,6 +30,7 @@ def shield(audio: bytes) -> bytes:
 
 
 def decode_text(raw: bytes) -> str:
+    """A modem text line as str: UTF-8, else GB18030, else Latin-1 (never raises)."""
     for enc in ("utf-8", "gb18030"):
         try:
             return raw.decode(enc)
@@ -63,6 +64,7 @@ class ModemStream:
         self.audio_bytes = 0
 
     def expect_audio(self, on: bool = True) -> None:
+        """Arm (or, with on=False, disarm) the switch to audio mode on the next CONNECT line."""
         self._expect_connect = on
 
     def enter_audio(self) -> None:
@@ -72,6 +74,7 @@ class ModemStream:
         self._line.clear()
 
     def leave_audio(self) -> None:
+        """Back to command mode now (e.g. after aborting a recording), dropping a half-read DLE."""
         self.audio_mode = False
         self._pending_dle = False
 
@@ -132,6 +135,7 @@ class ModemStream:
                     self.audio_mode = True
 
     def feed(self, data: bytes) -> list[tuple[str, object]]:
+        """The items that `data` completes, in order; see the class docstring for the kinds."""
         out: list[tuple[str, object]] = []
         i, n = 0, len(data)
         while i < n:

@@ -18,6 +18,8 @@ T35 = {"us": "B5", "ca": "B5", "gb": "B4", "uk": "B4", "cn": "26", "hk": "50", "
 
 @dataclass(frozen=True)
 class Family:
+    """One chipset family: how to recognise it and drive it, and how the emulator answers as it."""
+
     name: str
     label: str
     patterns: tuple[str, ...]
@@ -64,6 +66,7 @@ EMULATED = {name: f for name, f in FAMILIES.items() if f.identity}
 
 
 def detect(identity: str) -> Family:
+    """The family whose patterns match the modem's identity answers (case-insensitive); GENERIC if none does."""
     text = identity.upper()
     for fam in (CX93001, USR5637):
         if any(re.search(p, text) for p in fam.patterns):

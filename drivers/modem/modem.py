@@ -53,12 +53,16 @@ class ModemRejected(ModemError):
 
 
 def is_ring(line: str) -> bool:
+    """True for a RING report: a line starting with RING, at most six characters (case and padding ignored)."""
     s = line.strip().upper()
     return s.startswith("RING") and len(s) <= 6
 
 
 @dataclass
 class Identity:
+    """What initialise() found: the family, the identity answers, the caller-ID command that worked,
+    the voice codecs (AT+VSM id -> name) and whether AT+GCI took the country."""
+
     family: Family
     lines: dict[str, list[str]] = field(default_factory=dict)
     caller_id_command: str | None = None
@@ -66,6 +70,7 @@ class Identity:
     country_set: bool = False
 
     def to_json(self) -> dict:
+        """A JSON-ready report (the base of what `frontdesk phone probe` prints)."""
         return {"family": self.family.name, "label": self.family.label, "identity": self.lines,
                 "caller_id": self.caller_id_command, "voice": bool(self.codecs),
                 "voice_codecs": {str(k): v for k, v in self.codecs.items()}, "country_set": self.country_set}
@@ -73,6 +78,8 @@ class Identity:
 
 @dataclass
 class PlayResult:
+    """How play() ended: `completed`, or the `event` that stopped it, the DTMF digits heard and bytes sent."""
+
     completed: bool
     event: str | None = None  # "hangup", "busy", "handset", "dtmf"
     digits: str = ""
@@ -81,12 +88,16 @@ class PlayResult:
 
 @dataclass
 class RecordResult:
+    """A recording (in the line codec), why it stopped, and the DTMF digits heard."""
+
     audio: bytes
     stop_reason: str  # silence | hangup | busy | max_length | line_lost
     digits: str = ""
 
 
 class VoiceModem(Device):
+    """A V.253 voice modem Device; not thread-safe, driven by one thread (see the module docstring)."""
+
     kind = "modem"
 
     def __init__(self, *, url: str, port: str, family: str | None = None, country: str = "cn",
@@ -152,6 +163,8 @@ class VoiceModem(Device):
         return self.stream.feed(data) if data else []
 
     def write(self, data: bytes) -> None:
+        """Write raw bytes to the port; raises ModemTimeout when the write times out, ModemLost when
+        the port failed or is closed."""
         if self.ser is None:
             raise ModemLost("port is closed")
         try:
@@ -203,6 +216,7 @@ class VoiceModem(Device):
     # -- identity and initialisation ---------------------------------------------------------
 
     def reset(self) -> None:
+        """ATZ (allowing at least 5 s), with a fresh stream decoder; the driver then assumes data class."""
         self.stream = ModemStream()
         self.command("ATZ", timeout=max(self.command_timeout, 5.0))
         self.voice_class = False
@@ -237,6 +251,8 @@ class VoiceModem(Device):
         return ident
 
     def enable_caller_id(self, fam: Family | None = None) -> str | None:
+        """Try the family's caller-ID commands, then the generic ones; returns the one the modem
+        accepted, or None (logged; calls are still answered)."""
         fam = fam or (self.identity.family if self.identity else GENERIC)
         for cmd in fam.cid_commands + tuple(c for c in GENERIC.cid_commands if c not in fam.cid_commands):
             ok, _ = self.command(cmd)
@@ -251,6 +267,7 @@ class VoiceModem(Device):
             self.command(self.identity.caller_id_command)
 
     def ping(self, timeout: float = 2.0) -> bool:
+        """True if the modem answers AT with OK within `timeout` seconds; raises ModemTimeout if it does not answer."""
         ok, _ = self.command("AT", timeout=timeout)
         return ok
 
@@ -307,6 +324,7 @@ class VoiceModem(Device):
     # -- voice -----------------------------------------------------------------------------------
 
     def codec_id(self) -> int:
+        """The AT+VSM id of the configured codec, from the modem's own list when initialise() read one."""
         fam = self.identity.family if self.identity else GENERIC
         return codec_id(fam, self.codec, self.identity.codecs if self.identity else None)
 
@@ -319,6 +337,7 @@ class VoiceModem(Device):
         self.command("AT+VLS=1", check=True)
 
     def hang_up(self, *, idle_voice: bool = True) -> None:
+        """ATH0, back to data class unless `idle_voice`, and caller ID set again."""
         self.command("ATH0")
         if not idle_voice:
             self.command("AT+FCLASS=0")

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Cadence:
+    """A named ring cadence: alternating on/off seconds of one ring cycle."""
+
     name: str
     # Alternating on/off seconds of one ring cycle, ending with the long off period.
     pattern: tuple[float, ...]
 
     @property
     def period(self) -> float:
+        """Seconds of one whole ring cycle."""
         return sum(self.pattern)
 
     @property
@@ -28,9 +31,11 @@ class Cadence:
 
     @property
     def gap(self) -> float:
+        """The long silent period at the end of a cycle, in seconds."""
         return self.pattern[-1]
 
     def ring_starts(self, count: int) -> list[float]:
+        """Start times (seconds from the first ring) of the first `count` rings."""
         return [i * self.period for i in range(count)]
 
 
@@ -70,6 +75,7 @@ class RingTracker:
 
     @property
     def active(self) -> bool:
+        """True once a ring or caller ID has opened a call (until reset())."""
         return self.started_at is not None
 
     def _same_ring_window(self) -> float:
@@ -83,6 +89,8 @@ class RingTracker:
         return (self.cadence.burst + 0.25 * self.cadence.gap) * self.scale
 
     def stop_window(self) -> float:
+        """Seconds (scaled) without a new ring after which ringing counts as stopped:
+        one cycle plus one more gap, so a late report does not split a call."""
         # A whole extra silent gap past the next ring's due time: a late report (busy host,
         # slow USB) must not split one call into two.
         return (self.cadence.period + self.cadence.gap) * self.scale
@@ -112,4 +120,5 @@ class RingTracker:
         return now - ref > self.stop_window()
 
     def reset(self) -> None:
+        """Forget the call: no rings, not active."""
         self.rings, self.first_at, self.last_ring_at, self.started_at = 0, None, None, None

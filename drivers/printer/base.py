@@ -118,6 +118,8 @@ class ReceiptPrinter(Device, Escpos):
                 self._raw(data + b"\n")
 
     def columns_line(self, left: str, right: str, *, bold: bool = False) -> None:
+        """`left` and `right` on one line, padded apart to the paper width; on two lines
+        (right-aligned second) when they do not fit."""
         left, right = sanitize(left), sanitize(right)
         gap = self.fp.columns - width(left, self.fp) - width(right, self.fp)
         if gap >= 1:
@@ -127,9 +129,11 @@ class ReceiptPrinter(Device, Escpos):
             self.line(right, align="right", bold=bold)
 
     def rule(self, ch: str = "-") -> None:
+        """A full-width line of `ch`."""
         self.line(ch * self.fp.columns)
 
     def feed(self, lines: int = 1) -> None:
+        """Feed `lines` blank lines (ESC d n, clamped to 0-255)."""
         self._raw(ESC + b"d" + bytes([max(0, min(255, lines))]))
 
     def qr_code(self, data: str, *, size: int = 6, ec: str = "M", align: str = "center") -> None:
@@ -236,12 +240,15 @@ class ReceiptPrinter(Device, Escpos):
         self.send(GS_R_PAPER)
 
     def await_confirmation(self, timeout: float) -> bool:
+        """True once the GS r reply to request_confirmation() arrives within `timeout`
+        seconds (also if it was already seen while waiting for something else)."""
         if getattr(self, "_gs_r_replies", 0) > 0:
             self._gs_r_replies -= 1
             return True
         return self._await(is_gs_r_reply, timeout) is not None
 
     def confirm(self, timeout: float = 5.0) -> bool:
+        """request_confirmation() and wait up to `timeout` seconds; True if the printer confirmed."""
         self.request_confirmation()
         return self.await_confirmation(timeout)
 

@@ -9,6 +9,7 @@ from barcode.charsets import code128 as table
 
 
 class Code128Error(ValueError):
+    """Text or printer data that cannot be Code 128; str() says why."""
     pass
 
 

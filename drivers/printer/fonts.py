@@ -27,6 +27,7 @@ SYMBOL_FONTS = [
 
 
 class FontMissing(RuntimeError):
+    """No font on this machine to draw slip text with (the message names the package to install)."""
     pass
 
 

@@ -15,6 +15,9 @@ CODEPAGE_TABLES: dict[str, int] = {"cp437": 0, "cp850": 2, "cp860": 3, "cp863": 
 
 
 class PrinterProfile(BaseModel):
+    """What one printer model can do: paper and dot width, columns, Chinese character set,
+    code page, cutter, native QR and Code 128. Immutable; unknown keys are refused."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = "custom"
@@ -41,6 +44,7 @@ class PrinterProfile(BaseModel):
 
     @property
     def codepage_table(self) -> int:
+        """The ESC t table number of `codepage`."""
         return CODEPAGE_TABLES[self.codepage]
 
 
@@ -59,6 +63,8 @@ BUILTIN_PROFILES: dict[str, PrinterProfile] = {
 
 
 def get_profile(name: str, custom: dict[str, PrinterProfile] | None = None) -> PrinterProfile:
+    """The profile `name`, from `custom` (the site's own) first, then the built-ins; ValueError naming
+    the known ones."""
     if custom and name in custom:
         return custom[name]
     try:

@@ -12,15 +12,19 @@ GS_R_PAPER = b"\x1dr\x01"
 
 
 def is_status_byte(b: int) -> bool:
+    """True if `b` has the fixed pattern of a DLE EOT reply (0xx1xx10)."""
     return b & 0b10010011 == 0b00010010
 
 
 def is_gs_r_reply(b: int) -> bool:
+    """True if `b` can be a GS r reply (bits 4 and 7 clear)."""
     return b & 0b10010000 == 0
 
 
 @dataclass(frozen=True)
 class PrinterStatus:
+    """The printer's condition from its DLE EOT replies; `answered` False means it did not answer at all."""
+
     answered: bool
     offline: bool = False
     cover_open: bool = False
@@ -33,6 +37,7 @@ class PrinterStatus:
 
     @classmethod
     def no_answer(cls) -> PrinterStatus:
+        """The status of a printer that did not answer (or cannot: a one-way transport)."""
         return cls(answered=False)
 
     @classmethod
@@ -68,6 +73,7 @@ class PrinterStatus:
         return "paper_near_end" if self.paper_near_end else "ready"
 
     def describe(self) -> str:
+        """The conditions in words ("paper out, error"), "ready", or why there was no answer."""
         if not self.answered:
             return "no answer (printer off, wrong port, or not an ESC/POS printer)"
         flags = [n.replace("_", " ") for n in ("offline", "cover_open", "paper_out", "paper_near_end", "error",

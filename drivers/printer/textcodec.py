@@ -25,6 +25,8 @@ _SUBSTITUTES = {"\u00a5": "\uffe5"}
 
 
 def sanitize(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with every control, format, surrogate, private-use and unassigned character removed, tabs
+    and line breaks turned into spaces (newlines kept with `keep_newlines`), and ¥ made fullwidth."""
     out = []
     for ch in str(text):
         if ch == "\n" and keep_newlines:
@@ -42,6 +44,7 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
 
 @lru_cache(maxsize=8192)
 def char_width(ch: str) -> int:
+    """Columns of `ch` by Unicode alone: 0 for a combining mark, 2 for East-Asian wide/fullwidth, else 1."""
     if unicodedata.combining(ch):
         return 0
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
@@ -57,6 +60,7 @@ def cell_width(ch: str, profile: PrinterProfile | None = None) -> int:
 
 
 def width(text: str, profile: PrinterProfile | None = None) -> int:
+    """Columns `text` takes on `profile`'s printer (Unicode East-Asian widths without a profile)."""
     return sum(cell_width(c, profile) for c in text)
 
 
@@ -140,6 +144,7 @@ def _native_bytes(ch: str, chinese: str, codepage: str) -> bytes | None:
 
 
 def native_bytes(ch: str, profile: PrinterProfile) -> bytes | None:
+    """The bytes of `ch` in the profile's font (Chinese mode or its code page), or None if the font lacks it."""
     return _native_bytes(ch, profile.chinese, profile.codepage)
 
 
@@ -160,4 +165,5 @@ def encode_line(text: str, profile: PrinterProfile) -> bytes | None:
 
 
 def unprintable(text: str, profile: PrinterProfile) -> list[str]:
+    """The characters of `text` the profile's font lacks (they would make their line a bitmap), in order."""
     return [c for c in text if native_bytes(c, profile) is None]

@@ -28,6 +28,8 @@ PRINTERS: DeviceKind[ReceiptPrinter] = DeviceKind("printer")
 
 
 class NetworkPrinter(ReceiptPrinter, Network):
+    """A printer on a raw TCP port (9100 by default); TCP_NODELAY, replies read with select."""
+
     _device: socket.socket | Literal[False] | None
 
     def _connect(self) -> None:
@@ -57,6 +59,8 @@ class NetworkPrinter(ReceiptPrinter, Network):
 
 
 class SerialPrinter(ReceiptPrinter, Serial):
+    """A printer on a serial port or pyserial URL, optionally with RTS/CTS flow control."""
+
     def __init__(self, devfile: str, *, rtscts: bool = False, **kwargs: Any) -> None:
         self._rtscts = rtscts
         super().__init__(devfile=devfile, **kwargs)
@@ -88,6 +92,8 @@ class SerialPrinter(ReceiptPrinter, Serial):
 
 
 class UsbPrinter(ReceiptPrinter, Usb):
+    """A USB printer-class device through pyusb, by vendor and product id."""
+
     def _connect(self) -> None:
         self._guard_connect(lambda: Usb.open(self, raise_not_found=True), f"cannot open USB printer {self.usb_args}")
 
@@ -105,6 +111,8 @@ class UsbPrinter(ReceiptPrinter, Usb):
 
 
 class FilePrinter(ReceiptPrinter, File):
+    """A write-only printer device file (e.g. /dev/usb/lp0): no status, no confirmation."""
+
     bidirectional = False
 
     def _connect(self) -> None:

@@ -19,11 +19,15 @@ DEFAULT_FORMATS = ("QRCode", "Code128")
 
 
 class Decoder(Protocol):
+    """What a barcode decoder offers: a name, decode() of an 8-bit grey image, close()."""
+
     name: str
 
-    def decode(self, gray: np.ndarray) -> list[Symbol]: ...
+    def decode(self, gray: np.ndarray) -> list[Symbol]:
+        """The symbols found in `gray` (8-bit single channel), [] if none."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the decoder's resources."""
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -63,6 +67,8 @@ class DecoderChain:
         self.decoders = decoders
 
     def decode(self, image: np.ndarray) -> list[Symbol]:
+        """The symbols the first decoder to find any reads in `image` (any channel layout,
+        converted to grey), duplicates removed; [] if none does."""
         gray = to_gray(image)
         for decoder in self.decoders:
             found = decoder.decode(gray)
@@ -71,12 +77,14 @@ class DecoderChain:
         return []
 
     def close(self) -> None:
+        """Close every decoder in the chain."""
         for decoder in self.decoders:
             decoder.close()
 
 
 def default_chain(order: tuple[str, ...] = ("zxing", "zbar"), formats: tuple[str, ...] = DEFAULT_FORMATS,
                   legacy: tuple[str, ...] | None = None) -> DecoderChain:
+    """A chain of the decoders named in `order` (zxing-cpp, then zbar by default) for `formats`."""
     return DecoderChain([make_decoder(n, formats, legacy) for n in order])
 
 

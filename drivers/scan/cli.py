@@ -12,6 +12,7 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `scan` command to the top-level argparse subparsers."""
     p = sub.add_parser("scan", help="decode barcodes in image files (JSON line per image)")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--decoders", default="zxing,zbar",
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`scan`: print one JSON line per image; exit code 1 if an image could not be read, 2 for an unknown charset."""
     import codecs
 
     from .chain import default_chain

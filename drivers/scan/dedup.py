@@ -13,6 +13,9 @@ from .symbol import Symbol
 
 
 class Deduplicator:
+    """Turns per-frame findings into scans: a symbol counts again only after `gap_s` seconds out of view.
+    Not thread-safe; once more than `max_keys` symbols are remembered, those out of view are forgotten."""
+
     def __init__(self, gap_s: float = 1.5, clock: Callable[[], float] = time.monotonic, max_keys: int = 256) -> None:
         self.gap_s = gap_s
         self._clock = clock
@@ -35,4 +38,5 @@ class Deduplicator:
         return out
 
     def reset(self) -> None:
+        """Forget every symbol seen: the next sighting of any is a new scan."""
         self._last_seen.clear()

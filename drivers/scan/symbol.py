@@ -60,5 +60,6 @@ class Symbol:
         return (self.format, self.raw)
 
     def to_json(self) -> dict:
+        """The symbol as `frontdesk scan` prints it: format, text, payload bytes in hex, polygon as lists."""
         return {"format": self.format, "text": self.text, "bytes_hex": self.raw.hex(),
                 "polygon": [list(p) for p in self.polygon]}

@@ -27,6 +27,9 @@ _FORMATS = {"QRCODE": "QRCode", "CODE128": "Code128", "CODE39": "Code39", "CODE9
 
 
 class ZbarDecoder:
+    """Decoder on libzbar (through pyzbar's ctypes wrapper) with only the wanted symbologies enabled;
+    decode() is serialised by a lock, as one zbar scanner is not thread-safe."""
+
     name = "zbar"
 
     def __init__(self, formats: tuple[str, ...] = ("QRCode", "Code128"), *,
@@ -47,6 +50,8 @@ class ZbarDecoder:
                 w.zbar_image_scanner_set_config(self._scanner, sym, _CFG_BINARY, 1)
 
     def decode(self, gray: np.ndarray) -> list[Symbol]:
+        """The symbols zbar finds in `gray`; ValueError unless it is 8-bit single-channel.
+        Payloads that are empty or longer than MAX_PAYLOAD_BYTES are left out."""
         w = self._w
         if gray.ndim != 2 or gray.dtype != np.uint8:
             raise ValueError("zbar needs an 8-bit single-channel image")
@@ -82,6 +87,7 @@ class ZbarDecoder:
         return out
 
     def close(self) -> None:
+        """Destroy the zbar scanner; safe to call more than once."""
         with self._lock:
             if self._scanner:
                 self._w.zbar_image_scanner_destroy(self._scanner)

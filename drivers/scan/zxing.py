@@ -26,6 +26,9 @@ ECI_CODECS = {0: "cp437", 1: "latin-1", 2: "cp437", 3: "latin-1", 4: "iso8859-2"
 
 
 class ZxingDecoder:
+    """Decoder on zxing-cpp. Text comes from the symbol's ECI charsets when it declares any, else
+    UTF-8, else ISO 8859-1 for 1-D codes and, for QR, the `legacy` charsets (zxing-cpp's guess if None)."""
+
     name = "zxing"
 
     def __init__(self, formats: tuple[str, ...] = ("QRCode", "Code128"), *, try_downscale: bool = True,
@@ -36,6 +39,8 @@ class ZxingDecoder:
                                           try_invert=try_invert, text_mode=zxingcpp.TextMode.HexECI)
 
     def decode(self, gray: np.ndarray) -> list[Symbol]:
+        """The valid symbols zxing-cpp finds in `gray`; payloads that are empty or longer than
+        MAX_PAYLOAD_BYTES are left out."""
         out: list[Symbol] = []
         for bc in zxingcpp.read_barcodes(gray, formats=self._formats, **self._opts):
             if not bc.valid:
@@ -68,6 +73,7 @@ class ZxingDecoder:
         return payload_text(raw)
 
     def close(self) -> None:
+        """Nothing to release (zxing-cpp holds no per-decoder state); there for the Decoder protocol."""
         pass
 
 

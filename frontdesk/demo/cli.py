@@ -11,6 +11,7 @@ from .system import ACCOUNTS, SITE, DemoSystem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `demo` command to the top-level argparse subparsers."""
     demo = sub.add_parser("demo", help="run broker, central, printers and three edges on this machine")
     demo.add_argument("--dir", default="var/demo", help="where the demo keeps its files (default var/demo)")
     demo.add_argument("--seconds", type=float, default=None,

@@ -33,11 +33,14 @@ CALLER_MESSAGE_KO = "화장실 천장에서 물이 새요. 빨리 와 주세요.
 
 @dataclass
 class Samples:
+    """The demo's sample files in `folder` for `site`: the signing key and the images people show the cameras."""
+
     folder: Path
     site: str
 
     @classmethod
     def create(cls, folder: Path, site: str) -> Samples:
+        """Samples in `folder` (created if missing), with a new site signing key unless one is already there."""
         folder.mkdir(parents=True, exist_ok=True)
         samples = cls(folder, site)
         if not samples.key_file.exists():
@@ -46,10 +49,12 @@ class Samples:
 
     @property
     def key_file(self) -> Path:
+        """Path of the site's private signing key."""
         return self.folder / "site.key"
 
     @property
     def public_key(self) -> str:
+        """The site's public key as "ed25519:<base64>", the form the posts' site_public_keys take."""
         return public_text(load_private_key(self.key_file))
 
     def visitor_pass(self, visitor: str = "李四 Li Si", unit: str = "3-1202", hours: float = 4) -> Path:
@@ -61,6 +66,7 @@ class Samples:
         return path
 
     def qr(self, text: str, name: str) -> Path:
+        """A QR code of `text` saved as `<name>.png` in the folder; returns its path."""
         path = self.folder / f"{name}.png"
         segno.make(text, error="m").save(str(path), scale=6, border=4)
         return path
@@ -89,9 +95,11 @@ class Samples:
         return bytes(128 + int(60 * math.sin(2 * math.pi * 440 * i / 8000)) for i in range(8000 * 3))
 
     def directory(self) -> dict:
+        """The body of a directory.replace command: the demo caller's number, unit and name."""
         return {"entries": [{"number": CALLER["number"], "unit": CALLER["unit"], "name": CALLER["name"]}]}
 
     def allowlist(self) -> dict:
+        """The body of a cards.allowlist.replace command: the demo's staff and resident cards (version 1)."""
         return {"version": 1, "entries": [
             {"card_id": f"code:{code}", "holder": holder, "unit": unit, "role": role}
             for code, holder, unit, role in CARDS]}

@@ -37,6 +37,7 @@ class EdgeSpec:
     screen_port: int | None = None
 
     def camera_dir(self, root: Path) -> Path:
+        """The image folder under `root` that this edge's camera watches."""
         return root / f"{self.device}-camera"
 
 
@@ -57,20 +58,25 @@ class DemoSystem:
 
     @property
     def central_toml(self) -> Path:
+        """Path of central's configuration file."""
         return self.root / "central.toml"
 
     def edge_toml(self, device: str) -> Path:
+        """Path of the configuration file of edge `device`."""
         return self.root / f"{device}.toml"
 
     @property
     def api(self) -> str:
+        """Base URL of central's HTTP API on loopback."""
         return f"http://127.0.0.1:{self.http_port}"
 
     def slips_dir(self, printer: str) -> Path:
+        """Folder where virtual printer `printer` saves its slips."""
         return self.root / "slips" / printer
 
     @property
     def modem_link(self) -> Path:
+        """The stable symlink to the emulated modem's pseudo-terminal (what the desk edge opens)."""
         return self.root / "ttyModem"
 
     @staticmethod
@@ -147,6 +153,8 @@ port = {gate.screen_port}
 """
 
     def write_configs(self) -> None:
+        """Write central's and every edge's TOML files (and make the camera folders); needs
+        the broker started and the edges planned."""
         assert self.broker
         db = self.central_db or f"sqlite:///{self.root / 'central' / 'central.db'}"
         self.central_toml.write_text(
@@ -170,6 +178,9 @@ port = {gate.screen_port}
                                                 stderr=log, start_new_session=True)
 
     def start(self) -> DemoSystem:
+        """Start everything: samples, broker, central, modem emulator, virtual printers and edges; then
+        create the demo accounts and push the cards and directory. Returns self; RuntimeError if central or
+        an edge's screen does not come up (see the logs in `root`)."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.samples = Samples.create(self.root / "samples", SITE)
         self.broker = Mosquitto(self.root / "broker").start()
@@ -258,9 +269,12 @@ port = {gate.screen_port}
             time.sleep(0.2)
 
     def dead(self) -> list[str]:
+        """Names of the processes that have exited."""
         return [name for name, proc in self.procs.items() if proc.poll() is not None]
 
     def stop(self) -> None:
+        """SIGTERM the edges, then the printers, then central (each killed after 20 s), then stop
+        the modem emulator and the broker."""
         # Edges first (they may be mid-job on a printer), then the printers, then central.
         order = ([n for n in self.procs if n in self.edges] +
                  [n for n in self.procs if n.startswith("printer-")] + ["central"])

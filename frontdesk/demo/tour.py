@@ -24,6 +24,8 @@ T = TypeVar("T")
 
 @dataclass
 class Step:
+    """One checked step of the tour: its name, whether what it waits for arrived, and what was expected."""
+
     name: str
     ok: bool
     detail: str
@@ -49,6 +51,8 @@ def show_to_camera(system: DemoSystem, device: str, image: Path, seconds: float,
 
 
 def run_tour(system: DemoSystem, say: Callable[[str], None] = print) -> list[Step]:
+    """Walk a visitor, a guard and a caller through a started demo, printing each step through `say`;
+    returns the steps in order. A failed step does not stop the tour (steps that depend on it are skipped)."""
     assert system.samples
     steps: list[Step] = []
 
@@ -89,6 +93,8 @@ def run_tour(system: DemoSystem, say: Callable[[str], None] = print) -> list[Ste
 
 
 def call_steps(system: DemoSystem, step: Callable[..., Any]) -> None:
+    """The caller's part of the tour: an emulated call to the desk, then its answer, recording,
+    transcript, repair ticket, printed work order and monthly statistics, each recorded through `step`."""
     assert system.samples and system.modem
     system.modem.place_call(CallSpec(cadence="cn", number=CALLER["number"], name="ZHANG", dtmf="1",
                                      message=system.samples.caller_message(), end="l"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `passes` command (keygen, issue, check) to the top-level argparse subparsers."""
     p = sub.add_parser("passes", help="site keys and signed visitor passes")
     ps = p.add_subparsers(dest="passes_command", metavar="ACTION", required=True)
 

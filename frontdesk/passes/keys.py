@@ -26,10 +26,12 @@ class KeyError_(ValueError):
 
 
 def generate_key() -> Ed25519PrivateKey:
+    """A new random Ed25519 site signing key."""
     return Ed25519PrivateKey.generate()
 
 
 def raw_public(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    """The 32 raw bytes of the public key (of a private key's public half)."""
     if isinstance(key, Ed25519PrivateKey):
         key = key.public_key()
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -41,6 +43,7 @@ def key_id(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
 
 
 def public_text(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    """The public key as "ed25519:<base64 of the 32 raw bytes>", the form configuration files take."""
     return PUBLIC_PREFIX + base64.b64encode(raw_public(key)).decode("ascii")
 
 
@@ -72,6 +75,8 @@ def load_public_key(value: str) -> Ed25519PublicKey:
 
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
+    """The Ed25519 private key in the unencrypted PEM file at `path`; KeyError_ if it cannot
+    be read or is not Ed25519."""
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as err:
@@ -82,6 +87,8 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
 
 
 def save_private_key(key: Ed25519PrivateKey, path: str | Path) -> None:
+    """Write `key` as unencrypted PKCS#8 PEM to `path`, overwriting it; a new file is created
+    mode 0600 (an existing file keeps its mode)."""
     path = Path(path)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -91,6 +98,7 @@ def save_private_key(key: Ed25519PrivateKey, path: str | Path) -> None:
 
 
 def public_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    """The public key (of a private key's public half) as SubjectPublicKeyInfo PEM text."""
     if isinstance(key, Ed25519PrivateKey):
         key = key.public_key()
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()

@@ -52,6 +52,9 @@ class Rejection(Exception):
 
 @dataclass(frozen=True)
 class VisitorPass:
+    """The contents of a pass token: who may visit which unit of which site, when, whether once,
+    and the id (hex) of the key that signed it."""
+
     pass_id: str
     site: str
     host_unit: str
@@ -62,6 +65,7 @@ class VisitorPass:
     key_id: str   # hex
 
     def to_json(self) -> dict:
+        """The pass as a JSON-ready dict (times in ISO 8601 with their UTC offset)."""
         return {"pass_id": self.pass_id, "site": self.site, "host_unit": self.host_unit,
                 "visitor_name": self.visitor_name, "valid_from": self.valid_from.isoformat(),
                 "valid_until": self.valid_until.isoformat(), "single_use": self.single_use, "key_id": self.key_id}
@@ -97,6 +101,7 @@ def encode_pass(private_key: Ed25519PrivateKey, *, pass_id: str, site: str, host
 
 
 def looks_like_pass(text: str) -> bool:
+    """True if `text` starts with the pass prefix; says nothing about whether it is valid."""
     return text.startswith(PREFIX)
 
 
@@ -170,4 +175,5 @@ def verify_pass(token: str | bytes, keys: dict[str, Ed25519PublicKey], *, site: 
 
 
 def keyring(public_keys: list[Ed25519PublicKey]) -> dict[str, Ed25519PublicKey]:
+    """The `keys` argument of verify_pass(): key id (hex) -> public key."""
     return {key_id(k).hex(): k for k in public_keys}

@@ -32,10 +32,12 @@ log_type notice
 
 
 class MosquittoError(RuntimeError):
+    """The broker is not installed or did not start; the message says which (with its log's tail)."""
     pass
 
 
 def mosquitto_binary() -> str:
+    """Path of the mosquitto executable (PATH, then /usr/sbin); MosquittoError if it is not installed."""
     found = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
     if not found:
         raise MosquittoError("mosquitto is not installed (Debian package `mosquitto`; scripts/setup installs it)")
@@ -43,6 +45,9 @@ def mosquitto_binary() -> str:
 
 
 class Mosquitto:
+    """A private mosquitto process listening on `host`:`port` (a free port by default), its
+    configuration, persistence and log kept in `data_dir`."""
+
     def __init__(self, data_dir: str | Path, port: int | None = None, host: str = "127.0.0.1") -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -51,9 +56,12 @@ class Mosquitto:
 
     @property
     def url(self) -> str:
+        """The broker's address as mqtt://host:port."""
         return f"mqtt://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> Mosquitto:
+        """Write the configuration and start the broker; returns self once it accepts connections.
+        MosquittoError (broker stopped) if it does not listen within `timeout` seconds."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         conf = self.data_dir / "mosquitto.conf"
         # As root, mosquitto would switch to the `mosquitto` user and lose access to our files.
@@ -69,6 +77,7 @@ class Mosquitto:
         return self
 
     def running(self) -> bool:
+        """True while the broker process is alive."""
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
@@ -78,6 +87,8 @@ class Mosquitto:
             self.proc.wait(10)
 
     def stop(self) -> None:
+        """SIGTERM the broker and wait (SIGKILL after 10 s); its data stays for the next start().
+        Does nothing if it is not running."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:

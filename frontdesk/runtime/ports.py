@@ -1,3 +1,4 @@
+"""Loopback ports for the private servers the demo, the tests and the benches start."""
 from __future__ import annotations
 
 import socket
@@ -19,6 +20,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def wait_listening(host: str, port: int, timeout: float) -> bool:
+    """True once a TCP connection to `host`:`port` succeeds, False if `timeout` seconds pass first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

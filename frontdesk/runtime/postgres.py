@@ -19,6 +19,7 @@ from .ports import free_port
 
 
 class PostgresError(RuntimeError):
+    """The PostgreSQL server binaries are missing, or the server did not start; the message says why."""
     pass
 
 
@@ -33,6 +34,9 @@ def _bin_dir() -> Path:
 
 
 class Postgres:
+    """A private PostgreSQL cluster with trust authentication on a loopback port (a free one by default).
+    As root it runs as the `postgres` user in a temporary folder of its own instead of `data_dir`."""
+
     def __init__(self, data_dir: str | Path, port: int | None = None) -> None:
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
@@ -45,12 +49,15 @@ class Postgres:
 
     @property
     def url(self) -> str:
+        """The URL of the `postgres` database, as user postgres (no password)."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _as_user(self) -> dict:
         return {"user": self.as_user, "group": self.as_user, "extra_groups": []} if self.as_user else {}
 
     def start(self, timeout: float = 30.0) -> Postgres:
+        """Create the cluster if needed and start the server; returns self once pg_isready answers.
+        PostgresError if initdb fails, the server exits, or it is not ready within `timeout` seconds."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = self.data_dir / "pgdata"
         sock = self.data_dir / "sock"
@@ -85,6 +92,7 @@ class Postgres:
         raise PostgresError("postgres did not become ready")
 
     def create_database(self, name: str) -> str:
+        """Create database `name` and return its URL; psycopg's error if it already exists."""
         import psycopg
 
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
@@ -92,6 +100,7 @@ class Postgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
+        """Fast shutdown (SIGINT; SIGKILL after 20 s); as root the temporary cluster folder is removed too."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)  # "fast" shutdown: ends sessions, checkpoints
             try:

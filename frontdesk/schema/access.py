@@ -55,6 +55,8 @@ class VisitorCheckedIn(Payload):
 
 @register_event("visitor.checked_out")
 class VisitorCheckedOut(Payload):
+    """A visitor left: by their badge, their pass, or checked out by hand at a post."""
+
     visit_id: str = Field(min_length=1, max_length=64)
     method: Literal["badge", "pass", "manual"]
     post_role: PostRole
@@ -100,6 +102,8 @@ class PassRejected(Payload):
 
 
 class CardEntry(Payload):
+    """One card on the allow-list: canonical card id, holder, unit, role and optional expiry."""
+
     card_id: str = Field(min_length=3, max_length=80)
     holder: str = Field(min_length=1, max_length=64)
     unit: str | None = Field(default=None, max_length=32)

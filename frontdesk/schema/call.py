@@ -38,6 +38,8 @@ class CallRinging(_Caller):
 
 @register_event("call.answered")
 class CallAnswered(_Caller):
+    """The call was picked up: by the agent (the modem went off-hook) or by staff on a handset."""
+
     by: Literal["agent", "staff"]
     ring: int = Field(ge=0, le=100)
     # Milliseconds from the start of that ring (as the modem reported it) to off-hook.
@@ -47,6 +49,9 @@ class CallAnswered(_Caller):
 
 @register_event("call.missed")
 class CallMissed(_Caller):
+    """The call ended unanswered: ringing stopped, a blocked number was ignored, the modem was lost,
+    or answering failed."""
+
     rings: int = Field(ge=0, le=100)
     reason: Literal["stopped_ringing", "blocked_ignored", "modem_lost", "answer_failed"]
 
@@ -67,6 +72,8 @@ class CallMessageRecorded(_Caller):
 
 @register_event("call.ended")
 class CallEnded(_Caller):
+    """The call is over; `outcome` says how it went and `reason` what ended the agent's part."""
+
     outcome: Literal["message", "no_message", "answered_by_staff", "missed", "blocked"]
     rings: int = Field(ge=0, le=100)
     # What ended the agent's part of the call.
@@ -86,6 +93,8 @@ class ModemStatus(Payload):
 
 
 class DirectoryEntry(Payload):
+    """One resident directory line: a phone number, its unit, and optionally the resident's name."""
+
     number: str = Field(min_length=3, max_length=40)
     unit: str = Field(min_length=1, max_length=32)
     name: str | None = Field(default=None, max_length=120)
@@ -100,4 +109,6 @@ class DirectoryReplace(Payload):
 
 @register_command("blocklist.replace")
 class BlocklistReplace(Payload):
+    """The whole list of blocked numbers (normalised on the edge); replaces what the edge holds."""
+
     numbers: list[str] = Field(max_length=10000)

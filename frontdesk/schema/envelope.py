@@ -61,10 +61,12 @@ def register_command(name: str) -> Callable[[M], M]:
 
 
 def event_types() -> dict[str, type[BaseModel]]:
+    """A copy of the event registry: event type name -> payload model."""
     return dict(_EVENT_PAYLOADS)
 
 
 def command_types() -> dict[str, type[BaseModel]]:
+    """A copy of the command registry: command type name -> payload model."""
     return dict(_COMMAND_PAYLOADS)
 
 
@@ -251,6 +253,8 @@ def make_event(payload: Payload, *, site: str, device: str, seq: int, tz: str,
 
 
 def make_command(payload: Payload, *, site: str, device: str, command_id: str | None = None) -> Command:
+    """A command envelope for `payload` (new UUIDv7 id unless `command_id` is given, issued now,
+    UTC); SchemaError if the payload type is not registered or the envelope does not validate."""
     type_ = _registered(_COMMAND_PAYLOADS, "command", payload)
     data = payload.model_dump(mode="json")
     try:
@@ -261,6 +265,7 @@ def make_command(payload: Payload, *, site: str, device: str, command_id: str | 
 
 
 def encode_event(event: Event) -> bytes:
+    """The event's wire form as compact UTF-8 JSON."""
     return json.dumps(event.to_wire(), ensure_ascii=False, separators=(",", ":")).encode()
 
 

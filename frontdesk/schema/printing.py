@@ -62,6 +62,8 @@ class PrintReprint(Payload):
 
 @register_event("print.job.queued")
 class PrintJobQueued(Payload):
+    """A slip job entered a printer's queue; `source` says what asked for it."""
+
     job_id: str
     kind: SlipKind
     language: Language
@@ -72,6 +74,8 @@ class PrintJobQueued(Payload):
 
 @register_event("print.job.confirmed")
 class PrintJobConfirmed(Payload):
+    """The printer confirmed a job (GS r) after `attempts` tries."""
+
     job_id: str
     printer: str
     bytes: int = Field(ge=0)
@@ -82,6 +86,8 @@ class PrintJobConfirmed(Payload):
 
 @register_event("print.job.failed")
 class PrintJobFailed(Payload):
+    """A job that will not print by itself; `maybe_printed` says whether part of it may be on paper."""
+
     job_id: str
     printer: str | None
     reason: str = Field(max_length=500)
@@ -102,5 +108,7 @@ class PrinterHeld(Payload):
 
 @register_event("print.printer.resumed")
 class PrinterResumed(Payload):
+    """A held printer is taking jobs again."""
+
     printer: str
     state: str = Field(max_length=40)

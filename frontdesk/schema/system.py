@@ -10,6 +10,8 @@ from .envelope import Payload, register_command, register_event
 
 @register_event("edge.started")
 class EdgeStarted(Payload):
+    """The edge agent started: its version, whether the broker answered, and how many events wait to be sent."""
+
     version: str
     broker_reachable: bool
     outbox_backlog: int = Field(ge=0)
@@ -17,6 +19,8 @@ class EdgeStarted(Payload):
 
 @register_event("edge.stopped")
 class EdgeStopped(Payload):
+    """The edge agent is shutting down, and why."""
+
     reason: str = Field(max_length=200)
 
 

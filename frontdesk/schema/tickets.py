@@ -37,6 +37,8 @@ class _TicketChange(Payload):
 
 @register_event("ticket.opened")
 class TicketOpened(Payload):
+    """A new ticket, with its kind, title, contact and where it came from (`source`, `source_ref`)."""
+
     ticket_id: str = Field(pattern=TICKET_ID)
     kind: Kind
     by: str = BY
@@ -67,6 +69,8 @@ class TicketTransitioned(_TicketChange):
 
 @register_event("ticket.assigned")
 class TicketAssigned(_TicketChange):
+    """The ticket was given to `assignee`."""
+
     assignee: str = Field(min_length=1, max_length=64)
 
 
@@ -107,11 +111,13 @@ class TicketPaused(_TicketChange):
 
 @register_event("ticket.resumed")
 class TicketResumed(_TicketChange):
+    """The pause ends: the ticket's timers count again."""
     pass
 
 
 @register_event("ticket.reopened")
 class TicketReopened(_TicketChange):
+    """A done or closed ticket opened again, back at the first state of its kind."""
     pass
 
 
@@ -125,6 +131,8 @@ class TicketCallbackRecorded(_TicketChange):
 
 @register_event("ticket.sla_breached")
 class TicketSlaBreached(Payload):
+    """One of the ticket's timers passed its due time unmet (written once per timer by central)."""
+
     ticket_id: str = Field(pattern=TICKET_ID)
     timer: str = Field(min_length=1, max_length=40)
     due_at: datetime

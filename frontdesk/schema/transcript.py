@@ -32,6 +32,8 @@ class _Transcript(Payload):
 
 @register_event("call.transcribed")
 class CallTranscribed(_Transcript):
+    """A caller's message as text, with the category it was filed under and what decided it."""
+
     call_id: str | None = Field(default=None, max_length=64)
     category: Category
     matched_words: list[str] = Field(default_factory=list, max_length=50)

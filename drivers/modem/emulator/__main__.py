@@ -6,6 +6,7 @@ from ..cli import register
 
 
 def main() -> int:
+    """Run `phone emulate` with the command-line arguments; returns its exit code."""
     parser = argparse.ArgumentParser(prog="frontdesk-modem-emulator")
     sub = parser.add_subparsers(dest="command")
     register(sub)

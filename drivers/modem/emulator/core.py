@@ -54,6 +54,8 @@ class CallSpec:
 
 @dataclass
 class CallRecord:
+    """What happened on one emulated call (rings, answer, audio both ways, hang-up); `done` is set when it ended."""
+
     spec: CallSpec
     rings: int = 0
     cid_sent: bool = False
@@ -69,6 +71,9 @@ class CallRecord:
 
 
 class ModemEmulator:
+    """An emulated voice modem of one family on a pseudo-terminal, driven by a thread of its own:
+    answers AT commands, places scheduled calls and injects faults. Delays are multiplied by `time_scale`."""
+
     def __init__(self, family: str = "usr5637", *, time_scale: float = 1.0, link: str | Path | None = None,
                  vcid_supported: bool = True) -> None:
         if family not in EMULATED:
@@ -125,6 +130,7 @@ class ModemEmulator:
 
     @property
     def device(self) -> str:
+        """The device path the agent opens: the stable link if one was asked for, else the pty."""
         return str(self.link) if self.link else str(self.slave_path)
 
     @property
@@ -133,12 +139,14 @@ class ModemEmulator:
         return f"serial:{self.device}"
 
     def start(self) -> ModemEmulator:
+        """Open the pty (and the link) and start the emulator thread; returns self."""
         self._open_pty()
         self._thread = threading.Thread(target=self._run, name=f"modem-emulator-{self.family.name}", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop the thread, close the pty and remove the link."""
         self._stop.set()
         if self._thread:
             self._thread.join(5)
@@ -171,6 +179,7 @@ class ModemEmulator:
                 self.link.unlink(missing_ok=True)
 
     def replug(self) -> None:
+        """The cable is plugged back in: a fresh pty (the link moved onto it) and power-on state."""
         with self._lock:
             self._reset_state()
             self._out.clear()
@@ -183,12 +192,14 @@ class ModemEmulator:
             self.wedged = until
 
     def send_garbage(self, data: bytes) -> None:
+        """Queue `data` to be sent to the agent as it is (serial noise)."""
         with self._lock:
             self._out += data
 
     # -- calls -----------------------------------------------------------------------------------
 
     def place_call(self, spec: CallSpec, delay_s: float = 0.0) -> CallRecord:
+        """Schedule the call `spec` to begin `delay_s` (scaled) from now; returns its record, filled as it goes."""
         rec = CallRecord(spec)
         self._at(delay_s, lambda: self._begin_call(rec))
         return rec

@@ -33,6 +33,7 @@ _SPEC_FIELDS = {f.name for f in fields(CallSpec)}
 
 
 class ScenarioError(ValueError):
+    """A scenario file (or a call in it) that cannot be used; str() says why."""
     pass
 
 
@@ -47,6 +48,7 @@ def tone(seconds: float, freq: float = 440.0, seed: int = 0) -> bytes:
 
 
 def read_message_wav(path: Path) -> bytes:
+    """The frames of an 8 kHz mono 8-bit WAV file; ScenarioError for any other format."""
     with wave.open(str(path), "rb") as w:
         if w.getframerate() != 8000 or w.getnchannels() != 1 or w.getsampwidth() != 1:
             raise ScenarioError(f"{path}: message audio must be 8 kHz mono 8-bit WAV")
@@ -54,6 +56,8 @@ def read_message_wav(path: Path) -> bytes:
 
 
 def call_spec(raw: dict[str, Any], base: Path) -> CallSpec:
+    """A CallSpec from one scenario call table (`message_wav` relative to `base`, `message_seconds` a
+    tone, `garbage` in hex); ScenarioError for an unknown key."""
     raw = dict(raw)
     raw.pop("at", None)
     if "message_wav" in raw:
@@ -69,6 +73,8 @@ def call_spec(raw: dict[str, Any], base: Path) -> CallSpec:
 
 
 def load_scenario(path: str | Path) -> dict[str, Any]:
+    """Read a TOML (or .json) scenario: {"family", "time_scale", "calls": [(at_s, CallSpec)], "faults"};
+    ScenarioError for anything unreadable or unknown."""
     path = Path(path)
     try:
         text = path.read_text("utf-8")

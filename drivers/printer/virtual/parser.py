@@ -20,6 +20,8 @@ CODEPAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp
 
 
 class MalformedStream(ValueError):
+    """A byte stream that is not valid ESC/POS at `offset`; `ops` holds what parsed before it."""
+
     def __init__(self, offset: int, message: str) -> None:
         super().__init__(f"byte {offset}: {message}")
         self.offset = offset
@@ -32,12 +34,16 @@ class _Need(Exception):
 
 @dataclass
 class Op:
+    """One parsed operation: its kind, arguments, and the stream offset it started at."""
+
     kind: str
     args: tuple = ()
     offset: int = 0
 
 
 class StreamParser:
+    """Incremental ESC/POS parser; keeps the mode (Chinese, code page) and offset across parse() calls."""
+
     def __init__(self) -> None:
         self.chinese = False
         self.codepage = 0

@@ -30,6 +30,8 @@ class _QrState:
 
 
 class SlipRenderer:
+    """Draws parsed operations as paper, `dots` wide: bands of image, the text lines, and where it was cut."""
+
     def __init__(self, dots: int = 576) -> None:
         self.dots = dots
         self.bands: list[Image.Image] = []
@@ -105,6 +107,7 @@ class SlipRenderer:
     # -- operations -------------------------------------------------------------------------------
 
     def apply(self, ops: list[Op]) -> None:
+        """Draw `ops` in order (unknown kinds are ignored); MalformedStream propagates."""
         for op in ops:
             try:
                 getattr(self, "_op_" + op.kind, self._op_ignore)(*op.args)
@@ -279,9 +282,11 @@ class SlipRenderer:
     # -- output -----------------------------------------------------------------------------------
 
     def finish(self) -> None:
+        """Put the pending text line on paper, if any (no blank line for an empty one); safe to repeat."""
         self._flush(force_blank=False)
 
     def image(self, margin: int = 16) -> Image.Image:
+        """All paper printed so far as one greyscale image with a white `margin` (dots) all round."""
         self.finish()
         height = sum(b.height for b in self.bands) + 2 * margin
         page = Image.new("L", (self.dots + 2 * margin, max(height, 2 * margin + 1)), 255)

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PrinterState:
+    """The conditions the virtual printer reports; set them through VirtualPrinter.set_state()."""
+
     paper_near_end: bool = False
     paper_out: bool = False
     cover_open: bool = False
@@ -37,9 +39,11 @@ class PrinterState:
 
     @property
     def halted(self) -> bool:
+        """True while printing is stopped: paper out, cover open, offline or cutter error."""
         return self.paper_out or self.cover_open or self.offline or self.cutter_error
 
     def status_byte(self, n: int) -> int:
+        """The reply to DLE EOT `n` (1-4) for the current conditions."""
         b = 0b00010010
         if n == 1 and self.halted:
             b |= 0x08
@@ -68,6 +72,9 @@ class _Conn:
 
 
 class VirtualPrinter:
+    """An ESC/POS printer on a TCP port, served by threads of its own (see the module docstring);
+    port 0 picks a free port, known after start()."""
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, dots: int = 576) -> None:
         self.host, self._port, self.dots = host, port, dots
         self.state = PrinterState()
@@ -88,6 +95,7 @@ class VirtualPrinter:
     # -- life ---------------------------------------------------------------------------------
 
     def start(self) -> VirtualPrinter:
+        """Listen and accept connections in a background thread; returns self."""
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((self.host, self._port))
@@ -101,9 +109,11 @@ class VirtualPrinter:
 
     @property
     def url(self) -> str:
+        """The printer URL to open it by, tcp://host:port."""
         return f"tcp://{self.host}:{self.port}"
 
     def stop(self) -> None:
+        """Close the listening socket and join the threads (up to 2 s each)."""
         self._stop.set()
         if self._sock:
             try:
@@ -120,6 +130,7 @@ class VirtualPrinter:
         self.stop()
 
     def set_state(self, **flags: bool) -> None:
+        """Set state flags by name (e.g. paper_out=True) under the lock; ValueError for an unknown name."""
         with self._lock:
             for k, v in flags.items():
                 if not hasattr(self.state, k):
@@ -129,15 +140,18 @@ class VirtualPrinter:
     # -- what was printed ---------------------------------------------------------------------
 
     def slips(self):
+        """What was printed, one image per cut slip."""
         with self._lock:
             return self.renderer.slips()
 
     def text(self) -> list[str]:
+        """The text lines printed so far (the pending line included)."""
         with self._lock:
             self.renderer.finish()
             return list(self.renderer.text_lines)
 
     def save_png(self, path) -> None:
+        """Save all paper printed so far to `path` as one image."""
         with self._lock:
             self.renderer.image().save(path)
 
