@@ -10,6 +10,7 @@ from .config import load_central
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `frontdesk central` (run, migrate, send, commands, quarantine, user) to the command line."""
     central = sub.add_parser("central", help="the central ticket store").add_subparsers(
         dest="central_command", metavar="ACTION")
 

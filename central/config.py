@@ -14,6 +14,8 @@ from .tickets.settings import TicketsConfig
 
 
 class CentralConfig(Section):
+    """The [central] section: database URL, HTTP address, ingest batching, command resend interval,
+    MQTT client id."""
     database_url: str = "sqlite:////var/lib/frontdesk/central/central.db"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8400, ge=0, le=65535)
@@ -33,6 +35,7 @@ class CentralConfig(Section):
 
 
 class CentralFile(Section):
+    """A whole central TOML file: [central], [mqtt], [sites.<id>], [tickets] and [auth]."""
     central: CentralConfig = CentralConfig()
     mqtt: MqttConfig = MqttConfig()
     sites: dict[str, SiteConfig] = {}
@@ -43,10 +46,12 @@ class CentralFile(Section):
 
 
 def load_central(path: str | Path) -> CentralFile:
+    """Read and validate a central TOML file; raises ConfigError saying what is wrong."""
     return load(CentralFile, path)
 
 
 def parse_central(data: dict[str, Any], source: str = "<central config>") -> CentralFile:
+    """Validate a central configuration already read into a dict; raises ConfigError naming `source`."""
     return parse(CentralFile, data, source)
 
 

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class CentralLink:
+    """Central's MQTT link: the ingest thread and the command dispatcher described above."""
     def __init__(self, store: Store, mqtt_cfg: MqttConfig, cfg: CentralConfig) -> None:
         self.store = store
         self.cfg = cfg
@@ -40,6 +41,7 @@ class CentralLink:
         self.ingested = 0
 
     def start(self) -> None:
+        """Start connecting (in the background) and the ingest and dispatch threads; returns at once."""
         self.link.start()
         for target, name in ((self._ingest_loop, "ingest"), (self._dispatch_loop, "commands")):
             t = threading.Thread(target=target, name=f"central-{name}", daemon=True)
@@ -47,6 +49,7 @@ class CentralLink:
             self._threads.append(t)
 
     def stop(self) -> None:
+        """Stop the threads (up to 10 s each) and disconnect."""
         self._stopping.set()
         self._wake_dispatch.set()
         for t in self._threads:
@@ -54,6 +57,7 @@ class CentralLink:
         self.link.stop()
 
     def wake_dispatcher(self) -> None:
+        """Have the dispatcher look for due commands now (e.g. one just stored), not at its next round."""
         self._wake_dispatch.set()
 
     def _on_connect(self, link: MqttLink) -> None:

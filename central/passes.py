@@ -38,6 +38,8 @@ def issue_pass(private_key: Ed25519PrivateKey, *, site: str, host_unit: str, vis
 
 @dataclass
 class DoubleUse:
+    """A single-use pass admitted at more than one post: the devices, the check-in event ids (oldest
+    first) and the time of the first."""
     pass_id: str
     site: str
     devices: list[str]

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class CentralService:
+    """Central in one process: the store, its MQTT link, the SLA checker and the HTTP API (uvicorn)."""
     def __init__(self, cfg: CentralFile) -> None:
         self.cfg = cfg
         self.store = Store(cfg.central.database_url)
@@ -31,6 +32,8 @@ class CentralService:
                                                     timeout_graceful_shutdown=3))
 
     def run_forever(self) -> None:
+        """Start the link and the checker and serve HTTP until SIGTERM or SIGINT (caught when called from
+        the main thread); then stop them and close the store."""
         self.link.start()
         self.checker.start()
         log.info("central: store %s (%s), broker %s:%s, API http://%s:%s/", _safe(self.cfg.central.database_url),

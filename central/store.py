@@ -48,6 +48,8 @@ Listener = Callable[[list[Event]], None]
 
 @dataclass
 class IngestResult:
+    """What one ingest batch did: per (site, device) the event ids to acknowledge and those
+    quarantined, and how many were inserted, duplicates, rejected."""
     # (site, device) -> event ids committed (new or already there): what each edge may forget
     acks: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     # (site, device) -> event ids kept in quarantine
@@ -73,6 +75,8 @@ def _project_command_acks(conn: Connection, new_events: list[Event]) -> None:
 
 
 class Store:
+    """The central database (SQLite or PostgreSQL, migrated on open unless told not to), with the
+    projections run inside ingest and the listeners told after each ingest commits."""
     def __init__(self, url: str, *, run_migrations: bool = True) -> None:
         self.url = url
         self.engine: Engine = engine_for(url)
@@ -176,6 +180,8 @@ class Store:
         return command
 
     def due_commands(self, retry_after_s: float, limit: int = 200) -> list[dict[str, Any]]:
+        """Pending commands never sent, or last sent over `retry_after_s` seconds ago, oldest first
+        (as stored rows, with the wire `body`)."""
         cutoff = _now() - timedelta(seconds=retry_after_s)
         with self.engine.connect() as conn:
             rows = conn.execute(select(commands).where(
@@ -185,6 +191,7 @@ class Store:
         return [dict(r) for r in rows]
 
     def mark_sent(self, command_ids: list[str]) -> None:
+        """Count one more attempt for each of these commands and note when it was sent."""
         if not command_ids:
             return
         with self.engine.begin() as conn:
@@ -204,6 +211,7 @@ class Store:
             return [_command_view(r) for r in conn.execute(q).mappings()]
 
     def get_command(self, command_id: str) -> dict[str, Any] | None:
+        """One command as list_commands shows it, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(commands).where(commands.c.id == command_id)).mappings().first()
         return _command_view(row) if row else None
@@ -212,6 +220,8 @@ class Store:
 
     def list_events(self, *, site: str | None = None, device: str | None = None, type_: str | None = None,
                     after_seq: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """Stored events with seq > `after_seq` that match the filters given, ordered by site, device and
+        seq, at most `limit`."""
         q = select(events).where(events.c.seq > after_seq).order_by(events.c.site, events.c.device, events.c.seq)
         for col, value in ((events.c.site, site), (events.c.device, device), (events.c.type, type_)):
             if value is not None:
@@ -220,6 +230,7 @@ class Store:
             return [_event_view(r) for r in conn.execute(q.limit(limit)).mappings()]
 
     def count_events(self, **where: str) -> int:
+        """How many stored events have these column values (e.g. site=..., device=...)."""
         q = select(func.count()).select_from(events)
         for key, value in where.items():
             q = q.where(events.c[key] == value)
@@ -227,11 +238,14 @@ class Store:
             return conn.execute(q).scalar_one()
 
     def event_ids(self, site: str, device: str) -> list[str]:
+        """The ids of one device's stored events, in seq order."""
         with self.engine.connect() as conn:
             return list(conn.execute(select(events.c.id).where(events.c.site == site, events.c.device == device)
                                      .order_by(events.c.seq)).scalars())
 
     def list_quarantine(self, limit: int = 100) -> list[dict[str, Any]]:
+        """What ingest could not accept, newest first: id, received_at, topic, event_id, reason, size
+        (not the body)."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(quarantine.c.id, quarantine.c.received_at, quarantine.c.topic,
                                        quarantine.c.event_id, quarantine.c.reason, quarantine.c.size)

@@ -10,6 +10,7 @@ from .config import load_edge
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `frontdesk edge` (run, note, status, check-config) to the command line's subparsers."""
     edge = sub.add_parser("edge", help="the edge agent").add_subparsers(dest="edge_command", metavar="ACTION")
 
     run = edge.add_parser("run", help="run the edge agent")

@@ -18,6 +18,7 @@ from .services import section_models
 
 
 class UplinkConfig(Section):
+    """The [uplink] section: batch size and linger, the unacknowledged window, resend and reconnect timing."""
     batch_max_events: int = Field(default=500, ge=1, le=5000)
     batch_linger_ms: int = Field(default=5, ge=0, le=5000)
     # Events published but not yet committed by central; beyond this the uplink waits for acks.
@@ -30,6 +31,7 @@ class UplinkConfig(Section):
 
 
 class EdgeConfig(Section):
+    """The [edge] section: this device's id, its data folder, how long confirmed events are kept."""
     device: str = Field(pattern=f"^{ID_PATTERN}$")
     data_dir: Path = Path("/var/lib/frontdesk/edge")
     # Events central has confirmed are kept on the edge this long, then pruned.
@@ -38,10 +40,12 @@ class EdgeConfig(Section):
 
     @property
     def journal_path(self) -> Path:
+        """The journal's SQLite file: data_dir/journal.db."""
         return self.data_dir / "journal.db"
 
 
 class EdgeFileBase(Section):
+    """The agent's own sections of an edge file; edge_file_model() adds one per device service."""
     site: SiteConfig
     edge: EdgeConfig
     mqtt: MqttConfig = MqttConfig()
@@ -53,15 +57,18 @@ class EdgeFileBase(Section):
 
 
 def edge_file_model() -> type[EdgeFileBase]:
+    """The whole edge file's model: EdgeFileBase plus each service's section (None when absent)."""
     fields: dict[str, Any] = {name: (model | None, None) for name, model in section_models().items()}
     return create_model("EdgeFile", __base__=EdgeFileBase, **fields)
 
 
 def load_edge(path: str | Path) -> EdgeFileBase:
+    """Read and validate an edge TOML file; raises ConfigError saying what is wrong."""
     return load(edge_file_model(), path)
 
 
 def parse_edge(data: dict[str, Any], source: str = "<edge config>") -> EdgeFileBase:
+    """Validate an edge configuration already read into a dict; raises ConfigError naming `source`."""
     from frontdesk.config import parse
     return parse(edge_file_model(), data, source)
 

@@ -180,6 +180,8 @@ class Journal:
         return row[0] if row else None
 
     def set_cursor(self, name: str, seq: int) -> None:
+        """Store where follower `name` stands (committed at once, on the cursors' own connection);
+        raises JournalError."""
         with self._cursors_lock:
             try:
                 self._cursors.execute(
@@ -210,6 +212,8 @@ class Journal:
     # -- outbox ----------------------------------------------------------------------------------
 
     def pending(self, after_seq: int = 0, limit: int = 500) -> list[Pending]:
+        """Outbox events after `after_seq`, in seq order, at most `limit`: what the uplink has still to
+        send (or send again) because central has not acknowledged it."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT o.seq, o.event_id, e.body FROM outbox o JOIN events e ON e.seq = o.seq "
@@ -228,10 +232,12 @@ class Journal:
         return removed
 
     def backlog(self) -> int:
+        """How many events are in the outbox (recorded, not yet acknowledged by central)."""
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
 
     def last_seq(self) -> int:
+        """The seq of the newest event (0 for an empty journal)."""
         with self._lock:
             return self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
 
@@ -307,6 +313,7 @@ class Journal:
                    (command_id, command_type, datetime.now(UTC).isoformat(), status, detail))
 
     def command_status(self, command_id: str) -> str | None:
+        """What became of a command at this edge ('applied' or 'rejected'), or None if never seen."""
         with self._lock:
             row = self._db.execute("SELECT status FROM commands WHERE command_id = ?", (command_id,)).fetchone()
         return row[0] if row else None
@@ -314,6 +321,7 @@ class Journal:
     # -- settings ---------------------------------------------------------------------------
 
     def setting(self, key: str, default: Any = None) -> Any:
+        """A setting a command handler stored (put_setting), decoded from JSON; `default` when unset."""
         with self._lock:
             row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default

@@ -96,6 +96,7 @@ class EdgeContext:
 
 
 class EdgeService(Protocol):
+    """What the agent asks of a device service: a name, start() and stop()."""
     name: str
 
     def start(self) -> None:

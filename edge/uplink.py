@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 
 class Uplink:
+    """One edge's link to central over MQTT: the publisher, ack and command threads described above."""
     def __init__(self, journal: Journal, mqtt_cfg: MqttConfig, cfg: UplinkConfig,
                  commands: CommandHandlers | None = None) -> None:
         self.journal = journal
@@ -67,6 +68,7 @@ class Uplink:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start connecting (in the background) and the three threads; returns at once."""
         self.link.start()
         for target, name in ((self._publish_loop, "publish"), (self._ack_loop, "acks"),
                              (self._command_loop, "commands")):
@@ -75,6 +77,7 @@ class Uplink:
             self._threads.append(t)
 
     def stop(self) -> None:
+        """Publish 'offline' (if connected), stop the threads (up to 5 s each) and disconnect."""
         self._stopping.set()
         with self._progress:
             self._progress.notify_all()
@@ -87,6 +90,7 @@ class Uplink:
 
     @property
     def connected(self) -> bool:
+        """True while the MQTT connection is up."""
         return self.link.connected.is_set()
 
     def _on_connect(self, link: MqttLink) -> None:
@@ -211,6 +215,9 @@ class Uplink:
                 log.error("uplink: command not applied, will be retried by central: %s", err)
 
     def apply(self, raw: bytes) -> None:
+        """Validate one command message and apply it through the journal, once per id. A command that
+        is invalid (with an id and type) or addressed elsewhere is acknowledged as rejected; others are
+        logged and dropped."""
         try:
             doc = json.loads(raw)
         except ValueError:

@@ -43,6 +43,7 @@ class KioskService:
 
     @property
     def url(self) -> str:
+        """Where the screens are served (the bound port once listening)."""
         return self.server.url
 
     def start(self) -> None:
@@ -56,6 +57,7 @@ class KioskService:
         self.server.start()
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
+        """True once the screen server listens; False if it does not within `timeout` seconds."""
         return self.server.wait_ready(timeout)
 
     def stop(self) -> None:

@@ -12,6 +12,7 @@ from .deps import Api
 
 
 class LoginRequest(BaseModel):
+    """Credentials; `token` true asks for a bearer token instead of a session cookie."""
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
     # true: return a bearer token (scripts, other services) instead of setting a cookie
@@ -19,6 +20,7 @@ class LoginRequest(BaseModel):
 
 
 class LoginResponse(BaseModel):
+    """Who logged in, the session's CSRF token and end (and the bearer token, if asked for)."""
     username: str
     display_name: str
     role: str
@@ -29,6 +31,7 @@ class LoginResponse(BaseModel):
 
 
 class NewUser(BaseModel):
+    """A new staff account: a password of 8 or more characters, a role, its sites (* for all)."""
     username: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
     password: str = Field(min_length=8, max_length=200)
     role: str = Field(pattern="^(" + "|".join(ROLES) + ")$")

@@ -24,6 +24,8 @@ CORRECTABLE = ("details", "unit", "contact_name", "contact_phone", "appointment_
 
 
 class CallTicket(TicketFields):
+    """The desk's ticket for a call: opens one of `kind`, or corrects the one the call has
+    (its kind and title stay as opened)."""
     kind: Kind = Field(description="the kind of the ticket, if one is opened")
 
 

@@ -28,6 +28,7 @@ DEVICE_Q = Query(None, pattern=f"^{ID_PATTERN}$")
 
 
 class EdgeCommand(BaseModel):
+    """A command for one of the site's edges: the device, the command type and its payload."""
     device: str = SITE
     type: str = Field(max_length=64)
     payload: dict[str, Any] = {}

@@ -16,6 +16,7 @@ from .deps import Api, build, check_site, plausible
 
 
 class PassRequest(BaseModel):
+    """A visitor pass to sign: the host unit, the visitor's name, hours valid, single use or not."""
     host_unit: str = Field(min_length=1, max_length=32)
     visitor_name: str = Field(min_length=1, max_length=64)
     hours: float = Field(default=24.0, gt=0, le=24 * 366)
@@ -23,6 +24,7 @@ class PassRequest(BaseModel):
 
 
 class PassRevoke(BaseModel):
+    """Passes to revoke at the named posts, with a reason and, optionally, when the revocation ends."""
     pass_ids: list[str] = Field(min_length=1, max_length=10_000)
     devices: list[str] = Field(min_length=1, max_length=100, description="the posts that must refuse them")
     reason: str | None = Field(default=None, max_length=200)

@@ -12,6 +12,7 @@ from .deps import Api, sites_for
 
 
 class Erasure(BaseModel):
+    """Whom to erase: a phone number, or a name together with a unit; `site` keeps it to one site."""
     site: str | None = Field(default=None, pattern=f"^{ID_PATTERN}$")
     phone: str | None = Field(default=None, min_length=3, max_length=40)
     name: str | None = Field(default=None, min_length=1, max_length=120)

@@ -28,16 +28,19 @@ NOTE = Field(default=None, max_length=2000)
 
 
 class Transition(BaseModel):
+    """A move to another state of the ticket's lifecycle, with an optional note."""
     to_state: str = Field(pattern=r"^[a-z_]{1,32}$")
     note: str | None = NOTE
 
 
 class Assign(BaseModel):
+    """Who the ticket is given to, with an optional note."""
     assignee: str = Field(min_length=1, max_length=64)
     note: str | None = NOTE
 
 
 class Patch(BaseModel):
+    """Corrected fields (only those sent change), with an optional note."""
     title: str | None = Field(default=None, min_length=1, max_length=200)
     details: str | None = Field(default=None, max_length=4000)
     unit: str | None = Field(default=None, max_length=32)
@@ -53,6 +56,7 @@ class Patch(BaseModel):
 
 
 class Pause(BaseModel):
+    """Why the timers stop, the appointment agreed (if any), and an optional note."""
     reason: PauseReason
     appointment_at: datetime | None = None
     note: str | None = NOTE
@@ -60,10 +64,12 @@ class Pause(BaseModel):
 
 
 class Note(BaseModel):
+    """An optional note (resume, reopen)."""
     note: str | None = NOTE
 
 
 class Callback(BaseModel):
+    """The callback's outcome: whether the resident was reached and satisfied, and an optional note."""
     reached: bool
     satisfied: bool | None = None
     note: str | None = NOTE

@@ -34,6 +34,7 @@ class TicketFields(BaseModel):
 
 
 class NewTicket(TicketFields):
+    """A ticket opened by hand: the desk's fields plus site, kind, complaint details, parent and source."""
     site: str = SITE
     kind: Kind
     complaint_class: Literal[1, 2, 3] | None = None

@@ -18,12 +18,14 @@ ISSUED = "work_order_issued"
 
 
 class PrintRequest(BaseModel):
+    """Where to print a ticket's slip: the edge (device), optionally its printer, and the language."""
     device: str = SITE
     printer: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     language: Literal["zh", "en"] = "zh"
 
 
 class WorkOrder(PrintRequest):
+    """A work order's print request, and optionally who to assign the ticket to."""
     assignee: str | None = Field(default=None, min_length=1, max_length=64)
 
 

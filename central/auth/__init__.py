@@ -1,0 +1,1 @@
+"""Staff accounts, sessions, roles and the masking of residents' personal data."""

@@ -16,6 +16,7 @@ from .tables import audit_log, sessions, users
 
 @dataclass(frozen=True)
 class Staff:
+    """A staff account as the API sees it (no password hash); '*' in `sites` means every site."""
     id: int
     username: str
     display_name: str
@@ -23,6 +24,7 @@ class Staff:
     sites: tuple[str, ...]
 
     def can_see_site(self, site: str) -> bool:
+        """True if the account may see `site` (its sites name it, or '*')."""
         return "*" in self.sites or site in self.sites
 
     def site_filter(self) -> tuple[str, ...] | None:
@@ -32,6 +34,7 @@ class Staff:
 
 @dataclass(frozen=True)
 class Session:
+    """A live session: its account, kind ('cookie' or 'token'), CSRF token and end (UTC)."""
     staff: Staff
     kind: str
     csrf: str
@@ -39,6 +42,7 @@ class Session:
 
 
 class AccountError(ValueError):
+    """An account change refused: unknown role, no sites, a name taken, a password too short."""
     pass
 
 
@@ -51,11 +55,14 @@ def _utc(value: datetime) -> datetime:
 
 
 class Accounts:
+    """Staff accounts, their sessions and the audit log, in the central database."""
     def __init__(self, engine: Engine, session_ttl: timedelta) -> None:
         self.engine = engine
         self.ttl = session_ttl
 
     def add_user(self, username: str, password: str, role: str, sites: list[str], display_name: str = "") -> Staff:
+        """Create an active account and return it; raises AccountError (unknown role, no sites, the name
+        taken, a password under 8 characters)."""
         if role not in ROLES:
             raise AccountError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
         if not sites:
@@ -75,6 +82,8 @@ class Accounts:
         return made
 
     def set_password(self, username: str, password: str) -> None:
+        """Set a new password and end the user's sessions; ValueError for one under 8 characters.
+        An unknown user name changes nothing."""
         with self.engine.begin() as conn:
             conn.execute(update(users).where(users.c.username == username)
                          .values(password_hash=hash_password(password)))
@@ -82,6 +91,7 @@ class Accounts:
             conn.execute(delete(sessions).where(sessions.c.user_id == uid))
 
     def set_active(self, username: str, active: bool) -> None:
+        """Enable or disable an account; disabling ends its sessions. An unknown user name changes nothing."""
         with self.engine.begin() as conn:
             conn.execute(update(users).where(users.c.username == username).values(active=active))
             if not active:
@@ -89,11 +99,13 @@ class Accounts:
                 conn.execute(delete(sessions).where(sessions.c.user_id == uid))
 
     def get_user(self, username: str) -> Staff | None:
+        """The account with this user name (active or not), or None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
         return _staff(row) if row else None
 
     def list_users(self) -> list[dict[str, Any]]:
+        """Every account's username, display_name, role, sites and active flag, by user name."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(users.c.username, users.c.display_name, users.c.role, users.c.sites,
                                        users.c.active).order_by(users.c.username)).mappings().all()
@@ -116,6 +128,7 @@ class Accounts:
         return token, Session(_staff(row), kind, csrf, expires)
 
     def session(self, token: str) -> Session | None:
+        """The session this token opened, or None (unknown, expired, or the account disabled)."""
         if not token or len(token) > 200:
             return None
         with self.engine.connect() as conn:
@@ -139,6 +152,8 @@ class Accounts:
 
     def audit(self, staff: Staff, action: str, entity: str, entity_id: str | None, site: str | None,
               detail: dict[str, Any] | None = None) -> None:
+        """Append a line to the audit log: who did `action` to which entity, on which site, with `detail`.
+        A one-site account's line without a site is filed under its site."""
         if site is None and len(staff.sites) == 1 and staff.sites[0] != "*":
             site = staff.sites[0]  # a read across "all my sites" of a one-site account is that site's
         with self.engine.begin() as conn:
@@ -148,6 +163,8 @@ class Accounts:
 
     def list_audit(self, *, sites: tuple[str, ...] | None, limit: int = 200,
                    username: str | None = None) -> list[dict[str, Any]]:
+        """Audit lines, newest first, at most `limit` (`at` as ISO UTC); `sites` None = every site,
+        `username` keeps one user's."""
         q = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if sites is not None:
             q = q.where(audit_log.c.site.in_(sites))

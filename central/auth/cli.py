@@ -10,6 +10,7 @@ from .roles import ROLES
 
 
 def register(central_sub: argparse._SubParsersAction) -> None:
+    """Add `frontdesk central user` (add, list, passwd, disable) under `frontdesk central`."""
     user = central_sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_command", metavar="ACTION")
     add = user.add_parser("add", help="create a staff account")
     add.add_argument("-c", "--config", required=True)

@@ -23,6 +23,8 @@ _bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/au
 
 
 def make_deps(accounts: Accounts, cookie_name: str):
+    """The dependencies (current_session, require): the session of the bearer token or cookie (CSRF
+    checked on unsafe methods; else HTTP 401/403), and require(permission) -> Staff or HTTP 403."""
     cookie = APIKeyCookie(name=cookie_name, auto_error=False, description="session cookie set by login")
 
     def current_session(request: Request, bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),
@@ -55,6 +57,7 @@ def make_deps(accounts: Accounts, cookie_name: str):
 
 
 def check_site(staff: Staff, site: str | None) -> None:
+    """Raise HTTP 403 unless the account may see `site` (None: nothing to check)."""
     if site is not None and not staff.can_see_site(site):
         raise HTTPException(403, f"no access to site {site!r}")
 

@@ -19,4 +19,5 @@ PERSON_FIELDS: dict[str, Callable[[str], str | None]] = {
 
 
 def mask_row(row: dict) -> dict:
+    """A copy of the row with residents' names and phone numbers (PERSON_FIELDS) masked."""
     return {k: (PERSON_FIELDS[k](v) if k in PERSON_FIELDS and isinstance(v, str) else v) for k, v in row.items()}

@@ -10,12 +10,15 @@ _DUMMY = _hasher.hash("frontdesk-no-such-user")
 
 
 def hash_password(password: str) -> str:
+    """An Argon2id hash of the password; ValueError if it has fewer than 8 characters."""
     if len(password) < 8:
         raise ValueError("a password needs at least 8 characters")
     return _hasher.hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
+    """True if `password` matches the stored hash; False for a broken hash, or for none
+    (None: checked against a dummy hash, so it takes as long)."""
     try:
         return _hasher.verify(stored or _DUMMY, password) and stored is not None
     except (VerificationError, InvalidHashError):

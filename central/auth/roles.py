@@ -40,4 +40,5 @@ TECHNICIAN_STATES = frozenset({"claimed", "on_site", "done", "scheduled"})
 
 
 def allowed(role: str, permission: str) -> bool:
+    """Whether `role` has `permission`; KeyError for a permission PERMISSIONS does not list."""
     return role in PERMISSIONS[permission]

@@ -1,0 +1,1 @@
+"""Tickets: lifecycles, SLA timers, the projection from events, registers and statistics."""

@@ -59,11 +59,13 @@ def transitioned(row: dict[str, Any], ms: dict[str, Any], p: TicketTransitioned,
 
 
 def assigned(row: dict[str, Any], ms: dict[str, Any], p: TicketAssigned, at: datetime) -> Outcome:
+    """The ticket is given to the assignee; always applied."""
     row["assignee"] = p.assignee
     return "applied", {"assignee": p.assignee}
 
 
 def updated(row: dict[str, Any], ms: dict[str, Any], p: TicketUpdated, at: datetime) -> Outcome:
+    """The corrected fields are set; a complaint class other than 1, 2 or 3 is rejected."""
     fields = dict(p.fields)
     if "appointment_at" in fields:
         fields["appointment_at"] = utc(fields["appointment_at"])
@@ -74,6 +76,7 @@ def updated(row: dict[str, Any], ms: dict[str, Any], p: TicketUpdated, at: datet
 
 
 def paused(row: dict[str, Any], ms: dict[str, Any], p: TicketPaused, at: datetime) -> Outcome:
+    """A pause opens (and the appointment is set, if given); stale if the ticket is paused already."""
     pauses = [list(x) for x in row["pauses"]]
     if pauses and pauses[-1][1] is None:
         return "stale", {"reason": "already paused"}
@@ -85,6 +88,7 @@ def paused(row: dict[str, Any], ms: dict[str, Any], p: TicketPaused, at: datetim
 
 
 def resumed(row: dict[str, Any], ms: dict[str, Any], p: TicketResumed, at: datetime) -> Outcome:
+    """The open pause ends (not before it began); stale if the ticket is not paused."""
     pauses = [list(x) for x in row["pauses"]]
     if not pauses or pauses[-1][1] is not None:
         return "stale", {"reason": "not paused"}
@@ -94,6 +98,8 @@ def resumed(row: dict[str, Any], ms: dict[str, Any], p: TicketResumed, at: datet
 
 
 def reopened(row: dict[str, Any], ms: dict[str, Any], p: TicketReopened, at: datetime) -> Outcome:
+    """A done or closed ticket starts its lifecycle again: milestones, breaches, pauses and callback
+    are cleared (the detail keeps the previous state and milestones); stale otherwise."""
     kind = row["kind"]
     if not (lifecycle.is_closed(kind, row["state"]) or row["done_at"] is not None):
         return "stale", {"reason": "not done or closed"}
@@ -107,6 +113,8 @@ def reopened(row: dict[str, Any], ms: dict[str, Any], p: TicketReopened, at: dat
 
 
 def callback_recorded(row: dict[str, Any], ms: dict[str, Any], p: TicketCallbackRecorded, at: datetime) -> Outcome:
+    """The callback's outcome is kept; a resident reached moves the ticket on to 'callback' if its
+    kind has that state and it is not past it."""
     kind = row["kind"]
     row["callback_reached"], row["satisfied"] = p.reached, p.satisfied
     if p.reached and "callback" in lifecycle.states(kind):
@@ -117,6 +125,7 @@ def callback_recorded(row: dict[str, Any], ms: dict[str, Any], p: TicketCallback
 
 
 def sla_breached(row: dict[str, Any], ms: dict[str, Any], p: TicketSlaBreached, at: datetime) -> Outcome:
+    """The timer's breach is noted (a repeated report keeps the first time)."""
     breaches = dict(row["breaches"])
     breaches.setdefault(p.timer, iso(at))
     row["breaches"], row["any_breach"] = breaches, True

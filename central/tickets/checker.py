@@ -33,16 +33,19 @@ def check_breaches(system: TicketSystem, now: datetime | None = None) -> int:
 
 
 class BreachChecker:
+    """Runs check_breaches every breach_check_s, and the visit retention hourly, on a thread of its own."""
     def __init__(self, system: TicketSystem) -> None:
         self.system = system
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Start the checker's thread; returns at once."""
         self._thread = threading.Thread(target=self._run, name="sla-checker", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the checker's thread (waiting up to 10 s)."""
         self._stop.set()
         if self._thread:
             self._thread.join(10)

@@ -35,10 +35,13 @@ class TransitionError(ValueError):
 
 
 def states(kind: str) -> tuple[str, ...]:
+    """The kind's states in order, then its extra final ones (mail: returned); KeyError for no such kind."""
     return LIFECYCLES[kind] + EXTRA_FINAL.get(kind, ())
 
 
 def rank(kind: str, state: str) -> int:
+    """The state's place in the kind's lifecycle (an extra final state ranks as closed);
+    TransitionError for a state the kind does not have."""
     order = LIFECYCLES[kind]
     if state in order:
         return order.index(state)
@@ -48,8 +51,10 @@ def rank(kind: str, state: str) -> int:
 
 
 def is_closed(kind: str, state: str) -> bool:
+    """True for 'closed', or the kind's extra final state (mail: returned)."""
     return state == FINAL or state in EXTRA_FINAL.get(kind, ())
 
 
 def first_state(kind: str) -> str:
+    """The state a new ticket of this kind starts in."""
     return LIFECYCLES[kind][0]

@@ -40,12 +40,15 @@ def _rows(result) -> list[dict[str, Any]]:
 
 
 class Registers:
+    """The register queries; `sites` None = every site. Times in the rows are ISO strings."""
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def calls(self, sites: tuple[str, ...] | None, *, since: datetime | None = None, until: datetime | None = None,
               before: datetime | None = None, night: bool | None = None, unit: str | None = None,
               number: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The call register, newest first: since <= started_at < until, `before` for the next page,
+        night, unit and number as given; at most `limit`."""
         q = select(*[calls.c[c] for c in CALL_COLUMNS]).order_by(calls.c.started_at.desc()).limit(limit)
         if sites is not None:
             q = q.where(calls.c.site.in_(sites))
@@ -62,6 +65,8 @@ class Registers:
     def visits(self, sites: tuple[str, ...] | None, *, since: datetime | None = None, until: datetime | None = None,
                before: datetime | None = None, night: bool | None = None, on_site: bool = False,
                unit: str | None = None, double_use: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+        """The visit register, newest first (by first seen): time filters as for calls, night, host unit;
+        `on_site` keeps those checked in and not out (the roll call), `double_use` the flagged passes."""
         q = select(*[visits.c[c] for c in VISIT_COLUMNS]).order_by(visits.c.first_seen_at.desc()).limit(limit)
         if sites is not None:
             q = q.where(visits.c.site.in_(sites))
@@ -83,6 +88,8 @@ class Registers:
     def mail(self, sites: tuple[str, ...] | None, *, since: datetime | None = None, until: datetime | None = None,
              before: datetime | None = None, uncollected: bool = False, unit: str | None = None,
              limit: int = 100) -> list[dict[str, Any]]:
+        """The mail register (mail tickets), newest first: time filters as for calls, unit; `uncollected`
+        keeps the open ones."""
         q = (select(*[tickets.c[c] for c in MAIL_COLUMNS]).where(tickets.c.kind == "mail")
              .order_by(tickets.c.created_at.desc()).limit(limit))
         if sites is not None:
@@ -108,6 +115,7 @@ class Registers:
 
 
 def columns_for(register: str) -> list[str]:
+    """The export columns of a register (calls, visits, mail, night); KeyError for another name."""
     return {"calls": CALL_COLUMNS, "visits": VISIT_COLUMNS, "mail": MAIL_COLUMNS,
             "night": ["what", "at"] + [c for c in CALL_COLUMNS + VISIT_COLUMNS if c not in ("site",)] + ["site"],
             }[register]
@@ -121,6 +129,8 @@ def _cell(value: Any) -> Any:
 
 
 def to_csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> bytes:
+    """The rows as UTF-8 CSV with a BOM, header line first; a cell that could run as a formula gets
+    a leading '."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(columns)
@@ -131,6 +141,8 @@ def to_csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> bytes:
 
 
 def to_xlsx(title: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> bytes:
+    """The rows as an XLSX workbook of one sheet named `title` (cut to 31 characters); formula-like
+    cells get a leading ', dicts and lists are written as text."""
     from openpyxl import Workbook
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
@@ -143,4 +155,6 @@ def to_xlsx(title: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> b
 
 
 def parse_when(value: str | None) -> datetime | None:
+    """A query's time as an aware UTC datetime (naive = UTC); None or '' gives None, a bad string
+    ValueError."""
     return utc(value) if value else None

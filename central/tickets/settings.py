@@ -34,6 +34,8 @@ from .lifecycle import KINDS, TransitionError, rank
 
 
 class SlaTimer(Section):
+    """One SLA timer of a ticket kind: from reaching `start` until `stop` (or a later state) is
+    reached, within one of minutes, days or working_days (an appointment timer: offset_minutes)."""
     name: str = Field(pattern=r"^[a-z_]{1,40}$")
     label: str = ""
     # Starts when the ticket first reaches `start` ("appointment": counts to the appointment time)
@@ -97,6 +99,7 @@ DEFAULT_SLA: dict[str, list[SlaTimer]] = {
 
 
 class Calendar(Section):
+    """A working-day calendar: the weekdays worked, holidays, and weekend days worked instead."""
     workdays: list[int] = Field(default=[1, 2, 3, 4, 5], description="ISO weekdays, Monday = 1")
     holidays: list[date] = []
     extra_workdays: list[date] = Field(default=[], description="weekend days that are worked (调休)")
@@ -108,12 +111,15 @@ class Calendar(Section):
         return self
 
     def is_working_day(self, day: date) -> bool:
+        """True if `day` is worked: an extra workday, or a workday that is not a holiday."""
         if day in self.extra_workdays:
             return True
         return day.isoweekday() in self.workdays and day not in self.holidays
 
 
 class TicketsConfig(Section):
+    """The [tickets] section: SLA timers (given kinds replace the defaults), calendars, visit retention,
+    the breach check interval, central's device id and the pass signing keys."""
     sla: dict[str, list[SlaTimer]] = {}
     calendars: dict[str, Calendar] = {"default": Calendar()}
     site_calendars: dict[str, str] = {}
@@ -152,4 +158,5 @@ class TicketsConfig(Section):
         return self
 
     def calendar_for(self, site: str) -> Calendar:
+        """The site's working-day calendar: the one site_calendars names, else 'default'."""
         return self.calendars[self.site_calendars.get(site, "default")]

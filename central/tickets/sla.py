@@ -61,6 +61,8 @@ def _paused_seconds(pauses: list[tuple[datetime, datetime | None]], start: datet
 def compute_timers(kind: str, definitions: list[SlaTimer], milestones: dict[str, datetime],
                    pauses: list[tuple[datetime, datetime | None]], *, appointment_at: datetime | None,
                    major: bool, breaches: dict[str, str], calendar: Calendar, tz: str) -> list[dict[str, Any]]:
+    """Each applicable timer of one ticket: name, label, start_at, due_at (None while paused), met_at,
+    paused, met_in_time and breached_at. Paused time moves a pausable (non-appointment) timer's due on."""
     order = LIFECYCLES[kind]
     out = []
     for t in definitions:

@@ -21,6 +21,7 @@ from .tables import tickets
 
 
 def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
+    """The UTC start and (exclusive) end of month 'YYYY-MM' in time zone `tz`."""
     year, mon = (int(x) for x in month.split("-"))
     zone = ZoneInfo(tz)
     start = datetime(year, mon, 1, tzinfo=zone)
@@ -33,6 +34,8 @@ def _rate(num: int, den: int) -> float | None:
 
 
 def monthly(store: Store, site: str, month: str, tz: str) -> dict[str, Any]:
+    """One site's statistics for a month: counts and rates per kind and in total, complaints by class
+    and validity, and the targets. A rate is 0..1, or None when nothing counts towards it."""
     start, end = month_bounds(month, tz)
     t = tickets.c
     one = lambda cond: func.sum(case((cond, 1), else_=0)).cast(Integer)  # noqa: E731
@@ -77,6 +80,8 @@ def monthly(store: Store, site: str, month: str, tz: str) -> dict[str, Any]:
 
 
 def plot_png(stats: dict[str, Any]) -> bytes:
+    """A PNG bar chart of monthly()'s three rates for the kinds that had tickets, with the 85 % and
+    90 % target lines."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib.figure import Figure

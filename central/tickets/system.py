@@ -40,6 +40,7 @@ class TicketNotFound(LookupError):
 
 
 class TicketSystem:
+    """Tickets as central uses them; install() once so that ingest runs the projection."""
     def __init__(self, store: Store, config: TicketsConfig | None = None,
                  site_tz: dict[str, str] | None = None) -> None:
         self.store = store
@@ -83,17 +84,20 @@ class TicketSystem:
     # -- reads -------------------------------------------------------------------------------------
 
     def get(self, ticket_id: str) -> dict[str, Any] | None:
+        """The ticket's row, or None."""
         with self.store.engine.connect() as conn:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).mappings().first()
         return dict(row) if row else None
 
     def history(self, ticket_id: str) -> list[dict[str, Any]]:
+        """The ticket's history lines, oldest first (`at` as ISO UTC)."""
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(ticket_history).where(ticket_history.c.ticket_id == ticket_id)
                                 .order_by(ticket_history.c.id)).mappings().all()
         return [{**dict(r), "at": utc(r["at"]).isoformat()} for r in rows]
 
     def children(self, ticket_id: str) -> list[dict[str, Any]]:
+        """The ticket's child tickets (board columns), oldest first, at most 100."""
         with self.store.engine.connect() as conn:
             return [dict(r) for r in conn.execute(select(*BOARD_COLUMNS).where(tickets.c.parent_id == ticket_id)
                                                   .order_by(tickets.c.created_at).limit(100)).mappings()]
@@ -126,6 +130,7 @@ class TicketSystem:
         return [dict(r) for r in list(due) + list(rest)]
 
     def recent_for_unit(self, site: str, unit: str, limit: int = 10) -> list[dict[str, Any]]:
+        """A unit's tickets on one site (board columns), newest first, at most `limit`."""
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(*BOARD_COLUMNS).where(and_(tickets.c.site == site, tickets.c.unit == unit))
                                 .order_by(tickets.c.created_at.desc()).limit(limit)).mappings().all()
@@ -148,6 +153,7 @@ class TicketSystem:
         return dict(row) if row else None
 
     def due_for_check(self, now: datetime | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Open tickets whose next check time has come (id, site, tz, timers), earliest first."""
         now = now or datetime.now(UTC)
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(tickets.c.id, tickets.c.site, tickets.c.tz, tickets.c.timers)

@@ -26,6 +26,7 @@ DECODERS: tuple[Literal["zxing", "zbar"], ...] = ("zxing", "zbar")
 
 
 class AccessConfig(Section):
+    """The [access] section: the post's role and direction, pass keys, camera, card readers, badges."""
     role: Literal["kiosk", "gate"] = "kiosk"
     direction: Literal["in", "out"] = "in"
     site_public_keys: list[str] = Field(default_factory=list)
@@ -68,4 +69,5 @@ class AccessConfig(Section):
 
     @property
     def badges(self) -> bool:
+        """Whether a check-in here asks for a visitor badge: print_badges if set, else only at a kiosk."""
         return self.role == "kiosk" if self.print_badges is None else self.print_badges

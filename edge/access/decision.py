@@ -42,6 +42,7 @@ class Decision:
         return self.decision == "allow"
 
     def to_json(self) -> dict[str, Any]:
+        """Every field as a plain dict, ready for JSON."""
         return asdict(self)
 
 

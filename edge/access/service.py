@@ -65,6 +65,7 @@ class WalkInError(ValueError):
 
 
 def badge_code(visit_id: str) -> str:
+    """The text a visitor badge's QR carries: BADGE_PREFIX and the visit id in upper case."""
     # Upper case keeps the badge QR in alphanumeric mode (smaller, reads from further away).
     return BADGE_PREFIX + visit_id.upper()
 
@@ -116,6 +117,8 @@ class AccessService:
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Prune the store, open the camera and card readers (each on a thread of its own) and start
+        the hourly pruning; returns at once. Device states reach observers as they change."""
         self.store.prune()
         if self.cfg.camera:
             camera = self.camera = open_camera(self.cfg.camera, name="access-camera", do_not_open=True)
@@ -134,6 +137,7 @@ class AccessService:
         self._threads.append(t)
 
     def stop(self) -> None:
+        """Stop the threads (up to 5 s each), close the camera, readers, decoders and the store."""
         self._stop.set()
         if self.camera is not None:
             self.camera.close()
@@ -198,6 +202,8 @@ class AccessService:
     # -- state for the screens -----------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
+        """A snapshot for screens and tools: role, direction, site, camera and reader states, card count,
+        allow-list version, key ids and the last error."""
         return {"role": self.cfg.role, "direction": self.cfg.direction, "site": self.site,
                 "camera": dict(self.device_states.get("camera", {"state": "none" if not self.cfg.camera else "starting",
                                                                  "detail": ""})),
@@ -230,6 +236,7 @@ class AccessService:
             self._tls.arrived = None
 
     def scan_symbol(self, symbol: Symbol, source: str = "camera") -> Decision:
+        """Decide on one decoded symbol: scan_payload on its raw bytes, with its format."""
         return self.scan_payload(symbol.raw, source=source, fmt=symbol.format)
 
     def scan_payload(self, raw: bytes, *, source: str = "api", fmt: str | None = None) -> Decision:

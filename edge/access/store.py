@@ -82,6 +82,7 @@ def _iso(value: Any) -> str | None:
 
 
 class AccessStore:
+    """The access tables, through a connection of the store's own to the journal file; thread-safe."""
     def __init__(self, path: str | Path) -> None:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -109,6 +110,8 @@ class AccessStore:
     # -- lookups ------------------------------------------------------------------------------
 
     def card(self, candidates: tuple[str, ...]) -> dict[str, Any] | None:
+        """The allow-list entry of the first of these card ids that is on it (card_id, holder, unit,
+        role, valid_until), or None. Its validity is not checked here."""
         with self._lock:
             for cid in candidates:
                 row = self._db.execute("SELECT card_id, holder, unit, role, valid_until FROM access_cards "
@@ -118,22 +121,27 @@ class AccessStore:
         return None
 
     def card_count(self) -> int:
+        """How many cards the allow-list holds."""
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM access_cards").fetchone()[0]
 
     def allowlist_version(self) -> int | None:
+        """The version of the allow-list central last sent, or None before the first."""
         return self._meta("allowlist_version")
 
     def is_revoked(self, pass_id: str) -> bool:
+        """True while this pass is revoked (for good, or until its revocation's `until`)."""
         with self._lock:
             row = self._db.execute("SELECT until FROM access_revoked WHERE pass_id = ?", (pass_id,)).fetchone()
         return bool(row) and (row[0] is None or row[0] > _now())
 
     def is_used(self, pass_id: str) -> bool:
+        """True if this single-use pass was already used to check in here."""
         with self._lock:
             return self._db.execute("SELECT 1 FROM access_used WHERE pass_id = ?", (pass_id,)).fetchone() is not None
 
     def visit(self, visit_id: str) -> dict[str, Any] | None:
+        """The visit checked in here under this id (its columns as a dict, times in ISO UTC), or None."""
         with self._lock:
             row = self._db.execute("SELECT visit_id, pass_id, visitor_name, host_unit, phone_masked, checked_in_at, "
                                    "valid_until, checked_out_at FROM access_visits WHERE visit_id = ?",
@@ -141,6 +149,7 @@ class AccessStore:
         return _visit(row)
 
     def open_visit_for_pass(self, pass_id: str) -> dict[str, Any] | None:
+        """The latest visit under this pass that is not checked out yet, or None."""
         with self._lock:
             row = self._db.execute("SELECT visit_id, pass_id, visitor_name, host_unit, phone_masked, checked_in_at, "
                                    "valid_until, checked_out_at FROM access_visits WHERE pass_id = ? AND "
@@ -148,6 +157,7 @@ class AccessStore:
         return _visit(row)
 
     def present(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Visits not checked out yet, earliest check-in first, at most `limit`."""
         with self._lock:
             rows = self._db.execute("SELECT visit_id, pass_id, visitor_name, host_unit, phone_masked, checked_in_at, "
                                     "valid_until, checked_out_at FROM access_visits WHERE checked_out_at IS NULL "

@@ -35,15 +35,18 @@ def load_wav(path: Path, codec: str) -> bytes:
 
 
 def from_linear16(frames: bytes, codec: str) -> bytes:
+    """16-bit signed PCM (already 8 kHz mono) in the line `codec`; raises ValueError for an unknown codec."""
     return pcm.from_s16(frames, _codec(codec))
 
 
 def beep(codec: str, seconds: float = 0.4, freq: float = 1000.0) -> bytes:
+    """A sine tone in the line `codec` (by default the record tone: 0.4 s at 1 kHz)."""
     t = np.arange(int(seconds * RATE)) / RATE
     return from_linear16((9000 * np.sin(2 * np.pi * freq * t)).astype("<i2").tobytes(), codec)
 
 
 def silence(codec: str, seconds: float) -> bytes:
+    """`seconds` of silence at 8 kHz in the line `codec` (its zero level: 0xFF μ-law, 0x80 pcm_u8)."""
     return bytes([0xFF if codec == "mulaw" else 0x80]) * int(seconds * RATE)
 
 

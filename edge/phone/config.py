@@ -16,6 +16,7 @@ _SPAN = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
 class PhoneConfig(Section):
+    """The [phone] section: the modem, staffed hours and answer rings, greetings, menu, recording limits."""
     # A modem URL: serial:/dev/frontdesk-modem (a path, a udev symlink, the emulator's pty),
     # rfc2217://host:port or socket://host:port (see frontdesk.drivers.modem.modem).
     device: str
@@ -86,6 +87,8 @@ class PhoneConfig(Section):
         return value
 
     def cadence_spec(self, country: str):
+        """The ring cadence to expect: `cadence` if set, else the country's (na for us/ca, uk for gb/uk,
+        cn otherwise)."""
         if self.cadence is not None:
             return parse_cadence(self.cadence if isinstance(self.cadence, str) else tuple(self.cadence))
         return parse_cadence({"us": "na", "ca": "na", "gb": "uk", "uk": "uk"}.get(country, "cn"))

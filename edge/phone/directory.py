@@ -15,6 +15,8 @@ BLOCKLIST_KEY = "phone.blocklist"
 
 
 class Directory:
+    """Residents' numbers and blocked numbers pushed by central, read from the journal's settings on
+    first use and again after each replace; thread-safe."""
     def __init__(self, journal: Journal, country: str, area_code: str | None) -> None:
         self.journal = journal
         self.country, self.area_code = country, area_code
@@ -23,6 +25,7 @@ class Directory:
         self._blocked: set[str] | None = None
 
     def norm(self, number: str | None) -> str | None:
+        """A caller-ID number in the form the directory and blocklist are keyed by (None for no number)."""
         return normalise(number, self.country, self.area_code)
 
     # Command handlers: run inside the journal transaction that records the acknowledgement.
@@ -47,6 +50,7 @@ class Directory:
         return {"numbers": len(numbers)}
 
     def lookup(self, number: str | None) -> dict[str, Any] | None:
+        """The directory entry ({"unit", "name"}) for a normalised number, or None."""
         if not number:
             return None
         with self._lock:
@@ -55,6 +59,7 @@ class Directory:
             return self._entries.get(number)
 
     def blocked(self, number: str | None) -> bool:
+        """True if this normalised number is on the blocklist."""
         if not number:
             return False
         with self._lock:

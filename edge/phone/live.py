@@ -54,6 +54,7 @@ class LiveFeed:
             self._queue.put(how)
 
     def join(self, timeout: float | None = None) -> None:
+        """Wait (at most `timeout` seconds) for the feeding thread to end after close() or abort()."""
         self._thread.join(timeout)
 
     def _run(self) -> None:

@@ -51,6 +51,7 @@ CID_QUIET_S = 0.4
 
 @dataclass
 class ActiveCall:
+    """The call on the line now: its ring tracker, caller ID, directory match and answer timing."""
     call_id: str
     tracker: RingTracker
     cid: CallerId | None = None
@@ -64,6 +65,7 @@ class ActiveCall:
 
 
 class PhoneService:
+    """The call attendant (see the module docstring); one thread of its own owns the modem."""
     name = "phone"
 
     def __init__(self, cfg: PhoneConfig, ctx: EdgeContext) -> None:
@@ -95,10 +97,12 @@ class PhoneService:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the line thread, which opens the modem (and reopens it when lost); returns at once."""
         self._thread = threading.Thread(target=self._run, name="phone", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the line thread (waiting up to 10 s) and close the modem."""
         self._stop.set()
         if self._thread:
             self._thread.join(10)
@@ -234,6 +238,7 @@ class PhoneService:
         return ActiveCall(new_id(), RingTracker(self.cadence, self.scale))
 
     def after_hours(self, when: datetime | None = None) -> bool:
+        """True if `when` (default: now) is outside the staffed days and hours, in the site's time zone."""
         local = (when or datetime.now(UTC)).astimezone(self.zone)
         if local.isoweekday() not in self.cfg.staffed_days:
             return True

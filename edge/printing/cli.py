@@ -15,6 +15,7 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `frontdesk printer` (render, status, serve) and `frontdesk slip preview` to the command line."""
     p = sub.add_parser("printer", help="thermal printers: render streams, status, virtual printer")
     psub = p.add_subparsers(dest="printer_command", metavar="ACTION")
 

@@ -34,6 +34,7 @@ from .layout import KINDS
 
 
 class PrinterDevice(Section):
+    """One printer under [printer.printers]: its URL, profile, fallback printer and timeouts."""
     url: str
     profile: str = "80mm-gb18030"
     fallback: str | None = None
@@ -50,6 +51,7 @@ class PrinterDevice(Section):
 
 
 class PrintingConfig(Section):
+    """The [printer] section: the printers, extra profiles, routes by slip kind, templates and retry."""
     default: str | None = None
     property_name: str = ""
     printers: dict[str, PrinterDevice] = Field(min_length=1)
@@ -85,9 +87,12 @@ class PrintingConfig(Section):
         return self.default or next(iter(self.printers))
 
     def profile_of(self, printer: str) -> PrinterProfile:
+        """The profile (paper, dots, code page) of a configured printer; KeyError for an unknown printer."""
         return get_profile(self.printers[printer].profile, self.profiles)
 
     def printer_for(self, kind: str, requested: str | None) -> str:
+        """Where a slip of `kind` goes: `requested` if it is a configured printer, else the kind's route,
+        else the default printer."""
         if requested and requested in self.printers:
             return requested
         return self.routes.get(kind) or self.default_printer

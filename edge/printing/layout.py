@@ -49,6 +49,7 @@ class SlipError(ValueError):
 
 @dataclass(frozen=True)
 class Node:
+    """One parsed template line, or an @if/@each block whose lines are in `body`; `line` is its number."""
     kind: str              # text, pair, rule, feed, qr, code128, cut, if, each
     arg: str = ""
     style: tuple = ()
@@ -109,6 +110,8 @@ def _load(path: str, mtime: float) -> tuple[tuple[Node, ...], tuple[str, ...]]:
 
 
 def template_path(kind: str, lang: str, extra_dir: Path | None = None) -> Path:
+    """The template file of a slip kind and language: extra_dir's if it has one, else the built-in.
+    Raises SlipError for an unknown kind or language, or no template."""
     if kind not in KINDS:
         raise SlipError(f"unknown slip kind {kind!r} (one of {', '.join(KINDS)})")
     if lang not in LANGS:

@@ -130,6 +130,7 @@ class PrintingService:
 
     @property
     def stopping(self) -> bool:
+        """True once this service or the whole agent is stopping (what every loop here checks)."""
         return self._stop.is_set() or self.ctx.stopping.is_set()
 
     # -- intake -----------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ CREATE INDEX IF NOT EXISTS print_jobs_state ON print_jobs(state, printer, n);
 
 @dataclass(frozen=True)
 class Job:
+    """One print job as stored (a print_jobs row); `n` is its place in the queue."""
     n: int
     job_id: str
     kind: SlipKind
@@ -74,6 +75,7 @@ def _job(row) -> Job:
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
+    """Create the print_jobs table and its index if they are missing (idempotent)."""
     db.executescript(SCHEMA)
 
 
@@ -90,16 +92,20 @@ def insert_job(db: sqlite3.Connection, *, job_id: str, kind: str, language: str,
 
 
 def find_job(db: sqlite3.Connection, job_id: str) -> Job | None:
+    """The job with this id, read on an open connection, or None."""
     row = db.execute(f"SELECT {_COLS} FROM print_jobs WHERE job_id = ?", (job_id,)).fetchone()
     return _job(row) if row else None
 
 
 def next_reprint_id(db: sqlite3.Connection, job_id: str) -> str:
+    """A new id for a reprint of `job_id`: the id (at most 70 characters) + '.rN', N one more than
+    its reprints so far."""
     (count,) = db.execute("SELECT COUNT(*) FROM print_jobs WHERE reprint_of = ?", (job_id,)).fetchone()
     return f"{job_id[:70]}.r{count + 1}"
 
 
 class JobStore:
+    """The print queue through a connection of its own (WAL, synchronous=FULL); thread-safe."""
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
@@ -126,6 +132,7 @@ class JobStore:
             return cur.rowcount
 
     def add(self, **job: Any) -> bool:
+        """Queue a job (insert_job's fields) in a transaction of its own; False if its id is already known."""
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -137,34 +144,41 @@ class JobStore:
             return added
 
     def get(self, job_id: str) -> Job | None:
+        """The job with this id, or None."""
         with self._lock:
             return find_job(self.db, job_id)
 
     def all(self) -> list[Job]:
+        """Every job in the table, in queue order."""
         with self._lock:
             return [_job(r) for r in self.db.execute(f"SELECT {_COLS} FROM print_jobs ORDER BY n")]
 
     def next_queued(self, printer: str) -> Job | None:
+        """The oldest queued job for this printer, or None."""
         with self._lock:
             row = self.db.execute(f"SELECT {_COLS} FROM print_jobs WHERE state = 'queued' AND printer = ? "
                                   "ORDER BY n LIMIT 1", (printer,)).fetchone()
         return _job(row) if row else None
 
     def count_queued(self, printer: str) -> int:
+        """How many jobs are queued for this printer."""
         with self._lock:
             return self.db.execute("SELECT COUNT(*) FROM print_jobs WHERE state = 'queued' AND printer = ?",
                                    (printer,)).fetchone()[0]
 
     def queued_printers(self) -> list[str]:
+        """The printers that have at least one queued job."""
         with self._lock:
             return [r[0] for r in self.db.execute("SELECT DISTINCT printer FROM print_jobs WHERE state = 'queued'")]
 
     def unannounced(self) -> list[Job]:
+        """Jobs whose print.job.queued event is not journaled yet, in queue order."""
         with self._lock:
             return [_job(r) for r in self.db.execute(
                 f"SELECT {_COLS} FROM print_jobs WHERE announced = 0 ORDER BY n")]
 
     def mark_announced(self, job_id: str) -> None:
+        """Note that the job's print.job.queued event is journaled."""
         self._write("UPDATE print_jobs SET announced = 1 WHERE job_id = ?", (job_id,))
 
     def move(self, from_printer: str, to_printer: str) -> int:
@@ -174,6 +188,8 @@ class JobStore:
 
     def set_state(self, job_id: str, state: str, *, expect: str | None = None, error: str | None = None,
                   nbytes: int | None = None, attempt: bool = False, printer: str | None = None) -> bool:
+        """Move a job to `state`, recording what is given (error, bytes sent, one more attempt, another
+        printer); with `expect`, only from that state. True if the job was changed."""
         sets = ["state = ?", "updated = ?"]
         args: list[Any] = [state, time.time()]
         if error is not None:

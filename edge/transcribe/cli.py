@@ -10,6 +10,7 @@ from .models import DEFAULT_MODELS_DIR, OFFICIAL, ModelError, install, installed
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `frontdesk models` (list, verify, install) and `frontdesk dictate` to the command line."""
     p = sub.add_parser("models", help="speech-recognition models for call notes (list, verify, install)")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     ls = msub.add_parser("list", help="installed models, and the official ones for zh / en")

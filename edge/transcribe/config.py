@@ -26,6 +26,7 @@ CATEGORIES = ("repair", "complaint", "help_request", "inquiry")
 
 
 class CategoryRule(Section):
+    """How a message falls in one category: a phone-menu key, and keywords per language."""
     # The key the caller pressed in the phone menu for this category, if the menu offers it.
     dtmf: str | None = Field(default=None, pattern=r"^[0-9*#]{1,4}$")
     # language -> words or phrases; matched case-insensitively, CJK phrases also across spaces.
@@ -33,6 +34,8 @@ class CategoryRule(Section):
 
 
 def default_categories() -> dict[str, CategoryRule]:
+    """The built-in categories (repair, complaint, help_request, inquiry) with zh and en keywords;
+    a new dict on every call."""
     return {
         "repair": CategoryRule(dtmf="1", words={
             "zh": ["维修", "修理", "报修", "坏了", "漏水", "渗水", "堵", "停电", "没电", "跳闸", "没水", "电梯", "门锁",
@@ -56,6 +59,7 @@ def default_categories() -> dict[str, CategoryRule]:
 
 
 class DictationConfig(Section):
+    """[transcribe.dictation]: the desk microphone, its sample rate, the shortest and longest note (s)."""
     microphone: str = "portaudio:default"
     rate: int = Field(default=16000, ge=8000, le=48000)
     # A press shorter than this is a slip of the finger, not a note.
@@ -70,6 +74,8 @@ class DictationConfig(Section):
 
 
 class TranscribeConfig(Section):
+    """The [transcribe] section: models by language, decoder limits, the recogniser process's priority,
+    restarts and retries, and the category rules."""
     language: str = Field(default="zh", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
     models: dict[str, Path] = Field(default_factory=dict)
     max_attempts: int = Field(default=3, ge=1, le=20)
@@ -113,7 +119,9 @@ class TranscribeConfig(Section):
         return self
 
     def decoder_limits(self) -> dict[str, float]:
+        """The Kaldi search limits for the recogniser ({"max-active", "beam"}; 0 keeps the model's)."""
         return {"max-active": self.max_active, "beam": self.beam}
 
     def model_path(self, language: str | None = None) -> Path | None:
+        """The model folder configured for `language` (default: the site's language), or None."""
         return self.models.get(language or self.language)

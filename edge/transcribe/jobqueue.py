@@ -70,6 +70,8 @@ def _now() -> str:
 
 
 class JobQueue:
+    """The queue in its SQLite file (created with its folder if missing); one connection behind one
+    lock, so every method is thread-safe."""
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,32 +100,39 @@ class JobQueue:
             self._insert(self._db, job)
 
     def get(self, job_id: str) -> Job | None:
+        """The job with this id, or None."""
         with self._lock:
             row = self._db.execute(f"SELECT {_COLS} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         return Job(*row) if row else None
 
     def due(self, now: float, limit: int = 20) -> list[Job]:
+        """Queued jobs whose wait is over at `now` (unix time), oldest first, at most `limit`."""
         with self._lock:
             rows = self._db.execute(f"SELECT {_COLS} FROM jobs WHERE state = 'queued' AND not_before <= ? "
                                     "ORDER BY created_at, job_id LIMIT ?", (now, limit)).fetchall()
         return [Job(*r) for r in rows]
 
     def waiting(self) -> list[Job]:
+        """Jobs still queued or recording, oldest first."""
         with self._lock:
             rows = self._db.execute(f"SELECT {_COLS} FROM jobs WHERE state IN ('queued', 'recording') "
                                     "ORDER BY created_at").fetchall()
         return [Job(*r) for r in rows]
 
     def next_due_at(self) -> float | None:
+        """When (unix time) the earliest queued job falls due, or None when nothing is queued."""
         with self._lock:
             row = self._db.execute("SELECT MIN(not_before) FROM jobs WHERE state = 'queued'").fetchone()
         return row[0]
 
     def set_state(self, job_id: str, state: str, *, error: str | None = None) -> None:
+        """Set a job's state; `error`, if given, replaces its last error."""
         self._write("UPDATE jobs SET state = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE job_id = ?",
                     (state, error, _now(), job_id))
 
     def retry_later(self, job_id: str, *, at: float, error: str, attempts: int, notified: str | None) -> None:
+        """Keep a job queued but not before `at` (unix time), with its attempt count, error, and the
+        failure reason already journaled for it (`notified`)."""
         self._write("UPDATE jobs SET attempts = ?, not_before = ?, last_error = ?, notified = ?, updated_at = ? "
                     "WHERE job_id = ?", (attempts, at, error, notified, _now(), job_id))
 
@@ -132,6 +141,7 @@ class JobQueue:
         self._write("UPDATE jobs SET not_before = 0 WHERE state = 'queued'")
 
     def counts(self) -> dict[str, int]:
+        """How many jobs are in each state."""
         with self._lock:
             return dict(self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
 

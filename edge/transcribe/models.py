@@ -83,6 +83,8 @@ def _file_hashes(root: Path) -> dict[str, str]:
 
 @dataclass
 class Verified:
+    """What verify() found: the model's path and name, notes on its layout and checksums, and the
+    test load's time (s) and memory (MB; both 0 without a load)."""
     path: Path
     name: str
     notes: list[str]

@@ -27,6 +27,7 @@ PIECE = 16000
 
 
 class RecogniserError(Exception):
+    """A session that gave no result; `kind` is the failure reason the service records."""
     kind = "worker_crashed"
 
 
@@ -35,10 +36,12 @@ class WorkerCrashed(RecogniserError):
 
 
 class ModelUnavailable(RecogniserError):
+    """No model is configured, or none could be loaded, for the session's language."""
     kind = "model_unavailable"
 
 
 class Session:
+    """One audio stream in the recogniser process: feed() it, then finish() (or cancel())."""
     def __init__(self, rec: Recogniser, sid: str, generation: int, rate: int) -> None:
         self.rec, self.sid, self.generation, self.rate = rec, sid, generation, rate
         self.result: Future = Future()
@@ -65,12 +68,16 @@ class Session:
             return self.result.result(5)
 
     def cancel(self) -> None:
+        """Drop the stream: the worker discards it and finish() raises WorkerCrashed('cancelled').
+        Does nothing once the result is in."""
         if not self.result.done():
             self.rec._send(("cancel", self.sid), self)
             self.rec._fail(self, WorkerCrashed("cancelled"))
 
 
 class Recogniser:
+    """Runs the recogniser process (started on first use, restarted after a crash with a growing
+    back-off) and routes its sessions' results; thread-safe."""
     def __init__(self, models: dict[str, Path], *, backoff_s: float = 0.5, backoff_max_s: float = 60.0,
                  load_timeout_s: float = 300.0, limits: dict[str, float] | None = None, nice: int = 0) -> None:
         self.nice = nice
@@ -96,6 +103,7 @@ class Recogniser:
 
     @property
     def pid(self) -> int | None:
+        """The worker process's pid while it is alive, else None."""
         p = self._proc
         return p.pid if p is not None and p.is_alive() else None
 
@@ -229,6 +237,7 @@ class Recogniser:
         return session
 
     def transcribe(self, pcm: bytes, rate: int, language: str) -> dict:
+        """A whole recording's result in one call (open, feed, finish); raises RecogniserError."""
         s = self.open(language, rate)
         s.feed(pcm)
         return s.finish()
@@ -262,6 +271,7 @@ class Recogniser:
                 proc.join(5)
 
     def close(self) -> None:
+        """Stop the worker process (killed if it has not stopped within 5 s); no process starts after this."""
         with self._lock:
             self._closed = True
             proc, conn = self._proc, self._conn

@@ -453,4 +453,5 @@ class TranscribeService:
 
 
 def factory(cfg: TranscribeConfig, ctx) -> TranscribeService:
+    """Build the [transcribe] service (the factory edge/services.py names for the section)."""
     return TranscribeService(cfg, ctx)

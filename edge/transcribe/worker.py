@@ -61,6 +61,8 @@ BLOCK_S = 0.2
 
 
 def summarise(parts: list[dict]) -> dict:
+    """One result from a stream's Vosk results: the joined text, the mean word confidence (0..1; 0
+    without words) and at most 500 [word, confidence] pairs."""
     words = [w for p in parts for w in (p.get("result") or [])]
     text = " ".join(t for t in ((p.get("text") or "").strip() for p in parts) if t)
     conf = sum(w.get("conf", 0.0) for w in words) / len(words) if words else 0.0
@@ -96,6 +98,8 @@ def with_decoder_limits(path: str | Path, limits: dict[str, float], scratch: Pat
 
 
 def main(conn, models: dict[str, str], limits: dict[str, float] | None = None, nice: int = 0) -> None:
+    """The worker process: load each model, send ("ready", names, errors), then serve the pipe until
+    ("stop",) or the agent's end closes it."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if nice:
         try:
