@@ -192,6 +192,19 @@ def test_a_listed_device_changes_tickets_of_its_site_attributed_to_the_device(ce
     assert "tech-phone is not listed for site lake-side" in _refusals(central, "t-lake")[0]["detail"]["reason"]
 
 
+@with_listed
+def test_a_parked_ticket_event_is_judged_by_the_list_as_it_is_when_replayed(central):
+    """The device was listed when its event was parked and is not when the ticket opens: refused."""
+    tid = new_id()
+    Edge(central.store, site=SITE, device="tech-phone").emit(
+        "ticket.transitioned", {"ticket_id": tid, "by": "wang", "to_state": "on_site"})
+    central.tickets.config.edge_ticket_devices[SITE].remove("tech-phone")
+    central.tickets.open(SITE, TicketOpened(ticket_id=tid, kind="repair", by="desk", title="漏水"))
+    assert central.tickets.get(tid)["state"] == "received"
+    refused = _refusals(central, tid)
+    assert len(refused) == 1 and "tech-phone is not listed for site garden-court" in refused[0]["detail"]["reason"]
+
+
 @pytest.mark.parametrize("devices, message", [
     ({SITE: ["central"]}, "central's own device"),
     ({SITE: ["central-rules"]}, "central's own device"),
