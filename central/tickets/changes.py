@@ -147,6 +147,18 @@ CHANGES: dict[type[BaseModel], Change] = {
 TICKET_CHANGE_TYPES: tuple[str, ...] = tuple(m.TYPE for m in (*get_args(TicketChange), TicketSlaBreached))
 
 
-def changed_by(p: Any, device: str) -> str:
-    """Who made the change: a dictated note's author, else the event's `by`, else the edge."""
-    return (getattr(p, "author", None) or getattr(p, "by", None) or f"edge:{device}")[:64]
+def changed_by(p: Any, device: str, *, central: bool) -> str:
+    """Who made the change. Central's own events name the staff account, "system" or the edge a
+    rule acted for (`author` of a note, else `by`); a change made at an edge is that edge's,
+    `edge:<device>`, whatever staff name the edge puts in its payload (nothing at central can
+    check that name)."""
+    if central:
+        return (getattr(p, "author", None) or getattr(p, "by", None) or f"edge:{device}")[:64]
+    return f"edge:{device}"[:64]
+
+
+def claimed_by(p: Any) -> str | None:
+    """The staff name an edge's payload claims (`author` or `by`), kept in the history detail as a
+    claim only; None when it claims none."""
+    claim = getattr(p, "author", None) or getattr(p, "by", None)
+    return str(claim)[:64] if claim else None

@@ -12,6 +12,14 @@ Well-defined under any arrival order, and nothing is dropped:
   * state changes follow lifecycle.py (forward moves apply, late ones fill in missing times);
   * anything that cannot apply (a state the kind does not have, a second ticket.opened for the
     same id) is written to the ticket's history with outcome "rejected" and the reason.
+
+Trust (see README, "Security model"): every ticket, call line and visit line belongs to one site,
+and only events of that site change it: each lookup by id is also by site, and an event naming
+another site's ticket, call or visit changes nothing and is written as "rejected", with the
+reason, to the history of the id it named. ticket.* events change tickets only when central's
+own writer vouches for them (writer.py) or [tickets] edge_ticket_devices lists their device for
+their site. A change made at an edge is attributed to `edge:<device>`; the staff name its payload
+claims is kept in the history detail as `claimed_by`, never as who made it.
 """
 from __future__ import annotations
 
@@ -28,17 +36,18 @@ from frontdesk.schema import Event
 from frontdesk.schema.access import VisitorCheckedIn, VisitorCheckedOut
 from frontdesk.schema.call import CallAnswered, CallEnded, CallMessageRecorded, CallMissed, CallRinging
 from frontdesk.schema.envelope import Payload
-from frontdesk.schema.tickets import TicketOpened, TicketSlaBreached
+from frontdesk.schema.tickets import TicketOpened, TicketSlaBreached, TicketUpdated
 from frontdesk.schema.transcript import CallTranscribed, NoteTranscribed, TranscriptFailed
 
 from ..tables import events as events_table
 from . import lifecycle
-from .changes import CHANGES, TICKET_CHANGE_TYPES, TicketChange, changed_by
+from .changes import CHANGES, TICKET_CHANGE_TYPES, TicketChange, changed_by, claimed_by
 from .rules import RULES, Fold, call_line_id
 from .settings import TicketsConfig
 from .sla import compute_timers, next_check, next_due
 from .tables import calls, parked_events, ticket_history, tickets, visits
 from .times import iso, utc
+from .writer import CentralEventWriter
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +58,22 @@ Handler = Callable[[Connection, Event], list[Event]]
 
 # Statements built once: ingest runs them for every event, and building a statement costs more
 # than running it on SQLite.
-_CALL_BY_ID = select(calls).where(calls.c.call_id == bindparam("b_id"))
+# Every read and write of a row is by id AND site; the *_SITE lookups only tell "another site's"
+# apart from "not there yet" when the first misses.
+_CALL_BY_ID = select(calls).where(calls.c.call_id == bindparam("b_id"), calls.c.site == bindparam("b_site"))
+_CALL_SITE = select(calls.c.site).where(calls.c.call_id == bindparam("b_id"))
 _CALL_INSERT = insert(calls)
-_CALL_UPDATE = update(calls).where(calls.c.call_id == bindparam("b_id"))
-_VISIT_BY_ID = select(visits).where(visits.c.visit_id == bindparam("b_id"))
+_CALL_UPDATE = update(calls).where(calls.c.call_id == bindparam("b_id"), calls.c.site == bindparam("b_site"))
+_VISIT_BY_ID = select(visits).where(visits.c.visit_id == bindparam("b_id"), visits.c.site == bindparam("b_site"))
+_VISIT_SITE = select(visits.c.site).where(visits.c.visit_id == bindparam("b_id"))
 _LINK_CALL = (update(calls).where(calls.c.call_id == bindparam("b_ref"), calls.c.site == bindparam("b_site"),
                                   calls.c.ticket_id.is_(None)).values(ticket_id=bindparam("b_ticket")))
 _LINK_VISIT = (update(visits).where(visits.c.visit_id == bindparam("b_ref"), visits.c.site == bindparam("b_site"),
                                     visits.c.ticket_id.is_(None)).values(ticket_id=bindparam("b_ticket")))
-_TICKET_EXISTS = select(tickets.c.id).where(tickets.c.id == bindparam("b_id"))
-_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("b_id"))
+_TICKET_SITE = select(tickets.c.site).where(tickets.c.id == bindparam("b_id"))
+_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("b_id"), tickets.c.site == bindparam("b_site"))
 _TICKET_INSERT = insert(tickets)
-_TICKET_UPDATE = update(tickets).where(tickets.c.id == bindparam("b_id"))
+_TICKET_UPDATE = update(tickets).where(tickets.c.id == bindparam("b_id"), tickets.c.site == bindparam("b_site"))
 _HISTORY_INSERT = insert(ticket_history)
 _PARKED_FOR = (select(events_table).join(parked_events, parked_events.c.event_id == events_table.c.id)
                .where(parked_events.c.ticket_id == bindparam("b_id")))
@@ -123,15 +136,16 @@ CALL_EVENTS = (CallRinging, CallAnswered, CallMissed, CallMessageRecorded, CallE
 class TicketProjection:
     """Store projection for tickets and the call and visit registers (see the module docstring)."""
 
-    def __init__(self, config: TicketsConfig, emit: Emit) -> None:
+    def __init__(self, config: TicketsConfig, writer: CentralEventWriter) -> None:
         self.config = config
-        self.emit = emit
+        self.writer = writer
+        self.emit: Emit = writer.emit
         self.routes: dict[str, Handler] = {
             **{cls.TYPE: self._call for cls in CALL_EVENTS},
             NoteTranscribed.TYPE: self._note, TranscriptFailed.TYPE: self._transcript_failed,
             VisitorCheckedIn.TYPE: self._visit, VisitorCheckedOut.TYPE: self._visit,
-            TicketOpened.TYPE: self._ticket_event,
-            **{type_: self._ticket_event for type_ in TICKET_CHANGE_TYPES},
+            TicketOpened.TYPE: self._ticket_from_log,
+            **{type_: self._ticket_from_log for type_ in TICKET_CHANGE_TYPES},
         }
 
     def __call__(self, conn: Connection, new_events: list[Event]) -> list[Event]:
@@ -164,6 +178,43 @@ class TicketProjection:
         ref = p.get("ticket_id") or p.get("call_id") or p.get("visit_id")
         self._history(conn, str(ref or event.id)[:64], event, event.occurred_at, f"edge:{event.device}"[:64],
                       "error", {"reason": f"{what}{type(err).__name__}: {err}"[:500]})
+
+    # -- who may change what ---------------------------------------------------------------------
+
+    def _from_central(self, event: Event) -> bool:
+        """True for central's own events (its writer's, its rules'): they name who made the change.
+
+        Only the device is looked at: a central event reaches the projection only through
+        _ticket_from_log (vouched for by the writer), straight from emit(), or parked after one of those.
+        """
+        return event.device in (self.writer.device, self.writer.rules_device)
+
+    def _not_allowed(self, event: Event) -> str | None:
+        """Why `event` (a ticket.* event from the log) may not change tickets, or None if it may."""
+        if self.writer.vouches(event) or self.config.edge_may_write_tickets(event.site, event.device):
+            return None
+        if self._from_central(event):
+            return f"{event.site}/{event.device} speaks as central, but central's writer did not write it"
+        return (f"ticket events are accepted only from central or from the devices [tickets.edge_ticket_devices] "
+                f"lists; {event.device} is not listed for site {event.site}")
+
+    def _refuse(self, conn: Connection, ref: str, event: Event, reason: str) -> list[Event]:
+        """Record that `event` changed nothing, and why, in the history of the id it named."""
+        log.warning("tickets: refused %s %s from %s/%s: %s", event.type, event.id, event.site, event.device, reason)
+        self._history(conn, str(ref)[:64], event, event.occurred_at, f"edge:{event.site}/{event.device}"[:64],
+                      "rejected", {"reason": reason[:500]})
+        return []
+
+    def _refuse_foreign(self, conn: Connection, what: str, ref: str, event: Event) -> list[Event]:
+        # The reason does not name the other site: it is not the sender's business.
+        return self._refuse(conn, ref, event, f"{event.type} from site {event.site} names {what} {ref}, which "
+                                              f"belongs to another site")
+
+    def _ticket_from_log(self, conn: Connection, event: Event) -> list[Event]:
+        """A ticket.* event as ingest delivers it: applied only if allowed (_not_allowed)."""
+        if (reason := self._not_allowed(event)) is not None:
+            return self._refuse(conn, str(event.payload.get("ticket_id") or event.id), event, reason)
+        return self._ticket_event(conn, event)
 
     # -- the ticket rules ------------------------------------------------------------------------
 
@@ -211,7 +262,9 @@ class TicketProjection:
     def _call(self, conn: Connection, event: Event) -> list[Event]:
         p, at = event.typed_payload(), event.occurred_at
         call_id = call_line_id(event)
-        row = conn.execute(_CALL_BY_ID, {"b_id": call_id}).mappings().first()
+        row = conn.execute(_CALL_BY_ID, {"b_id": call_id, "b_site": event.site}).mappings().first()
+        if row is None and conn.execute(_CALL_SITE, {"b_id": call_id}).first() is not None:
+            return self._refuse_foreign(conn, "call", call_id, event)
         values: dict[str, Any] = {}
         for column, key in _CALLER_COLUMNS:
             value = getattr(p, key, None)
@@ -232,17 +285,20 @@ class TicketProjection:
                 # the ring came after another event of the same call: the call started at the ring
                 values.update(started_at=at, night=is_night(at, event.tz))
             if values:
-                conn.execute(_CALL_UPDATE, {"b_id": call_id, **values})
+                conn.execute(_CALL_UPDATE, {"b_id": call_id, "b_site": event.site, **values})
             line = {**row, **values}
         return self._run_rules(conn, event, Fold(line, frozenset(values)),
-                               lambda: dict(conn.execute(_CALL_BY_ID, {"b_id": call_id}).mappings().one()))
+                               lambda: dict(conn.execute(_CALL_BY_ID, {"b_id": call_id, "b_site": event.site})
+                                            .mappings().one()))
 
     # -- visit register ------------------------------------------------------------------------
 
     def _visit(self, conn: Connection, event: Event) -> list[Event]:
         p: VisitorCheckedIn | VisitorCheckedOut = event.typed_payload()  # type: ignore[assignment]
         at = event.occurred_at
-        row = conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id}).mappings().first()
+        row = conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id, "b_site": event.site}).mappings().first()
+        if row is None and conn.execute(_VISIT_SITE, {"b_id": p.visit_id}).first() is not None:
+            return self._refuse_foreign(conn, "visit", p.visit_id, event)
         values: dict[str, Any] = {}
         for field in ("visitor_name", "phone", "phone_masked", "host_unit", "purpose", "pass_id", "single_use"):
             value = getattr(p, field, None)
@@ -260,12 +316,14 @@ class TicketProjection:
         else:
             if row["first_seen_at"] is not None and utc(row["first_seen_at"]) > at:
                 values.update(first_seen_at=at, night=is_night(at, event.tz))
-            conn.execute(update(visits).where(visits.c.visit_id == p.visit_id).values(**values))
+            conn.execute(update(visits).where(visits.c.visit_id == p.visit_id, visits.c.site == event.site)
+                         .values(**values))
             line = {**row, **values}
         if isinstance(p, VisitorCheckedIn) and p.single_use and p.pass_id:
             self._flag_double_use(conn, event.site, p.pass_id)
         return self._run_rules(conn, event, Fold(line, frozenset(values)),
-                               lambda: dict(conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id}).mappings().one()))
+                               lambda: dict(conn.execute(_VISIT_BY_ID, {"b_id": p.visit_id, "b_site": event.site})
+                                            .mappings().one()))
 
     @staticmethod
     def _flag_double_use(conn: Connection, site: str, pass_id: str) -> None:
@@ -290,18 +348,30 @@ class TicketProjection:
         return []
 
     def _to_ticket(self, conn: Connection, ticket_id: str, event: Event) -> None:
-        """Apply a change to its ticket, or park it until the ticket's ticket.opened arrives."""
-        if conn.execute(_TICKET_EXISTS, {"b_id": ticket_id}).first() is None:
+        """Apply a change to its ticket, or park it until the ticket's ticket.opened arrives
+        (refused if the ticket is another site's)."""
+        site = conn.execute(_TICKET_SITE, {"b_id": ticket_id}).scalar()
+        if site is None:
             conn.execute(insert(parked_events).values(event_id=event.id, ticket_id=ticket_id,
                                                       parked_at=datetime.now(UTC)))
-            return
-        self._apply(conn, ticket_id, event)
+        elif site != event.site:
+            self._refuse_foreign(conn, "ticket", ticket_id, event)
+        else:
+            self._apply(conn, ticket_id, event)
 
     def _open(self, conn: Connection, event: Event, p: TicketOpened) -> None:
         at = event.occurred_at
-        if conn.execute(_TICKET_EXISTS, {"b_id": p.ticket_id}).first() is not None:
-            self._history(conn, p.ticket_id, event, at, p.by, "rejected",
+        by = changed_by(p, event.device, central=self._from_central(event))
+        site = conn.execute(_TICKET_SITE, {"b_id": p.ticket_id}).scalar()
+        if site is not None and site != event.site:
+            self._refuse_foreign(conn, "ticket", p.ticket_id, event)
+            return
+        if site is not None:
+            self._history(conn, p.ticket_id, event, at, by, "rejected",
                           {"reason": "a ticket with this id is already open"})
+            return
+        if self._foreign_parent(conn, p.parent_id, event.site):
+            self._refuse(conn, p.ticket_id, event, f"parent ticket {p.parent_id} belongs to another site")
             return
         first = lifecycle.first_state(p.kind)
         milestones = {first: iso(at)}
@@ -312,7 +382,7 @@ class TicketProjection:
             "is_open": True, "title": p.title, "details": p.details, "unit": p.unit,
             "contact_name": p.contact_name, "contact_phone": p.contact_phone,
             "complaint_class": p.complaint_class, "complaint_valid": p.complaint_valid,
-            "major": p.major, "parent_id": p.parent_id, "owner": p.by,
+            "major": p.major, "parent_id": p.parent_id, "owner": by,
             "assignee": None, "source": p.source, "source_ref": p.source_ref,
             "created_at": at, "updated_at": at, "closed_at": None, "done_at": None, "reopen_count": 0,
             "appointment_at": utc(p.appointment_at), "paused": False, "milestones": milestones,
@@ -320,15 +390,34 @@ class TicketProjection:
         }
         self._recompute(row)
         conn.execute(_TICKET_INSERT, row)
-        self._history(conn, p.ticket_id, event, at, p.by, "applied",
-                      {"kind": p.kind, "title": p.title, "source": p.source})
+        self._history(conn, p.ticket_id, event, at, by, "applied",
+                      {"kind": p.kind, "title": p.title, "source": p.source, **self._claim(event, p, by)})
         self._link_line(conn, event.site, p)
         parked = conn.execute(_PARKED_FOR, {"b_id": p.ticket_id}).mappings().all()
         if parked:
             waiting = sorted((_event_from_row(r) for r in parked), key=lambda e: (e.occurred_at, e.device, e.seq))
             conn.execute(delete(parked_events).where(parked_events.c.ticket_id == p.ticket_id))
             for ev in waiting:
-                self._apply(conn, p.ticket_id, ev)
+                # the allow-list as it is now decides (and parked rows from before it existed are checked)
+                if ev.type != NoteTranscribed.TYPE and not self._from_central(ev) and \
+                        (reason := self._not_allowed(ev)) is not None:
+                    self._refuse(conn, p.ticket_id, ev, reason)
+                else:
+                    self._apply(conn, p.ticket_id, ev)
+
+    @staticmethod
+    def _foreign_parent(conn: Connection, parent_id: str | None, site: str) -> bool:
+        """True if `parent_id` is a ticket of another site (a parent not there yet is not refused)."""
+        if not parent_id:
+            return False
+        parent_site = conn.execute(_TICKET_SITE, {"b_id": parent_id}).scalar()
+        return parent_site is not None and parent_site != site
+
+    def _claim(self, event: Event, p: Any, by: str) -> dict[str, Any]:
+        """{"claimed_by": name} when an edge's payload names someone other than who the change is
+        attributed to: kept as a claim for the record, never as who made it."""
+        claim = None if self._from_central(event) else claimed_by(p)
+        return {"claimed_by": claim} if claim and claim != by else {}
 
     @staticmethod
     def _link_line(conn: Connection, site: str, p: TicketOpened) -> None:
@@ -341,12 +430,18 @@ class TicketProjection:
 
     def _apply(self, conn: Connection, ticket_id: str, event: Event) -> None:
         at = event.occurred_at
-        row = dict(conn.execute(_TICKET_BY_ID, {"b_id": ticket_id}).mappings().one())
+        found = conn.execute(_TICKET_BY_ID, {"b_id": ticket_id, "b_site": event.site}).mappings().first()
+        if found is None:  # parked by one site, and the ticket that came is another site's
+            self._refuse_foreign(conn, "ticket", ticket_id, event)
+            return
+        row = dict(found)
         p = event.typed_payload()
         ms = dict(row["milestones"])
         change = CHANGES.get(type(p))
         if change is None:
             outcome, detail = "rejected", {"reason": f"{event.type} does not change tickets"}
+        elif isinstance(p, TicketUpdated) and self._foreign_parent(conn, p.fields.get("parent_id"), event.site):
+            outcome, detail = "rejected", {"reason": f"parent ticket {p.fields['parent_id']} belongs to another site"}
         else:
             outcome, detail = change(row, ms, p, at)
         if outcome != "rejected":
@@ -358,10 +453,12 @@ class TicketProjection:
             row["updated_at"] = max(utc(row["updated_at"]), at)
             row["version"] = row["version"] + 1
             self._recompute(row)
-            conn.execute(_TICKET_UPDATE, {"b_id": ticket_id, **{k: v for k, v in row.items() if k != "id"}})
+            conn.execute(_TICKET_UPDATE, {"b_id": ticket_id, "b_site": event.site,
+                                          **{k: v for k, v in row.items() if k != "id"}})
         note = getattr(p, "note", None)
-        self._history(conn, ticket_id, event, at, changed_by(p, event.device), outcome,
-                      {**detail, **({"note": note} if note else {})})
+        by = changed_by(p, event.device, central=self._from_central(event))
+        self._history(conn, ticket_id, event, at, by, outcome,
+                      {**detail, **({"note": note} if note else {}), **self._claim(event, p, by)})
 
     def _recompute(self, row: dict[str, Any]) -> None:
         kind = row["kind"]

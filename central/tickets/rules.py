@@ -59,7 +59,8 @@ class Fold:
 
 # (the ingest transaction, the edge event, its register line) -> the ticket events that follow
 Rule = Callable[[Connection, Event, Fold], list[Derived]]
-_TICKET_GAPS = select(tickets.c.unit, tickets.c.contact_phone).where(tickets.c.id == bindparam("b_id"))
+_TICKET_GAPS = select(tickets.c.unit, tickets.c.contact_phone).where(tickets.c.id == bindparam("b_id"),
+                                                                     tickets.c.site == bindparam("b_site"))
 
 
 def call_line_id(event: Event) -> str:
@@ -94,7 +95,7 @@ def late_caller_details_fill_ticket(conn: Connection, event: Event, fold: Fold) 
                "contact_phone": fold.line.get("number") if "number" in fold.learned else None}
     if fold.line.get("ticket_id") is None or not any(offered.values()):
         return []
-    ticket = conn.execute(_TICKET_GAPS, {"b_id": fold.line["ticket_id"]}).mappings().first()
+    ticket = conn.execute(_TICKET_GAPS, {"b_id": fold.line["ticket_id"], "b_site": event.site}).mappings().first()
     if ticket is None:
         return []
     fill: dict[str, Any] = {k: v for k, v in offered.items() if v is not None and ticket[k] is None}

@@ -14,6 +14,8 @@ working day (major ones within 7).
     extra_workdays = [2026-10-10]
     [tickets.site_calendars]
     garden-court = "cn-2026"
+    [tickets.edge_ticket_devices]
+    garden-court = ["tech-phone-1"]    # may send ticket.* events (attributed to edge:tech-phone-1)
     [[tickets.sla.repair]]
     name = "on_site"
     start = "claimed"
@@ -22,6 +24,7 @@ working day (major ones within 7).
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -29,6 +32,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from frontdesk.config import Section
+from frontdesk.topics import ID_PATTERN
 
 from .lifecycle import KINDS, TransitionError, rank
 
@@ -59,6 +63,14 @@ class SlaTimer(Section):
         elif len(given) != 1:
             raise ValueError("give exactly one of minutes, days, working_days")
         return self
+
+
+RULES_SUFFIX = "-rules"
+
+
+def rules_device(central_device: str) -> str:
+    """The device id of the events central's ticket rules write (writer.py): `<central>-rules`."""
+    return central_device[: 64 - len(RULES_SUFFIX)] + RULES_SUFFIX
 
 
 def _t(name, start, stop, label, **kw) -> SlaTimer:
@@ -119,7 +131,8 @@ class Calendar(Section):
 
 class TicketsConfig(Section):
     """The [tickets] section: SLA timers (given kinds replace the defaults), calendars, visit retention,
-    the breach check interval, central's device id and the pass signing keys."""
+    the breach check interval, central's device id, the edges allowed to change tickets and the pass
+    signing keys."""
     sla: dict[str, list[SlaTimer]] = {}
     calendars: dict[str, Calendar] = {"default": Calendar()}
     site_calendars: dict[str, str] = {}
@@ -132,6 +145,11 @@ class TicketsConfig(Section):
     # site -> the Ed25519 private key file that signs its visitor passes (`frontdesk passes keygen`);
     # a site without one cannot issue passes from the API.
     pass_keys: dict[str, Path] = {}
+    # site -> the edge devices of that site whose ticket.* events central applies (e.g. a
+    # technician's phone claiming a work order); every other ticket.* event must come from
+    # central's own writer. Edges identify only as site/device (their role is not known to
+    # central), so this lists device ids, per site. Empty: only central changes tickets.
+    edge_ticket_devices: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
     def _check(self) -> TicketsConfig:
@@ -155,7 +173,26 @@ class TicketsConfig(Section):
         for site, name in self.site_calendars.items():
             if name not in self.calendars:
                 raise ValueError(f"site_calendars.{site}: no calendar named {name!r}")
+        self._check_edge_ticket_devices()
         return self
+
+    def _check_edge_ticket_devices(self) -> None:
+        # central's own device ids are vouched for by its writer, never by this list: listing them
+        # would let any edge that can publish under that name write tickets as central.
+        own = {self.central_device, rules_device(self.central_device)}
+        id_re = re.compile(f"^{ID_PATTERN}$")
+        for site, devices in self.edge_ticket_devices.items():
+            if not id_re.match(site):
+                raise ValueError(f"edge_ticket_devices: {site!r} is not a site id")
+            for device in devices:
+                if not id_re.match(device):
+                    raise ValueError(f"edge_ticket_devices.{site}: {device!r} is not a device id")
+                if device in own:
+                    raise ValueError(f"edge_ticket_devices.{site}: {device!r} is central's own device")
+
+    def edge_may_write_tickets(self, site: str, device: str) -> bool:
+        """True if edge_ticket_devices lists `device` for `site`."""
+        return device in self.edge_ticket_devices.get(site, ())
 
     def calendar_for(self, site: str) -> Calendar:
         """The site's working-day calendar: the one site_calendars names, else 'default'."""

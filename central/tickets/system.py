@@ -47,7 +47,7 @@ class TicketSystem:
         self.config = config or TicketsConfig()
         self.site_tz = site_tz or {}
         self.writer = CentralEventWriter(store, self.config.central_device)
-        self.projection = TicketProjection(self.config, self.writer.emit)
+        self.projection = TicketProjection(self.config, self.writer)
 
     def install(self) -> TicketSystem:
         """Add the projection to the store's ingest transaction (once)."""

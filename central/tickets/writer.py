@@ -12,6 +12,11 @@ seq is only ever allocated inside an ingest transaction, which already holds the
 it cannot race the API's writes to `central` (whose seq is read before its own transaction).
 Their ids are derived from the cause's id, so re-ingesting or replaying the cause finds the event
 already there and writes nothing.
+
+Only this writer may change tickets in central's name: the projection applies a `central` event
+only while write() is ingesting it (`vouches`), so an event that merely says site/central (a
+message published on central's topic, whatever the broker allows) changes nothing; `central-rules`
+events are only ever applied straight from emit(), never from ingest.
 """
 from __future__ import annotations
 
@@ -29,8 +34,8 @@ from frontdesk.schema.envelope import Payload
 
 from ..store import Store, event_row
 from ..tables import events
+from .settings import rules_device
 
-RULES_SUFFIX = "-rules"
 _LAST_SEQ = select(func.max(events.c.seq)).where(events.c.site == bindparam("b_site"),
                                                  events.c.device == bindparam("b_device"))
 # INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id: no row back = written before.
@@ -57,9 +62,16 @@ class CentralEventWriter:
     def __init__(self, store: Store, device: str = "central") -> None:
         self.store = store
         self.device = device
-        self.rules_device = device[: 64 - len(RULES_SUFFIX)] + RULES_SUFFIX
+        self.rules_device = rules_device(device)
         # One central process writes its own events; the lock keeps its seq gap-free.
         self._lock = threading.Lock()
+        # Ids of the events write() is ingesting right now: the only `central` events the
+        # projection lets change tickets (fresh UUIDv7s that nobody outside can know yet).
+        self._writing: set[str] = set()
+
+    def vouches(self, event: Event) -> bool:
+        """True if `event` is one this writer is ingesting right now (see the module docstring)."""
+        return event.device == self.device and event.id in self._writing
 
     def write(self, site: str, payload: Payload, tz: str) -> Event:
         """Ingest one event made at central now (API change, SLA breach); SchemaError if refused."""
@@ -68,7 +80,11 @@ class CentralEventWriter:
                 seq = _next_seq(conn, site, self.device)
             event = make_event(payload, site=site, device=self.device, seq=seq, tz=tz)
             topic = topics.topic(site, self.device, topics.EVENTS)
-            result = self.store.ingest([(topic, encode_batch([event.to_wire()]))])
+            self._writing.add(event.id)
+            try:
+                result = self.store.ingest([(topic, encode_batch([event.to_wire()]))])
+            finally:
+                self._writing.discard(event.id)
         if result.rejected:
             raise SchemaError(f"central event {event.type} was not accepted")
         return event

@@ -6,8 +6,10 @@ from .helpers import Central
 
 
 @pytest.fixture
-def central(database_url):
-    c = Central(database_url)
+def central(request, database_url):
+    """Central on each database backend; a test may give it a configuration through indirect
+    parametrization (helpers.with_ticket_edges)."""
+    c = Central(database_url, getattr(request, "param", None))
     yield c
     c.close()
 

@@ -6,6 +6,7 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from frontdesk import topics
@@ -17,6 +18,13 @@ from frontdesk.schema import encode_batch, make_event, parse_event_payload
 SITE, OTHER = "garden-court", "river-view"
 PASSWORD = "correct horse battery"
 ROLES = ("desk", "guard", "technician", "manager", "admin")
+
+# The edge devices of SITE that tests send ticket.* events from, listed as [tickets]
+# edge_ticket_devices: without the list, central applies ticket events from its own writer only.
+TICKET_EDGES = {"edge_ticket_devices": {SITE: ["desk-1", "tech-phone", "d1"]}}
+# Gives the `central` fixture (conftest.py) a [tickets] section with TICKET_EDGES.
+with_ticket_edges = pytest.mark.parametrize("central", [{"tickets": TICKET_EDGES}], indirect=True,
+                                            ids=["ticket-edges"])
 
 
 class Edge:

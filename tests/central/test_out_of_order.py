@@ -5,13 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 from frontdesk.ids import new_id
 
-from .helpers import SITE, Edge, call_events
+from .helpers import SITE, TICKET_EDGES, Edge, call_events, with_ticket_edges
 
 
 def _opened(edge, tid, at):
     return edge.make("ticket.opened", {"ticket_id": tid, "kind": "repair", "by": "desk", "title": "漏水"}, at)
 
 
+@with_ticket_edges
 def test_ticket_events_before_the_ticket_are_parked_and_replayed(central):
     t0 = datetime.now(UTC) - timedelta(minutes=30)
     desk, tech = Edge(central.store, device="desk-1"), Edge(central.store, device="tech-phone")
@@ -35,7 +36,9 @@ def test_ticket_events_before_the_ticket_are_parked_and_replayed(central):
     assert timers["claim"]["met_in_time"] is False          # ordered at 2, claimed at 5: over 2 min
     assert timers["on_site"]["met_in_time"] is True         # claimed 5, on site 8: within 10
     history = central.client("desk").get(f"/api/v1/tickets/{tid}").json()["history"]
-    assert [h["by"] for h in history].count("wang") == 2
+    # a change made at an edge is the edge's; the name its payload gives is only a claim
+    assert [h["by"] for h in history].count("edge:tech-phone") == 2
+    assert [h["detail"].get("claimed_by") for h in history].count("wang") == 2
 
 
 def test_same_result_whatever_the_arrival_order(database_url, tmp_path):
@@ -45,7 +48,7 @@ def test_same_result_whatever_the_arrival_order(database_url, tmp_path):
     results = []
     for order in ("forward", "reversed"):
         url = database_url if order == "forward" else f"sqlite:///{tmp_path / 'rev.db'}"
-        c = Central(url)
+        c = Central(url, {"tickets": TICKET_EDGES})
         edge = Edge(c.store, device="d1")
         evs = [_opened(edge, tid, t0)] + [
             edge.make("ticket.transitioned", {"ticket_id": tid, "by": "x", "to_state": s},
@@ -88,6 +91,7 @@ def test_checkout_before_checkin(central):
     assert t["state"] == "closed"
 
 
+@with_ticket_edges
 def test_duplicate_open_and_bad_state_are_recorded_not_applied(central):
     edge = Edge(central.store)
     tid = new_id()
@@ -101,6 +105,7 @@ def test_duplicate_open_and_bad_state_are_recorded_not_applied(central):
     assert ("ticket.opened", "rejected") in outcomes and ("ticket.transitioned", "rejected") in outcomes
 
 
+@with_ticket_edges
 def test_an_event_the_projection_cannot_take_does_not_block_the_batch(central, monkeypatch):
     """A failing event is recorded as an error in the history; the rest of its batch applies."""
     edge = Edge(central.store)
@@ -122,6 +127,7 @@ def test_an_event_the_projection_cannot_take_does_not_block_the_batch(central, m
     assert errors[0]["outcome"] == "error" and "projection bug" in errors[0]["detail"]["reason"]
 
 
+@with_ticket_edges
 def test_dictated_note_for_a_ticket_lands_in_its_history_even_before_the_ticket(central):
     edge = Edge(central.store)
     tid = new_id()
@@ -131,5 +137,6 @@ def test_dictated_note_for_a_ticket_lands_in_its_history_even_before_the_ticket(
               t0 + timedelta(seconds=5))
     edge.emit("ticket.opened", {"ticket_id": tid, "kind": "repair", "by": "li", "title": "漏水"}, t0)
     notes = [h for h in central.tickets.history(tid) if h["type"] == "note.transcribed"]
-    assert len(notes) == 1 and notes[0]["by"] == "li" and notes[0]["detail"]["text"] == "住户下午两点后在家"
+    assert len(notes) == 1 and notes[0]["by"] == "edge:desk-1" and notes[0]["detail"]["text"] == "住户下午两点后在家"
+    assert notes[0]["detail"]["claimed_by"] == "li"  # the author the edge named: a claim, not who
     assert central.tickets.get(tid)["state"] == "received"

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from frontdesk.ids import new_id
 
-from .helpers import SITE, Edge, call_events
+from .helpers import SITE, Edge, call_events, with_ticket_edges
 
 
 def _sh(y, m, d, hh, mm=0):
@@ -62,6 +62,7 @@ def test_mail_register(central):
     assert guard.get("/api/v1/registers/calls").status_code == 403
 
 
+@with_ticket_edges
 def test_monthly_statistics_and_plot(central):
     edge = Edge(central.store)
     base = _sh(2026, 10, 5, 9)

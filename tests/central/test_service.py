@@ -10,14 +10,14 @@ from frontdesk.ids import new_id
 from frontdesk.runtime.ports import free_port, wait_listening
 from tests.spine.harness import wait_until
 
-from .helpers import SITE, Edge
+from .helpers import SITE, TICKET_EDGES, Edge
 
 
 def test_breach_checker_runs_in_the_service(sqlite_url, broker):
     port = free_port()
     cfg = parse_central({"central": {"database_url": sqlite_url, "http_port": port, "client_id": "t-central"},
                          "mqtt": {"host": "127.0.0.1", "port": broker.port},
-                         "tickets": {"breach_check_s": 0.2}})
+                         "tickets": {"breach_check_s": 0.2, **TICKET_EDGES}})
     service = CentralService(cfg)
     thread = threading.Thread(target=service.run_forever, daemon=True)
     thread.start()

@@ -12,7 +12,7 @@ from frontdesk.central.tickets.sla import add_working_days
 from frontdesk.config import ConfigError
 from frontdesk.ids import new_id
 
-from .helpers import SITE, Central, Edge
+from .helpers import SITE, TICKET_EDGES, Central, Edge, with_ticket_edges
 
 SH = "Asia/Shanghai"
 
@@ -47,7 +47,7 @@ def test_config_errors_are_clear():
 
 def test_complaint_due_in_working_days_major_in_seven(sqlite_url):
     c = Central(sqlite_url, {"tickets": {"calendars": {"cn": {"holidays": ["2026-11-23"]}},
-                                         "site_calendars": {SITE: "cn"}}})
+                                         "site_calendars": {SITE: "cn"}, **TICKET_EDGES}})
     edge = Edge(c.store)
     fri = _local(2026, 11, 20)
     for tid, major in (("c-ordinary", False), ("c-major", True)):
@@ -61,7 +61,7 @@ def test_complaint_due_in_working_days_major_in_seven(sqlite_url):
 
 def test_pause_moves_the_due_time_and_configured_minutes_apply(sqlite_url):
     c = Central(sqlite_url, {"tickets": {"sla": {"repair": [
-        {"name": "on_site", "start": "claimed", "stop": "on_site", "minutes": 15}]}}})
+        {"name": "on_site", "start": "claimed", "stop": "on_site", "minutes": 15}]}, **TICKET_EDGES}})
     edge = Edge(c.store)
     t0 = datetime.now(UTC) - timedelta(hours=1)
     tid = new_id()
@@ -94,6 +94,7 @@ def test_appointment_timer(sqlite_url):
     c.close()
 
 
+@with_ticket_edges
 def test_breaches_become_events_once(central):
     edge = Edge(central.store)
     tid = new_id()

@@ -4,8 +4,9 @@ from .dashboard_helpers import DESK, Central
 
 
 @pytest.fixture
-def central(sqlite_url):
-    with Central(sqlite_url) as c:
+def central(request, sqlite_url):
+    """Central on SQLite; a test may give it a configuration through indirect parametrization."""
+    with Central(sqlite_url, getattr(request, "param", None)) as c:
         yield c
 
 

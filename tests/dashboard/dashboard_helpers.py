@@ -13,6 +13,7 @@ import uvicorn
 
 from frontdesk import topics
 from frontdesk.central.api import create_app
+from frontdesk.central.config import parse_central
 from frontdesk.central.store import Store
 from frontdesk.ids import new_id
 from frontdesk.runtime.ports import free_port, wait_listening
@@ -63,9 +64,10 @@ def transcribed(call_id: str, text: str, category: str = "repair") -> dict[str, 
 class Central:
     """The real central app (create_app) on a free loopback port, in this process."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, config: dict[str, Any] | None = None) -> None:
         self.store = Store(database_url)
-        self.app = create_app(self.store)
+        cfg = parse_central({"central": {"database_url": database_url}, **config}) if config else None
+        self.app = create_app(self.store, config=cfg)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from frontdesk.ids import new_id
 
@@ -19,6 +20,8 @@ def opened(ticket_id: str, title: str, kind: str = "repair", **extra):
             "source": "edge", **extra}
 
 
+# desk-1 sends ticket events here: central applies those only from the edges it lists.
+@pytest.mark.parametrize("central", [{"tickets": {"edge_ticket_devices": {SITE: ["desk-1"]}}}], indirect=True)
 def test_board_counts_down_shows_overdue_and_updates_live(page, central, tmp_path):
     edge = Edge(central.store)
     now = datetime.now(UTC)
