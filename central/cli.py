@@ -1,12 +1,16 @@
-"""`frontdesk central ...`: run the central store, look at commands and quarantine."""
+"""`frontdesk central ...`: run the central store, look at commands and quarantine, manage command keys."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from .config import load_central
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,7 +65,7 @@ def _register_keys(central: argparse._SubParsersAction) -> None:
     retire.set_defaults(func=_keys)
 
 
-def _store(args, *, signing: bool = False):
+def _store(args: argparse.Namespace, *, signing: bool = False) -> Store:
     """The store of the config file; with `signing`, with central's command signer attached."""
     from .command_keys import KeyringError, attach
     from .store import Store

@@ -128,7 +128,7 @@ def attach(store: Store, cfg: CentralConfig) -> CommandKeyring | None:
 
 def known_devices(store: Store) -> list[tuple[str, str]]:
     """Every (site, device) that has sent an event or been sent a command."""
-    q = union(select(events.c.site, events.c.device).distinct(), select(commands.c.site, commands.c.device).distinct())
+    q = union(select(events.c.site, events.c.device), select(commands.c.site, commands.c.device))  # UNION dedups
     with store.engine.connect() as conn:
         return sorted((site, device) for site, device in conn.execute(q))
 

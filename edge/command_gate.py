@@ -107,6 +107,12 @@ class CommandGate:
         except SchemaError as err:
             self.refuse("invalid", str(err), claimed.get("id"), claimed.get("type"), claimed.get("key_id"))
             return
+        except (ArithmeticError, ValueError, RecursionError) as err:
+            # A validator that gave up in its own way (a date beyond datetime's range...): still only
+            # this message's problem, never the command thread's.
+            self.refuse("invalid", f"{type(err).__name__}: {err}", claimed.get("id"), claimed.get("type"),
+                        claimed.get("key_id"))
+            return
         try:
             authenticate(command, self.trusted())
         except CommandRefused as err:

@@ -101,7 +101,7 @@ def sign_command(command: Command, key: Ed25519PrivateKey) -> Command:
 def trusted_keys(public_keys: Iterable[str], *, retired: Iterable[str] = ()) -> dict[str, Ed25519PublicKey]:
     """Key id -> public key for keys given as "ed25519:<base64>" (or PEM text/paths), minus the
     `retired` key ids. KeyError_ if a key cannot be read."""
-    keys = {}
+    keys: dict[str, Ed25519PublicKey] = {}
     for text in public_keys:
         key = load_public_key(text)
         keys[command_key_id(key)] = key

@@ -133,11 +133,12 @@ def test_an_edge_applies_only_signed_commands_for_itself_once(tmp_path, broker):
         for_other_site = signed(SettingsUpdate(values={"greeting": "other site"}), site="other-site")
         for_other_device = signed(SettingsUpdate(values={"greeting": "other device"}), device="edge-2")
         expired = signed(SettingsUpdate(values={"greeting": "expired"}), valid_for=timedelta(seconds=-1))
+        far_future = {**signed(Ping()).to_wire(), "expires_at": "9999-12-31T23:59:59-05:00"}  # beyond datetime
         marker = signed(Ping(note="last"))
         publish_raw(broker.port, [(topic, m) for m in (
             wire(forged_first),        # a forged copy of a real id, before the real one
             wire(unsigned), wire(stranger), wire(for_other_site), wire(for_other_device), wire(expired),
-            b"\xff not json", b"[" * 50_000, b'{"id": "x", "type": 5}',
+            b"\xff not json", b"[" * 50_000, b'{"id": "x", "type": 5}', json.dumps(far_future).encode(),
             wire(first), wire(second),
             wire(first),               # replayed after a newer command: must not bring "first" back
             wire(marker))])
@@ -149,7 +150,8 @@ def test_an_edge_applies_only_signed_commands_for_itself_once(tmp_path, broker):
         reasons = {(p["reason"], p["command_id"]) for p in _refusals(journal)}
         assert {("bad_signature", first.id), ("unsigned", unsigned.id), ("unknown_key", stranger.id),
                 ("misaddressed", for_other_site.id), ("misaddressed", for_other_device.id),
-                ("expired", expired.id), ("unreadable", None), ("invalid", "x"), ("replayed", first.id)} <= reasons
+                ("expired", expired.id), ("unreadable", None), ("invalid", "x"), ("invalid", far_future["id"]),
+                ("replayed", first.id)} <= reasons
         # Only authentic commands leave a mark: central learns of them; forgeries record no id.
         assert journal.command_status(unsigned.id) is None and journal.command_status(stranger.id) is None
         for refused in (for_other_site, for_other_device, expired):
@@ -217,6 +219,7 @@ def test_rotation_without_re_enrolling_the_edge(tmp_path, broker, database_url):
         # The old key retired: the edge stops trusting it although its configuration still lists it.
         _keys(central, "retire", command_key_id(COMMAND_KEY))
         wait_until(lambda: store.list_commands(state="pending") == [], 30, what="the retirement delivered")
+        assert {c["state"] for c in store.list_commands()} == {"delivered"}
         stale = signed(SettingsUpdate(values={"k": "signed by the retired key"}))
         publish_raw(broker.port, [(topic, wire(stale))])
         wait_until(lambda: any(p["command_id"] == stale.id and p["reason"] == "unknown_key"
