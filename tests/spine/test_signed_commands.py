@@ -17,9 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from frontdesk import topics
+from frontdesk.central.store import Store
+from frontdesk.edge.command_gate import CommandGate
+from frontdesk.edge.commands import CommandHandlers
+from frontdesk.edge.journal import Journal, put_setting
 from frontdesk.passes.keys import generate_key, public_text
 from frontdesk.schema import Command, make_command
-from frontdesk.schema.system import Ping, SettingsUpdate
+from frontdesk.schema.system import CommandKeysUpdate, Ping, SettingsUpdate
 from frontdesk.signing import (
     CommandRefused,
     authenticate,
@@ -256,3 +260,59 @@ def test_a_command_that_expires_while_the_edge_is_away_shows_as_rejected(tmp_pat
             edge.stop()
     finally:
         central.stop()
+
+
+def test_a_key_update_cannot_leave_an_edge_deaf_or_point_it_at_a_file(tmp_path):
+    journal = Journal(tmp_path / "journal.db", site=SITE, device="edge-1")
+    handlers = CommandHandlers()
+    handlers.on(SettingsUpdate, lambda db, p: [put_setting(db, k, v) for k, v in p.values.items()] and None)
+    gate = CommandGate(journal, handlers, [COMMAND_PUBLIC_KEY])
+    kid = command_key_id(COMMAND_KEY)
+    deafening = signed(CommandKeysUpdate(keys=[], retired=[kid]))
+    a_path = signed(CommandKeysUpdate(keys=[str(tmp_path / "key.pem")]))
+    for command in (deafening, a_path):
+        gate.apply(wire(command))
+        assert journal.command_status(command.id) == "rejected"
+    assert set(gate.trusted()) == {kid}
+    new_key = generate_key()
+    handover = signed(CommandKeysUpdate(keys=[public_text(new_key)], retired=[kid]))
+    gate.apply(wire(handover))
+    assert journal.command_status(handover.id) == "applied"
+    assert set(gate.trusted()) == {command_key_id(new_key)}
+    # the old key is now refused even though the configuration lists it; the new one is obeyed
+    gate.apply(wire(signed(SettingsUpdate(values={"who": "old"}))))
+    gate.apply(wire(signed(SettingsUpdate(values={"who": "new"}), key=new_key)))
+    assert journal.setting("who") == "new"
+    assert _refusals(journal)[-1]["reason"] == "unknown_key"
+    journal.close()
+
+
+def test_keys_create_then_send_signs_with_it(tmp_path):
+    cfg = tmp_path / "central.toml"
+    cfg.write_text(f'[central]\ndatabase_url = "sqlite:///{tmp_path / "c.db"}"\n'
+                   f'command_key_dir = "{tmp_path / "keys"}"\n')
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "frontdesk", "central", *args], capture_output=True, text=True)
+
+    created = run("keys", "create", "-c", str(cfg))
+    assert created.returncode == 0, created.stderr
+    key = json.loads(created.stdout)
+    assert key["active"] and key["public_key"].startswith("ed25519:")
+    assert (tmp_path / "keys" / f"{key['key_id']}.pem").stat().st_mode & 0o077 == 0  # owner only
+    assert run("keys", "create", "-c", str(cfg)).returncode == 2  # never overwrite a keyring
+    sent = run("send", "-c", str(cfg), SITE, "edge-1", "edge.ping")
+    assert sent.returncode == 0, sent.stderr
+    body = Store(f"sqlite:///{tmp_path / 'c.db'}").get_command(json.loads(sent.stdout)["id"])
+    assert body is not None and body["state"] == "pending"
+    stored = Command.parse_envelope(_stored_body(tmp_path / "c.db", body["id"]))
+    assert stored.key_id == key["key_id"]
+    authenticate(stored, trusted_keys([key["public_key"]]))
+    check_valid(stored, site=SITE, device="edge-1")
+
+
+def _stored_body(db, command_id: str) -> dict:
+    import sqlite3
+    with sqlite3.connect(db) as conn:
+        (body,) = conn.execute("SELECT body FROM commands WHERE id = ?", (command_id,)).fetchone()
+    return json.loads(body)
