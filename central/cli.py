@@ -1,16 +1,20 @@
-"""`frontdesk central ...`: run the central store, look at commands and quarantine."""
+"""`frontdesk central ...`: run the central store, look at commands and quarantine, manage command keys."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from .config import load_central
 
+if TYPE_CHECKING:
+    from .store import Store
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `frontdesk central` (run, migrate, send, commands, quarantine, user) to the command line."""
+    """Add `frontdesk central` (run, migrate, send, commands, quarantine, keys, user) to the command line."""
     central = sub.add_parser("central", help="the central ticket store").add_subparsers(
         dest="central_command", metavar="ACTION")
 
@@ -39,13 +43,73 @@ def register(sub: argparse._SubParsersAction) -> None:
     quar.add_argument("-c", "--config", required=True)
     quar.set_defaults(func=_quarantine)
 
+    _register_keys(central)
+
     from .auth.cli import register as register_users
     register_users(central)  # frontdesk central user add|list|passwd|disable
 
 
-def _store(args):
+def _register_keys(central: argparse._SubParsersAction) -> None:
+    keys = central.add_parser("keys", help="central's command-signing keys").add_subparsers(
+        dest="keys_command", metavar="ACTION", required=True)
+    for name, help_ in (("create", "make the first signing key (prints the public key edges must trust)"),
+                        ("show", "list the keys: id, public key, active or retired"),
+                        ("rotate", "make a new key, send every known edge its public key (signed by the "
+                                   "current key), then sign with it")):
+        p = keys.add_parser(name, help=help_)
+        p.add_argument("-c", "--config", required=True)
+        p.set_defaults(func=_keys)
+    retire = keys.add_parser("retire", help="stop using a key and tell every known edge to stop trusting it")
+    retire.add_argument("-c", "--config", required=True)
+    retire.add_argument("key_id")
+    retire.set_defaults(func=_keys)
+
+
+def _store(args: argparse.Namespace, *, signing: bool = False) -> Store:
+    """The store of the config file; with `signing`, with central's command signer attached."""
+    from .command_keys import KeyringError, attach
     from .store import Store
-    return Store(load_central(args.config).central.database_url)
+
+    cfg = load_central(args.config).central
+    store = Store(cfg.database_url)
+    if signing:
+        try:
+            attach(store, cfg)
+        except KeyringError as err:
+            raise SystemExit(f"frontdesk central: {err}") from None
+    return store
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from . import command_keys
+
+    cfg = load_central(args.config).central
+    if cfg.command_key_dir is None:
+        print("frontdesk central keys: set [central] command_key_dir first", file=sys.stderr)
+        return 2
+    keyring = command_keys.CommandKeyring(cfg.command_key_dir)
+    try:
+        if args.keys_command == "create":
+            if keyring.key_ids():
+                print(f"frontdesk central keys: {keyring.dir} already holds keys (use rotate)", file=sys.stderr)
+                return 2
+            keyring.create()
+        elif args.keys_command == "rotate":
+            kid, ids = command_keys.rotate(_store(args, signing=True), keyring)
+            print(json.dumps({"active": kid, "trust_commands": len(ids)}))
+        elif args.keys_command == "retire":
+            ids = command_keys.retire(_store(args, signing=True), keyring, args.key_id)
+            print(json.dumps({"retired": args.key_id, "trust_commands": len(ids)}))
+        active = keyring.active_id()
+    except command_keys.KeyringError as err:
+        print(f"frontdesk central keys: {err}", file=sys.stderr)
+        return 2
+    if args.keys_command in ("create", "show"):
+        for kid, public in keyring.public_keys().items():
+            print(json.dumps({"key_id": kid, "public_key": public, "active": kid == active}))
+        for kid in keyring.retired_ids():
+            print(json.dumps({"key_id": kid, "retired": True}))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -72,7 +136,8 @@ def _send(args: argparse.Namespace) -> int:
         print(f"frontdesk central send: payload is not JSON: {err}", file=sys.stderr)
         return 2
     try:
-        command = _store(args).create_command(args.site, args.device, parse_command_payload(args.type, payload))
+        store = _store(args, signing=True)
+        command = store.create_command(args.site, args.device, parse_command_payload(args.type, payload))
     except SchemaError as err:
         print(f"frontdesk central send: {err}", file=sys.stderr)
         return 2

@@ -24,6 +24,15 @@ class CentralConfig(Section):
     # An unacknowledged command is sent again after this long (edges apply each id once).
     command_retry_s: float = Field(default=15.0, gt=0)
     client_id: str = Field(default="frontdesk-central", pattern=f"^{ID_PATTERN}$")
+    # Central's command-signing keys (central/command_keys.py; made by `frontdesk central keys
+    # create`). Unset: commands go out unsigned and every edge refuses them.
+    command_key_dir: Path | None = None
+    # How long a command stays valid. Resends keep the original signature and expiry, so this must
+    # outlast an edge that is offline for a long weekend or a broken uplink awaiting a technician
+    # (a week), while bounding how long a captured command could be replayed to an edge that lost
+    # its journal. A refused expired command shows as rejected ("expired") in `central commands`;
+    # the pushes that matter (allow-lists, directories) are whole-state replaces, safe to send again.
+    command_valid_h: float = Field(default=7 * 24, gt=0, le=366 * 24)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("database_url")

@@ -8,6 +8,7 @@ import threading
 import uvicorn
 
 from .api import create_app
+from .command_keys import attach as attach_command_signer
 from .config import CentralFile
 from .ingest import CentralLink
 from .store import Store
@@ -21,6 +22,7 @@ class CentralService:
     def __init__(self, cfg: CentralFile) -> None:
         self.cfg = cfg
         self.store = Store(cfg.central.database_url)
+        attach_command_signer(self.store, cfg.central)  # every command signed (central/command_keys.py)
         self.link = CentralLink(self.store, cfg.mqtt, cfg.central)
         self.app = create_app(self.store, on_command=self.link.wake_dispatcher,
                               status=lambda: {"broker_connected": self.link.link.connected.is_set()}, config=cfg)

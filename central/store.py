@@ -30,6 +30,7 @@ from frontdesk.schema import (
     validate_event,
 )
 from frontdesk.schema.system import CommandApplied
+from frontdesk.signing import CommandSigner
 
 from .db import engine_for, migrate
 from .tables import commands, events, quarantine
@@ -170,9 +171,22 @@ class Store:
 
     # -- commands ----------------------------------------------------------------------------------
 
-    def create_command(self, site: str, device: str, payload: Payload) -> Command:
-        """Validate and store a command (state pending); the dispatcher sends it."""
-        command = make_command(payload, site=site, device=device)
+    # Who signs commands (central/command_keys.py attaches the keyring named in [central]) and how
+    # long a command stays valid. The dispatcher resends the stored body as it is, so a resend keeps
+    # its signature and expiry: the validity must outlast an edge that is offline for a while (see
+    # CentralConfig.command_valid_h). Without a signer (tools, tests of central alone) commands are
+    # stored unsigned, and every edge refuses them.
+    command_signer: CommandSigner | None = None
+    command_valid_for: timedelta = timedelta(days=7)
+
+    def create_command(self, site: str, device: str, payload: Payload, *,
+                       signer: CommandSigner | None = None) -> Command:
+        """Validate, sign (with `signer`, else the store's) and store a command (state pending); the
+        dispatcher sends it."""
+        command = make_command(payload, site=site, device=device, valid_for=self.command_valid_for)
+        signer = signer or self.command_signer
+        if signer is not None:
+            command = signer.sign(command)
         with self.engine.begin() as conn:
             conn.execute(commands.insert().values(
                 id=command.id, site=site, device=device, type=command.type, body=command.to_wire(), state="pending",

@@ -9,16 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, field_validator
 
 from frontdesk.config import ConfigError, MqttConfig, Section, SiteConfig, load
+from frontdesk.passes import KeyError_, load_public_key
 from frontdesk.topics import ID_PATTERN
 
 from .services import section_models
 
 
 class UplinkConfig(Section):
-    """The [uplink] section: batch size and linger, the unacknowledged window, resend and reconnect timing."""
+    """The [uplink] section: batch size and linger, the unacknowledged window, resend and reconnect timing,
+    and the keys that sign the commands this edge accepts."""
     batch_max_events: int = Field(default=500, ge=1, le=5000)
     batch_linger_ms: int = Field(default=5, ge=0, le=5000)
     # Events published but not yet committed by central; beyond this the uplink waits for acks.
@@ -28,6 +30,20 @@ class UplinkConfig(Section):
     backoff_min_s: float = Field(default=0.5, gt=0)
     backoff_max_s: float = Field(default=30.0, gt=0)
     poll_ms: int = Field(default=20, ge=1, le=5000)
+    # Central's command-signing public keys ("ed25519:<base64>" or PEM file paths; `frontdesk central
+    # keys show` prints them). Commands signed by anything else are refused; keys central later
+    # delivers in a signed `command_keys.update` are trusted too (README "Signed commands").
+    command_public_keys: list[str] = Field(default_factory=list)
+
+    @field_validator("command_public_keys")
+    @classmethod
+    def _command_keys_load(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                load_public_key(item)
+            except KeyError_ as err:
+                raise ValueError(str(err)) from None
+        return value
 
 
 class EdgeConfig(Section):

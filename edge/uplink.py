@@ -6,8 +6,9 @@ Publisher thread   reads the outbox in seq order, publishes batches (QoS 1) to .
                    ignores ids it already has, so a resend is harmless, a gap never happens).
 Ack thread         central's .../acks name the event ids it committed: only then do they leave
                    the outbox (a broker PUBACK proves nothing about central's disk).
-Command thread     .../commands are validated and applied through the journal, once per id; the
-                   journaled `command.applied` event is the acknowledgement central waits for.
+Command thread     .../commands are verified (central's signature, address, expiry: command_gate.py)
+                   and applied through the journal, once per id; the journaled `command.applied`
+                   event is the acknowledgement central waits for.
 
 Order per device: one publisher, seq order, one MQTT connection — central receives in order.
 """
@@ -19,13 +20,14 @@ import queue
 import threading
 import time
 from collections import OrderedDict
+from functools import cached_property
 
 from frontdesk import topics
 from frontdesk.config import MqttConfig
 from frontdesk.mqtt import MqttLink, Will
-from frontdesk.schema import MAX_BATCH_BYTES, SchemaError, encode_batch, validate_command
-from frontdesk.schema.system import CommandApplied
+from frontdesk.schema import MAX_BATCH_BYTES, encode_batch
 
+from .command_gate import CommandGate
 from .commands import CommandHandlers
 from .config import UplinkConfig
 from .journal import Journal, JournalError, Pending
@@ -214,31 +216,16 @@ class Uplink:
                 # Not recorded as applied: central sends it again and we try again then.
                 log.error("uplink: command not applied, will be retried by central: %s", err)
 
+    @cached_property
+    def _command_gate(self) -> CommandGate:
+        # Made on first use, so the gate is part of apply() alone: signature checks, refusals, trust.
+        return CommandGate(self.journal, self.commands, self.cfg.command_public_keys)
+
     def apply(self, raw: bytes) -> None:
-        """Validate one command message and apply it through the journal, once per id. A command that
-        is invalid (with an id and type) or addressed elsewhere is acknowledged as rejected; others are
-        logged and dropped."""
-        try:
-            doc = json.loads(raw)
-        except ValueError:
-            log.error("uplink: a command that is not JSON was dropped: %r", raw[:200])
-            return
-        try:
-            command = validate_command(doc)
-        except SchemaError as err:
-            command_id, command_type = (doc.get("id"), doc.get("type")) if isinstance(doc, dict) else (None, None)
-            log.error("uplink: invalid command %s: %s", command_id, err)
-            if isinstance(command_id, str) and isinstance(command_type, str):
-                self.journal.reject_command(command_id, command_type[:64], str(err))
-            return
-        if (command.site, command.device) != (self.site, self.device):
-            here = f"{self.site}/{self.device}"
-            self.journal.reject_command(command.id, command.type,
-                                        f"addressed to {command.site}/{command.device}, this is {here}")
-            return
-        event = self.journal.apply_command(command, self.commands)
-        if event is not None:
-            log.info("uplink: command %s (%s) %s", command.id, command.type, event.payload_as(CommandApplied).status)
+        """Check one command message — signed by a trusted key, for this site and device, not expired,
+        not applied before — and apply it through the journal, once per id; anything else is refused
+        with a `command.rejected` event naming the reason (edge/command_gate.py)."""
+        self._command_gate.apply(raw)
 
 
 def _split(rows: list[Pending]) -> list[list[Pending]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..central.command_keys import CommandKeyring
 from ..drivers.modem.emulator import ModemEmulator
 from ..runtime.mosquitto import Mosquitto
 from ..runtime.ports import free_port, wait_listening
@@ -157,9 +158,15 @@ port = {gate.screen_port}
         the broker started and the edges planned."""
         assert self.broker
         db = self.central_db or f"sqlite:///{self.root / 'central' / 'central.db'}"
+        # Central signs every command; each edge trusts its public key (README "Signed commands").
+        keyring = CommandKeyring(self.root / "central" / "command-keys")
+        if not keyring.key_ids():
+            keyring.create()
+        trusted = json.dumps(sorted(keyring.public_keys().values()))
         self.central_toml.write_text(
             f'[central]\ndatabase_url = "{db}"\nhttp_host = "127.0.0.1"\nhttp_port = {self.http_port}\n'
-            f'command_retry_s = 5\n\n[mqtt]\nhost = "127.0.0.1"\nport = {self.broker.port}\n\n'
+            f'command_retry_s = 5\ncommand_key_dir = "{keyring.dir}"\n\n'
+            f'[mqtt]\nhost = "127.0.0.1"\nport = {self.broker.port}\n\n'
             f'[sites.{SITE}]\nid = "{SITE}"\nname = "{PROPERTY}"\ntimezone = "Asia/Shanghai"\n')
         for spec in self.edges.values():
             spec.camera_dir(self.root).mkdir(parents=True, exist_ok=True)
@@ -167,7 +174,7 @@ port = {gate.screen_port}
                 f'[site]\nid = "{SITE}"\nname = "{PROPERTY}"\ntimezone = "Asia/Shanghai"\ncountry = "cn"\n\n'
                 f'[edge]\ndevice = "{spec.device}"\ndata_dir = "{self.root / spec.device}"\n\n'
                 f'[mqtt]\nhost = "127.0.0.1"\nport = {self.broker.port}\n\n[uplink]\nack_timeout_s = 10\n'
-                + spec.sections)
+                f'command_public_keys = {trusted}\n' + spec.sections)
 
     # -- processes ---------------------------------------------------------------------------------
 

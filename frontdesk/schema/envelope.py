@@ -5,7 +5,7 @@ import builtins
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -183,17 +183,38 @@ class Event(_Envelope):
 
 
 class Command(_Envelope):
-    """An instruction from central to one edge; applied at most once there (by id)."""
+    """An instruction from central to one edge; applied at most once there (by id).
+
+    Central signs every command (frontdesk/signing.py): `key_id` names the Ed25519 key, `signature`
+    covers id, type, site, device, issued_at, expires_at and payload. The three fields are optional
+    here so that an edge can parse an unsigned or expiry-less command and refuse it with that reason.
+    """
 
     _KIND = "command"
     _TABLE = _COMMAND_PAYLOADS
 
     issued_at: datetime
+    expires_at: datetime | None = None
+    key_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{8,64}$")
+    # base64 of the 64-byte Ed25519 signature (88 characters); a little slack, no more
+    signature: str | None = Field(default=None, max_length=100)
 
-    @field_validator("issued_at")
+    @field_validator("issued_at", "expires_at")
     @classmethod
-    def _issued_utc(cls, value: datetime) -> datetime:
-        return _utc(value)
+    def _times_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _utc(value)
+
+    @classmethod
+    def parse_envelope(cls, raw: Any) -> Command:
+        """The envelope of a command as received, its payload NOT yet checked against its type (an edge
+        verifies the signature first, so a payload it cannot use is that authentic command's rejection).
+        SchemaError says what is wrong."""
+        if not isinstance(raw, dict):
+            raise SchemaError(f"command: must be a JSON object, not {type(raw).__name__}")
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as err:
+            raise SchemaError(f"command envelope: {_describe(err)}") from None
 
 
 def _describe(err: ValidationError) -> str:
@@ -252,14 +273,18 @@ def make_event(payload: Payload, *, site: str, device: str, seq: int, tz: str,
     return event
 
 
-def make_command(payload: Payload, *, site: str, device: str, command_id: str | None = None) -> Command:
+def make_command(payload: Payload, *, site: str, device: str, command_id: str | None = None,
+                 valid_for: timedelta | None = None) -> Command:
     """A command envelope for `payload` (new UUIDv7 id unless `command_id` is given, issued now,
-    UTC); SchemaError if the payload type is not registered or the envelope does not validate."""
+    UTC, expiring `valid_for` later when given), not yet signed (frontdesk.signing.sign_command);
+    SchemaError if the payload type is not registered or the envelope does not validate."""
     type_ = _registered(_COMMAND_PAYLOADS, "command", payload)
     data = payload.model_dump(mode="json")
+    issued_at = datetime.now(UTC)
+    expires_at = issued_at + valid_for if valid_for is not None else None
     try:
         return Command(id=command_id or new_id(), type=type_, schema_version=SCHEMA_VERSION, site=site,
-                       device=device, issued_at=datetime.now(UTC), payload=data)
+                       device=device, issued_at=issued_at, expires_at=expires_at, payload=data)
     except ValidationError as err:
         raise SchemaError(f"command envelope: {_describe(err)}") from None
 

@@ -56,3 +56,38 @@ class SettingsUpdate(Payload):
     """Store named values on the edge (e.g. greeting hours); later commands add typed data."""
 
     values: dict[str, Any] = Field(min_length=1)
+
+
+@register_event("command.rejected")
+class CommandRejected(Payload):
+    """An edge refused a command message before applying it: unreadable, invalid, unsigned, signed by
+    a key it does not trust, forged, addressed to another site/device, expired, or a replay.
+
+    `command_id` and `command_type` are what the message claimed (untrusted unless `authentic`), so
+    central never folds this event into a command's delivery state; an authentic command that is
+    refused is also acknowledged by `command.applied` (status rejected). `suppressed` counts the
+    refusals not journaled since the previous one (an edge journals a bounded number per minute, so
+    a flood of forgeries cannot fill its disk).
+    """
+
+    reason: Literal["unreadable", "invalid", "unsigned", "unknown_key", "bad_signature", "misaddressed",
+                    "expired", "replayed"]
+    detail: str = Field(max_length=500)
+    command_id: str | None = Field(default=None, max_length=64)
+    command_type: str | None = Field(default=None, max_length=64)
+    key_id: str | None = Field(default=None, max_length=64)
+    authentic: bool = False
+    suppressed: int = Field(default=0, ge=0)
+
+
+@register_command("command_keys.update")
+class CommandKeysUpdate(Payload):
+    """Which command-signing keys an edge trusts besides those in its configuration file.
+
+    `keys` (public keys as "ed25519:<base64>") replaces the set delivered by earlier updates;
+    `retired` names key ids the edge must stop trusting even if its configuration lists them. Only
+    a command signed by a key the edge already trusts can deliver this (README "Signed commands").
+    """
+
+    keys: list[str] = Field(default_factory=list, max_length=8)
+    retired: list[str] = Field(default_factory=list, max_length=32)

@@ -11,12 +11,18 @@ import sys
 import time
 from pathlib import Path
 
+from frontdesk.central.command_keys import ACTIVE, CommandKeyring
 from frontdesk.central.store import Store
 from frontdesk.edge.journal import Journal
+from frontdesk.passes.keys import generate_key, public_text, save_private_key
 from frontdesk.runtime.ports import free_port, wait_listening
 from frontdesk.schema.system import DeskNote
+from frontdesk.signing import command_key_id
 
 SITE = "t-site"
+# One command-signing key for every central the harness starts, trusted by every edge it starts.
+COMMAND_KEY = generate_key()
+COMMAND_PUBLIC_KEY = public_text(COMMAND_KEY)
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
@@ -67,9 +73,17 @@ class Central(Proc):
         root.mkdir(parents=True, exist_ok=True)
         self.http_port = free_port()
         self.database_url = database_url
-        cfg = root / "central.toml"
-        cfg.write_text(f'[central]\ndatabase_url = "{database_url}"\nhttp_port = {self.http_port}\n'
-                       f'command_retry_s = {retry_s}\nlog_level = "DEBUG"\n\n[mqtt]\nport = {broker_port}\n')
+        self.key_dir = root / "command-keys"
+        if not self.key_dir.exists():
+            self.key_dir.mkdir(mode=0o700)
+            kid = command_key_id(COMMAND_KEY)
+            save_private_key(COMMAND_KEY, self.key_dir / f"{kid}.pem")
+            (self.key_dir / ACTIVE).write_text(kid + "\n")
+        cfg = self.config = root / "central.toml"
+        cfg.write_text(
+            f'[central]\ndatabase_url = "{database_url}"\nhttp_port = {self.http_port}\n'
+            f'command_retry_s = {retry_s}\nlog_level = "DEBUG"\ncommand_key_dir = "{self.key_dir}"\n\n'
+            f'[mqtt]\nport = {broker_port}\n')
         super().__init__(root, "central", ["central", "run", "-c", str(cfg)])
 
     def start(self) -> Central:
@@ -78,12 +92,15 @@ class Central(Proc):
         return self
 
     def store(self) -> Store:
-        return Store(self.database_url, run_migrations=False)
+        """The central database, signing commands with this central's active key (as the service does)."""
+        store = Store(self.database_url, run_migrations=False)
+        store.command_signer = CommandKeyring(self.key_dir)
+        return store
 
 
 class Edge(Proc):
     def __init__(self, root: Path, broker_port: int, device: str = "edge-1", ack_timeout_s: float = 3.0,
-                 extra: str = "") -> None:
+                 extra: str = "", command_keys: list[str] | None = None) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.device = device
         self.data_dir = root / device
@@ -91,7 +108,9 @@ class Edge(Proc):
         self.config.write_text(
             f'[site]\nid = "{SITE}"\ntimezone = "Asia/Shanghai"\n\n[edge]\ndevice = "{device}"\n'
             f'data_dir = "{self.data_dir}"\nlog_level = "DEBUG"\n\n[mqtt]\nport = {broker_port}\n\n'
-            f'[uplink]\nack_timeout_s = {ack_timeout_s}\nbackoff_min_s = 0.2\nbackoff_max_s = 2.0\n{extra}')
+            f'[uplink]\nack_timeout_s = {ack_timeout_s}\nbackoff_min_s = 0.2\nbackoff_max_s = 2.0\n'
+            f'command_public_keys = {json.dumps(command_keys if command_keys is not None else [COMMAND_PUBLIC_KEY])}\n'
+            f'{extra}')
         super().__init__(root, device, ["edge", "run", "-c", str(self.config)])
 
     def journal(self) -> Journal:
@@ -112,3 +131,17 @@ def record_notes(journal: Journal, n: int, chunk: int = 500, prefix: str = "note
 
 def dumps(obj) -> bytes:
     return json.dumps(obj).encode()
+
+
+def publish_raw(port: int, items: list[tuple[str, bytes]], client_id: str = "raw-test") -> None:
+    """Publish these (topic, bytes) at QoS 1 from a client of our own (an attacker, or central's stand-in)."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    for topic, payload in items:
+        client.publish(topic, payload, qos=1).wait_for_publish(10)
+    client.loop_stop()
+    client.disconnect()
