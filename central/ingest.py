@@ -106,6 +106,8 @@ class CentralLink:
         for site, device in devices:
             body = {"ids": result.acks.get((site, device), []),
                     "quarantined": result.quarantined.get((site, device), [])}
+            if not body["ids"] and not body["quarantined"]:
+                continue
             self.link.publish(topics.topic(site, device, topics.ACKS), json.dumps(body).encode())
         if any(m.topic.endswith("/events") for m, _ in batch):
             self._wake_dispatch.set()

@@ -99,7 +99,7 @@ def database_unavailable(err: BaseException) -> bool:
 
 def _clean(text: str, limit: int) -> str:
     """`text` as something every text column can hold: no NUL, no unpaired surrogate, bounded."""
-    return text[:limit].encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")[:limit]
 
 
 def _aware(value: datetime) -> datetime:

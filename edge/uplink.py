@@ -73,6 +73,7 @@ class Uplink:
         self._progress = threading.Condition(self._lock)
         self._threads: dict[str, threading.Thread] = {}
         self._deaths: dict[str, str] = {}  # thread name -> what killed it last, for the watchdog's event
+        self._watchdog: threading.Thread | None = None
         self.published_batches = 0
         self.resends = 0
         self.restarts = 0
@@ -127,7 +128,7 @@ class Uplink:
         self.journal.wake()
         if self.link.connected.is_set():
             self.link.publish(self.status_topic, b"offline", retain=True)
-        for t in [*self._threads.values(), getattr(self, "_watchdog", None)]:
+        for t in [*self._threads.values(), self._watchdog]:
             if t is not None:
                 t.join(5)
         self.link.stop()
@@ -157,7 +158,6 @@ class Uplink:
             self._inflight.clear()
 
     def _publish_loop(self) -> None:
-        # (not reached by message content: it reads only this edge's own journal)
         cursor = 0
         generation = -1
         while not self._stopping.is_set():
