@@ -22,10 +22,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from frontdesk import topics
 from frontdesk.central.store import QuarantineQuota, Store
-from frontdesk.config import MqttConfig
-from frontdesk.edge.config import UplinkConfig
-from frontdesk.edge.journal import Journal
-from frontdesk.edge.uplink import Uplink
+from frontdesk.edge.agent import EdgeAgent
+from frontdesk.edge.config import load_edge
 from frontdesk.ids import new_id
 from frontdesk.schema import MAX_BATCH_BYTES, SchemaError, decode_batch, decode_json, encode_batch, make_event
 from frontdesk.schema.envelope import MAX_JSON_DEPTH, json_depth
@@ -366,8 +364,9 @@ def test_fuzzed_command_and_ack_topics_never_stop_the_edge(tmp_path, broker, dat
 def test_watchdog_restarts_a_dead_uplink_thread(tmp_path, broker, sqlite_url):
     """If an uplink thread dies anyway, the watchdog starts it again and journals an event saying so."""
     central = central_with_quota(tmp_path / "c", broker.port, sqlite_url).start()
-    journal = Journal(tmp_path / "edge" / "journal.db", site=SITE, device=DEVICE, tz="Asia/Shanghai")
-    uplink = Uplink(journal, MqttConfig(port=broker.port), UplinkConfig(ack_timeout_s=3, backoff_min_s=0.2))
+    # the real agent in this process (its command handlers included), so its uplink can be reached
+    agent = EdgeAgent(load_edge(Edge(tmp_path / "e", broker.port).config))
+    journal, uplink = agent.journal, agent.uplink
     uplink.watchdog_interval_s = 0.2
     deaths = {"acks": 1, "commands": 1}
     real = {"acks": uplink._ack_loop, "commands": uplink._command_loop}
@@ -383,7 +382,7 @@ def test_watchdog_restarts_a_dead_uplink_thread(tmp_path, broker, sqlite_url):
     uplink._ack_loop = dying("acks")  # type: ignore[method-assign]
     uplink._command_loop = dying("commands")  # type: ignore[method-assign]
     store = central.store()
-    uplink.start()
+    agent.start()
     try:
         def restart_events() -> list[dict[str, Any]] | None:
             found = [e for e in journal.events(0, 10**9) if e["type"] == "uplink.thread_restarted"]
@@ -400,7 +399,7 @@ def test_watchdog_restarts_a_dead_uplink_thread(tmp_path, broker, sqlite_url):
         wait_until(lambda: journal.setting("after") == "restart", 20, what="command applied by the restarted thread")
         assert uplink.restarts == 2
     finally:
-        uplink.stop()
+        agent.stop()
         central.stop()
 
 
