@@ -36,7 +36,7 @@ EVENTS = topics.topic(SITE, DEVICE, topics.EVENTS)
 # The two reproductions from the issue, as they were published.
 DEEP_BATCH = b'{"v":1,"items":[' + b"[" * 200_000 + b"]" * 200_000 + b"]}"
 YEAR_9999 = "9999-12-31T23:00:00-05:00"
-EXAMPLES = 40
+EXAMPLES = 80
 
 
 # -- the attacker -----------------------------------------------------------------------------------
