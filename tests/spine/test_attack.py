@@ -361,6 +361,7 @@ def test_fuzzed_command_and_ack_topics_never_stop_the_edge(tmp_path, broker, dat
 
 # -- the watchdog -------------------------------------------------------------------------------------------
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the injected deaths
 def test_watchdog_restarts_a_dead_uplink_thread(tmp_path, broker, sqlite_url):
     """If an uplink thread dies anyway, the watchdog starts it again and journals an event saying so."""
     central = central_with_quota(tmp_path / "c", broker.port, sqlite_url).start()
