@@ -292,7 +292,7 @@ class Uplink:
             command = validate_command(doc)
         except SchemaError as err:
             command_id, command_type = (doc.get("id"), doc.get("type")) if isinstance(doc, dict) else (None, None)
-            log.error("uplink: invalid command %r: %s", command_id if isinstance(command_id, str) else None, err)
+            log.error("uplink: invalid command %r: %s", command_id[:80] if isinstance(command_id, str) else None, err)
             # Only an id and type that could be a command's are worth a rejected acknowledgement;
             # anything else could not even be journaled (and central would not know it).
             if (isinstance(command_id, str) and is_uuid7(command_id) and isinstance(command_type, str)
