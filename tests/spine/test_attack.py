@@ -21,7 +21,10 @@ from hypothesis import strategies as st
 from paho.mqtt.enums import CallbackAPIVersion
 
 from frontdesk import topics
-from frontdesk.central.store import QuarantineQuota, Store
+from frontdesk.central.config import CentralConfig
+from frontdesk.central.ingest import CentralLink
+from frontdesk.central.store import QuarantineQuota, Store, database_unavailable
+from frontdesk.config import MqttConfig
 from frontdesk.edge.agent import EdgeAgent
 from frontdesk.edge.config import load_edge
 from frontdesk.ids import new_id
@@ -501,3 +504,64 @@ def test_decoding_refuses_what_would_break_later_with_a_schema_error_only(data):
         decode_batch(data)
     assert time.monotonic() - started < 1.0
     assert decode_json(b'{"v":1,"items":[' + b"[" * 62 + b"]" * 62 + b"]}") is not None  # 64 levels are fine
+
+
+def test_only_an_unavailable_database_counts_as_one():
+    """What pauses ingest (retry) and what is content (quarantine)."""
+    from sqlalchemy import exc
+
+    class Orig(Exception):
+        def __init__(self, sqlstate: str | None = None) -> None:
+            super().__init__("x")
+            self.sqlstate = sqlstate
+
+    assert database_unavailable(exc.OperationalError("INSERT", {}, Orig()))  # locked, I/O error, server gone
+    assert database_unavailable(exc.OperationalError("INSERT", {}, Orig("57P01")))  # admin shutdown
+    assert database_unavailable(exc.InterfaceError("INSERT", {}, Orig()))
+    assert not database_unavailable(exc.OperationalError("INSERT", {}, Orig("54000")))  # a value too large
+    assert not database_unavailable(exc.DataError("INSERT", {}, Orig("22P05")))  # NUL in text
+    assert not database_unavailable(exc.IntegrityError("INSERT", {}, Orig("23505")))
+    assert not database_unavailable(exc.StatementError("overflow", "INSERT", {}, OverflowError()))
+    assert not database_unavailable(KeyError("a projection fault"))
+
+
+def test_a_message_the_store_cannot_handle_is_quarantined_whole_and_acknowledged(tmp_path, broker, database_url):
+    """The last line: should Store.ingest itself raise on some content, central narrows the batch to
+    that message, quarantines it whole, acknowledges it, and the rest is stored."""
+    store = Store(database_url)
+    real_ingest = store.ingest
+
+    def ingest(messages):
+        messages = list(messages)
+        if any(b"poison" in payload for _, payload in messages):
+            raise RuntimeError("a fault the store did not contain")
+        return real_ingest(messages)
+
+    store.ingest = ingest  # type: ignore[method-assign]
+    link = CentralLink(store, MqttConfig(port=broker.port), CentralConfig(database_url=database_url,
+                                                                          batch_linger_ms=200))
+    link.start()
+    attacker = Attacker(broker.port)
+    try:
+        wait_until(link.link.connected.is_set, 10, what="central connected")
+        good = [valid_wire(seq=i + 1) for i in range(3)]
+        attacker.publish(EVENTS, encode_batch([good[0]]))
+        attacker.publish(EVENTS, encode_batch([{**good[1], "payload": {"text": "poison"}}]))
+        attacker.publish(EVENTS, encode_batch(good[1:]))
+        wait_until(lambda: set(store.event_ids(SITE, DEVICE)) == {e["id"] for e in good}, 20, what="the good events")
+        rows = wait_until(lambda: quarantine(store), 10, what="the poisoned message in quarantine")
+        assert len(rows) == 1 and rows[0]["event_id"] is None
+        assert "ingest failed on this message: RuntimeError" in rows[0]["reason"]
+    finally:
+        attacker.close()
+        link.stop()
+    # acknowledged: a new central on the same session is not handed the poison again
+    link = CentralLink(store, MqttConfig(port=broker.port), CentralConfig(database_url=database_url))
+    link.start()
+    try:
+        wait_until(link.link.connected.is_set, 10, what="central reconnected")
+        time.sleep(1.5)
+        assert len(quarantine(store)) == 1
+    finally:
+        link.stop()
+        store.close()
