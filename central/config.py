@@ -23,6 +23,12 @@ class CentralConfig(Section):
     batch_linger_ms: int = Field(default=10, ge=0, le=5000)
     # An unacknowledged command is sent again after this long (edges apply each id once).
     command_retry_s: float = Field(default=15.0, gt=0)
+    # Quarantine quota per sending device and window: past it that device's rejects are still
+    # counted and acknowledged, but only every `quarantine_sample_every`-th is kept, and one
+    # quarantine.flooded alarm event is written per window (central/store.py QuarantineQuota).
+    quarantine_quota: int = Field(default=1000, ge=0)
+    quarantine_window_s: float = Field(default=3600.0, gt=0)
+    quarantine_sample_every: int = Field(default=100, ge=1)
     client_id: str = Field(default="frontdesk-central", pattern=f"^{ID_PATTERN}$")
     # Central's command-signing keys (central/command_keys.py; made by `frontdesk central keys
     # create`). Unset: commands go out unsigned and every edge refuses them.

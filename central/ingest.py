@@ -16,13 +16,18 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 from frontdesk import topics
 from frontdesk.config import MqttConfig
 from frontdesk.mqtt import MqttLink
 
 from .config import CentralConfig
-from .store import Store
+from .store import IngestResult, Store, database_unavailable
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -82,29 +87,70 @@ class CentralLink:
                     batch.append(self._incoming.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
-            self._ingest(batch)
+            try:
+                self._ingest(batch)
+            except Exception:
+                # Not expected (the store handles content, _ingest waits out the database): the loop
+                # must outlive it. The batch stays unacknowledged; the broker redelivers it.
+                log.exception("central: ingesting a batch of %d messages failed unexpectedly", len(batch))
 
     def _ingest(self, batch) -> None:
-        while not self._stopping.is_set():
-            try:
-                result = self.store.ingest((m.topic, m.payload) for m, _ in batch)
-                break
-            except Exception:
-                # Database away or failing: nothing was acknowledged, so nothing is lost; try again.
-                log.exception("central: storing a batch of %d messages failed; retrying", len(batch))
-                self._stopping.wait(1.0)
-        else:
-            return
+        result = self._store(batch)
+        if result is None:
+            return  # stopping: nothing acknowledged
         self.ingested += result.inserted
         for message, generation in batch:
+            # Quarantined content is acknowledged too: redelivering it would only quarantine it again.
             self.link.ack(message, generation)
         devices = set(result.acks) | set(result.quarantined)
         for site, device in devices:
             body = {"ids": result.acks.get((site, device), []),
                     "quarantined": result.quarantined.get((site, device), [])}
+            if not body["ids"] and not body["quarantined"]:
+                continue
             self.link.publish(topics.topic(site, device, topics.ACKS), json.dumps(body).encode())
         if any(m.topic.endswith("/events") for m, _ in batch):
             self._wake_dispatch.set()
+
+    def _store(self, batch) -> IngestResult | None:
+        """The batch committed; None if stopping first. Waits out an unavailable database; anything
+        else (a fault the store did not contain) is narrowed to single messages, and a message that
+        still fails alone goes to quarantine whole: its content never holds ingest up."""
+        result = self._retrying(lambda: self.store.ingest([(m.topic, m.payload) for m, _ in batch]))
+        if not isinstance(result, Exception):
+            return result
+        log.error("central: a batch of %d messages failed (%r); storing them one by one", len(batch), result)
+        merged = IngestResult()
+        for message, _ in batch:
+            one = self._retrying(partial(self.store.ingest, [(message.topic, message.payload)]))
+            if isinstance(one, Exception):
+                reason = f"ingest failed on this message: {type(one).__name__}: {str(one)[:500]}"
+                done = self._retrying(partial(self.store.quarantine, message.topic, message.payload, reason))
+                if isinstance(done, Exception):
+                    log.error("central: message on %s could not even be quarantined: %r", message.topic, done)
+                continue
+            if one is None:
+                return None
+            merged.inserted += one.inserted
+            for key, ids in one.acks.items():
+                merged.acks[key] += ids
+            for key, ids in one.quarantined.items():
+                merged.quarantined[key] += ids
+        return merged
+
+    def _retrying(self, attempt: Callable[[], T]) -> T | Exception | None:
+        """`attempt()`, repeated each second while the database is unavailable; None if stopping
+        first; the exception if it failed for any other reason."""
+        while not self._stopping.is_set():
+            try:
+                return attempt()
+            except Exception as err:
+                if not database_unavailable(err):
+                    return err
+                # Database away or failing: nothing was acknowledged, so nothing is lost; try again.
+                log.warning("central: the database is unavailable (%s); retrying", str(err)[:200])
+                self._stopping.wait(1.0)
+        return None
 
     # -- commands ----------------------------------------------------------------------------------
 

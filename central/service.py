@@ -11,7 +11,7 @@ from .api import create_app
 from .command_keys import attach as attach_command_signer
 from .config import CentralFile
 from .ingest import CentralLink
-from .store import Store
+from .store import QuarantineQuota, Store
 from .tickets.checker import BreachChecker
 
 log = logging.getLogger(__name__)
@@ -21,8 +21,10 @@ class CentralService:
     """Central in one process: the store, its MQTT link, the SLA checker and the HTTP API (uvicorn)."""
     def __init__(self, cfg: CentralFile) -> None:
         self.cfg = cfg
-        self.store = Store(cfg.central.database_url)
-        attach_command_signer(self.store, cfg.central)  # every command signed (central/command_keys.py)
+        c = cfg.central
+        self.store = Store(c.database_url, quota=QuarantineQuota(c.quarantine_quota, c.quarantine_window_s,
+                                                                 c.quarantine_sample_every))
+        attach_command_signer(self.store, c)  # every command signed (central/command_keys.py)
         self.link = CentralLink(self.store, cfg.mqtt, cfg.central)
         self.app = create_app(self.store, on_command=self.link.wake_dispatcher,
                               status=lambda: {"broker_connected": self.link.link.connected.is_set()}, config=cfg)

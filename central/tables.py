@@ -52,3 +52,17 @@ commands = Table(
     Column("result", JSON, nullable=True),
     Index("ix_commands_state", "state", "last_sent_at"),
 )
+
+# Quarantine bookkeeping per sending device (site and device as its topic names them) for the
+# current window: past the quota its rejects are still counted but only sampled into `quarantine`,
+# and one quarantine.flooded alarm event is written per window.
+quarantine_quota = Table(
+    "quarantine_quota", metadata,
+    Column("site", String(64), primary_key=True),
+    Column("device", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("count", Integer, nullable=False),  # rejects in this window
+    Column("kept", Integer, nullable=False),  # of which stored in `quarantine`
+    Column("total", BigInteger, nullable=False),  # rejects ever
+    Column("alarms", Integer, nullable=False),  # quarantine.flooded events ever
+)

@@ -9,12 +9,13 @@ Ack thread         central's .../acks name the event ids it committed: only then
 Command thread     .../commands are verified (central's signature, address, expiry: command_gate.py)
                    and applied through the journal, once per id; the journaled `command.applied`
                    event is the acknowledgement central waits for.
+Watchdog thread    restarts any of the three that died (none should: each catches what a message
+                   can make it raise) and journals an `uplink.thread_restarted` event saying so.
 
 Order per device: one publisher, seq order, one MQTT connection — central receives in order.
 """
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -24,8 +25,10 @@ from functools import cached_property
 
 from frontdesk import topics
 from frontdesk.config import MqttConfig
+from frontdesk.ids import is_uuid7
 from frontdesk.mqtt import MqttLink, Will
-from frontdesk.schema import MAX_BATCH_BYTES, encode_batch
+from frontdesk.schema import MAX_BATCH_BYTES, SchemaError, decode_json, encode_batch
+from frontdesk.schema.system import UplinkThreadRestarted
 
 from .command_gate import CommandGate
 from .commands import CommandHandlers
@@ -33,6 +36,11 @@ from .config import UplinkConfig
 from .journal import Journal, JournalError, Pending
 
 log = logging.getLogger(__name__)
+
+# The uplink's threads: name -> the Uplink method it runs; the watchdog restarts any that dies.
+THREADS = {"publish": "_publish_loop", "acks": "_ack_loop", "commands": "_command_loop"}
+# Central's acks name at most a batch's events; anything far larger is not one.
+ACK_MAX_BYTES = 4 * MAX_BATCH_BYTES
 
 
 class Uplink:
@@ -53,6 +61,7 @@ class Uplink:
                              backoff_min_s=cfg.backoff_min_s, backoff_max_s=cfg.backoff_max_s,
                              name=f"uplink {self.device}")
         self._stopping = threading.Event()
+        self.watchdog_interval_s = 1.0
         self._acks: queue.Queue[bytes] = queue.Queue()
         self._commands: queue.Queue[bytes] = queue.Queue()
         self._lock = threading.Lock()
@@ -63,20 +72,54 @@ class Uplink:
         # is away for hours is not sent the whole window again every ack_timeout_s.
         self._stalls = 0
         self._progress = threading.Condition(self._lock)
-        self._threads: list[threading.Thread] = []
+        self._threads: dict[str, threading.Thread] = {}
+        self._deaths: dict[str, str] = {}  # thread name -> what killed it last, for the watchdog's event
+        self._watchdog: threading.Thread | None = None
         self.published_batches = 0
         self.resends = 0
+        self.restarts = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start connecting (in the background) and the three threads; returns at once."""
+        """Start connecting (in the background), the three threads and their watchdog; returns at once."""
         self.link.start()
-        for target, name in ((self._publish_loop, "publish"), (self._ack_loop, "acks"),
-                             (self._command_loop, "commands")):
-            t = threading.Thread(target=target, name=f"uplink-{name}", daemon=True)
-            t.start()
-            self._threads.append(t)
+        for name in THREADS:
+            self._start_thread(name)
+        watchdog = threading.Thread(target=self._watchdog_loop, name="uplink-watchdog", daemon=True)
+        watchdog.start()
+        self._watchdog = watchdog
+
+    def _start_thread(self, name: str) -> None:
+        # The loop is looked up on each start, so a restarted thread runs the same method again.
+        loop = getattr(self, THREADS[name])
+
+        def run() -> None:
+            try:
+                loop()
+            except BaseException as err:
+                self._deaths[name] = f"{type(err).__name__}: {err}"[:500]
+                log.exception("uplink: the %s thread died", name)
+                raise
+
+        t = threading.Thread(target=run, name=f"uplink-{name}", daemon=True)
+        t.start()
+        self._threads[name] = t
+
+    def _watchdog_loop(self) -> None:
+        while not self._stopping.wait(self.watchdog_interval_s):
+            for name, thread in list(self._threads.items()):
+                if thread.is_alive() or self._stopping.is_set():
+                    continue
+                try:
+                    self._start_thread(name)
+                    self.restarts += 1
+                    error = self._deaths.pop(name, "ended without an error")
+                    log.error("uplink: restarted the %s thread (%s)", name, error)
+                    self.journal.record(UplinkThreadRestarted(thread=name, error=error, restarts=self.restarts))
+                except Exception:
+                    # The restart itself happened or will be tried next round; the event is best effort.
+                    log.exception("uplink: restarting the %s thread or recording it failed", name)
 
     def stop(self) -> None:
         """Publish 'offline' (if connected), stop the threads (up to 5 s each) and disconnect."""
@@ -86,8 +129,9 @@ class Uplink:
         self.journal.wake()
         if self.link.connected.is_set():
             self.link.publish(self.status_topic, b"offline", retain=True)
-        for t in self._threads:
-            t.join(5)
+        for t in [*self._threads.values(), self._watchdog]:
+            if t is not None:
+                t.join(5)
         self.link.stop()
 
     @property
@@ -181,20 +225,14 @@ class Uplink:
             ids: list[str] = []
             for raw in messages:
                 try:
-                    doc = json.loads(raw)
-                    ids += [str(i) for i in doc.get("ids", [])]
-                    quarantined = [str(i) for i in doc.get("quarantined", [])]
-                    if quarantined:
-                        log.error("uplink: central quarantined %d events of ours (see its quarantine table): %s",
-                                  len(quarantined), ", ".join(quarantined[:5]))
-                    ids += quarantined
-                except (ValueError, AttributeError, TypeError):
-                    log.warning("uplink: unreadable ack ignored: %r", raw[:200])
+                    ids += self._read_ack(raw)
+                except Exception as err:  # whatever a message holds, it is that message's problem
+                    log.warning("uplink: unreadable ack ignored (%s): %r", err, raw[:200])
             if not ids:
                 continue
             try:
                 self.journal.acknowledge(ids)
-            except JournalError as err:
+            except Exception as err:
                 # The events stay in the outbox and are sent again: a duplicate, never a loss.
                 log.error("uplink: could not clear acknowledged events: %s", err)
                 continue
@@ -203,6 +241,29 @@ class Uplink:
                     self._inflight.pop(event_id, None)
                 self._stalls = 0
                 self._progress.notify_all()
+
+    def _read_ack(self, raw: bytes) -> list[str]:
+        """The event ids an ack message lets this edge forget; SchemaError if it is not an ack.
+
+        Ids central stored are forgotten. Ids it quarantined are forgotten only while they are in
+        flight, i.e. this edge really sent them and is waiting: an ack naming ids we never sent
+        (or sent long ago) must not make us drop events central does not have.
+        """
+        doc = decode_json(raw, limit=ACK_MAX_BYTES, what="ack")
+        if not isinstance(doc, dict):
+            raise SchemaError("ack must be a JSON object")
+        stored, quarantined = doc.get("ids", []), doc.get("quarantined", [])
+        if not isinstance(stored, list) or not isinstance(quarantined, list):
+            raise SchemaError("ack ids must be lists")
+        ids = [i for i in stored if isinstance(i, str) and is_uuid7(i)]
+        gone = [i for i in quarantined if isinstance(i, str) and is_uuid7(i)]
+        if gone:
+            with self._lock:
+                gone = [i for i in gone if i in self._inflight]
+            if gone:
+                log.error("uplink: central quarantined %d events of ours (see its quarantine table): %s",
+                          len(gone), ", ".join(gone[:5]))
+        return ids + gone
 
     def _command_loop(self) -> None:
         while not self._stopping.is_set():
@@ -215,6 +276,9 @@ class Uplink:
             except JournalError as err:
                 # Not recorded as applied: central sends it again and we try again then.
                 log.error("uplink: command not applied, will be retried by central: %s", err)
+            except Exception:
+                # A fault in applying one command must not stop the next (revocations among them).
+                log.exception("uplink: applying a command failed: %r", raw[:200])
 
     @cached_property
     def _command_gate(self) -> CommandGate:

@@ -13,6 +13,7 @@ from .envelope import (
     SchemaError,
     command_types,
     decode_batch,
+    decode_json,
     encode_batch,
     event_types,
     make_command,
@@ -41,7 +42,8 @@ _register_domains()
 
 __all__ = [
     "MAX_BATCH_BYTES", "MAX_EVENT_BYTES", "SCHEMA_VERSION", "Command", "Event", "SchemaError",
-    "command_types", "decode_batch", "encode_batch", "event_types", "make_command", "make_event", "Payload",
+    "command_types", "decode_batch", "decode_json", "encode_batch", "event_types", "make_command", "make_event",
+    "Payload",
     "parse_command_payload", "parse_event_payload",
     "register_command", "register_event", "validate_command", "validate_event",
 ]

@@ -19,6 +19,15 @@ SUPPORTED_VERSIONS = frozenset({1})
 # One event must fit comfortably in a batch; larger facts (audio, images) travel as references.
 MAX_EVENT_BYTES = 64 * 1024
 MAX_BATCH_BYTES = 1024 * 1024
+# Nesting deeper than this is refused before json.loads sees it: deeper documents would hit
+# RecursionError in the decoder, in pydantic or in json.dumps, and no real event nests past ~10.
+MAX_JSON_DEPTH = 64
+# Times outside [MIN_TIME, MAX_TIME) are refused: no real event or command is that old or that far
+# ahead, and near datetime's own limits converting an offset to UTC overflows (year 9999 at -05:00).
+MIN_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+# seq lands in a signed 64-bit column on both backends.
+MAX_SEQ = 2**63 - 1
 
 TYPE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 
@@ -108,7 +117,14 @@ def _parse(table: dict[str, type[BaseModel]], kind: str, type_: str, data: Any,
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must carry a UTC offset")
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        # pydantic only turns ValueError into a validation error; an OverflowError would escape.
+        raise ValueError(f"must lie between {MIN_TIME:%Y-%m-%d} and {MAX_TIME:%Y-%m-%d} (UTC)") from None
+    if not MIN_TIME <= utc < MAX_TIME:
+        raise ValueError(f"must lie between {MIN_TIME:%Y-%m-%d} and {MAX_TIME:%Y-%m-%d} (UTC)")
+    return utc
 
 
 def _check_tz(value: str) -> str:
@@ -167,7 +183,7 @@ class Event(_Envelope):
     _KIND = "event"
     _TABLE = _EVENT_PAYLOADS
 
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_SEQ)
     occurred_at: datetime
     tz: str
 
@@ -302,14 +318,62 @@ def encode_batch(items: list[dict[str, Any]] | list[bytes]) -> bytes:
     return json.dumps({"v": 1, "items": items}, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def decode_batch(data: bytes) -> list[Any]:
-    """The raw items of a batch; SchemaError if the batch itself is unreadable or oversized."""
-    if len(data) > MAX_BATCH_BYTES:
-        raise SchemaError(f"batch of {len(data)} bytes exceeds the {MAX_BATCH_BYTES}-byte limit")
+# A JSON string (closed or running to the end of the input: the pattern always matches from a quote
+# on, so a scan never backtracks over the same bytes twice), for blanking strings out of a depth scan.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*+"?')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(data: bytes) -> int:
+    """How deep `data` nests arrays and objects, found without parsing it (linear, C-speed scans
+    except the last loop over the brackets alone). Malformed input can only be over-estimated."""
+    skeleton = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    depth = deepest = 0
+    for byte in skeleton:
+        if byte in b"[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    break  # deep enough to refuse; no need to read on
+        else:
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def decode_json(data: bytes, *, limit: int = MAX_BATCH_BYTES, what: str = "message") -> Any:
+    """`data` as JSON, refusing with SchemaError (never anything else) what is too large, nested
+    deeper than MAX_JSON_DEPTH, not UTF-8, not JSON, or holds numbers no store can keep (NaN,
+    Infinity, a float that overflows, an integer of over 4300 digits)."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise SchemaError(f"{what} must be bytes, not {type(data).__name__}")
+    if len(data) > limit:
+        raise SchemaError(f"{what} of {len(data)} bytes exceeds the {limit}-byte limit")
+    if json_depth(bytes(data)) > MAX_JSON_DEPTH:
+        raise SchemaError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels")
     try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SchemaError(f"batch is not UTF-8 JSON: {err}") from None
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float)
+    except UnicodeDecodeError as err:
+        raise SchemaError(f"{what} is not UTF-8 JSON: {err}") from None
+    except (ValueError, RecursionError) as err:  # JSONDecodeError is a ValueError; so are huge ints
+        raise SchemaError(f"{what} is not usable JSON: {str(err)[:200]}") from None
+
+
+def decode_batch(data: bytes) -> list[Any]:
+    """The raw items of a batch; SchemaError if the batch itself is unreadable, oversized, too deep
+    or not of the batch shape."""
+    doc = decode_json(data, what="batch")
     if not isinstance(doc, dict) or doc.get("v") != 1 or not isinstance(doc.get("items"), list):
         raise SchemaError('batch must be {"v": 1, "items": [...]}')
     return doc["items"]

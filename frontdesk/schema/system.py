@@ -44,6 +44,30 @@ class CommandApplied(Payload):
     result: dict[str, Any] | None = None
 
 
+@register_event("uplink.thread_restarted")
+class UplinkThreadRestarted(Payload):
+    """The uplink's watchdog found one of its threads dead and started it again."""
+
+    thread: str = Field(max_length=32)
+    error: str = Field(max_length=500)
+    restarts: int = Field(ge=1)
+
+
+@register_event("quarantine.flooded")
+class QuarantineFlooded(Payload):
+    """Central's alarm: a device sent more quarantined items than its quota in one window.
+
+    Central keeps counting that device's rejects but stores only every `sample_every`-th body
+    until the window ends; the items are still acknowledged (quarantined), never retried.
+    """
+
+    site: str = Field(max_length=64)
+    device: str = Field(max_length=64)
+    quota: int = Field(ge=0)
+    window_s: float = Field(gt=0)
+    sample_every: int = Field(ge=1)
+
+
 @register_command("edge.ping")
 class Ping(Payload):
     """Round-trip check of the commands channel."""
