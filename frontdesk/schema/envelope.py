@@ -142,7 +142,8 @@ class _Envelope(BaseModel):
 
     id: str
     type: str = Field(pattern=TYPE_PATTERN, max_length=64)
-    schema_version: int
+    # Whole numbers on the wire, not "7" or true: lax parsing would store what the edge never sent.
+    schema_version: int = Field(strict=True)
     site: str = Field(pattern=f"^{ID_PATTERN}$")
     device: str = Field(pattern=f"^{ID_PATTERN}$")
     payload: dict[str, Any]
@@ -183,7 +184,7 @@ class Event(_Envelope):
     _KIND = "event"
     _TABLE = _EVENT_PAYLOADS
 
-    seq: int = Field(ge=1, le=MAX_SEQ)
+    seq: int = Field(ge=1, le=MAX_SEQ, strict=True)
     occurred_at: datetime
     tz: str
 

@@ -158,3 +158,12 @@ def test_only_registered_payloads_make_events():
         make_event(Stray(text="x"), site="s1", device="d1", seq=1, tz="UTC")
     with pytest.raises(SchemaError, match="not a registered command payload"):
         make_command(DeskNote(text="x"), site="s1", device="d1")
+
+
+@pytest.mark.parametrize("value", ["7", True, 1.5, 1.0])
+def test_seq_and_version_are_whole_numbers_on_the_wire(value):
+    # Lax parsing would turn "7" or true into a seq the edge never sent.
+    wire = note().to_wire()
+    for field in ("seq", "schema_version"):
+        with pytest.raises(SchemaError, match=field):
+            validate_event({**wire, field: value})
