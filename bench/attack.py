@@ -45,7 +45,7 @@ from frontdesk.ids import new_id
 from frontdesk.runtime.mosquitto import Mosquitto
 from frontdesk.runtime.postgres import Postgres
 from frontdesk.schema import MAX_BATCH_BYTES, encode_batch, make_event
-from frontdesk.schema.system import DeskNote, QuarantineFlooded
+from frontdesk.schema.system import DeskNote, QuarantineFlooded, UplinkThreadRestarted
 from tests.spine.harness import SITE, Central, Edge, wait_until
 
 DEVICE = "edge-1"
@@ -217,7 +217,7 @@ def main() -> int:
             state = store.quarantine_state(SITE, DEVICE) or {"total": 0, "kept": 0}
             kept = len(store.list_quarantine(limit=10**7))
             alarms = len(store.list_events(site=SITE, type_=QuarantineFlooded.TYPE, limit=10**6))
-            restarts = sum(1 for e in journal.events(0, 10**9) if e["type"] == "uplink.thread_restarted")
+            restarts = sum(1 for e in journal.events(0, 10**9) if e["type"] == UplinkThreadRestarted.TYPE)
         finally:
             edge.stop()
             central.stop()

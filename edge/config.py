@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model, field_validator
 
 from frontdesk.config import ConfigError, MqttConfig, Section, SiteConfig, load
-from frontdesk.passes import KeyError_, load_public_key
+from frontdesk.passes import check_public_keys
 from frontdesk.topics import ID_PATTERN
 
 from .services import section_models
@@ -35,15 +35,7 @@ class UplinkConfig(Section):
     # delivers in a signed `command_keys.update` are trusted too (README "Signed commands").
     command_public_keys: list[str] = Field(default_factory=list)
 
-    @field_validator("command_public_keys")
-    @classmethod
-    def _command_keys_load(cls, value: list[str]) -> list[str]:
-        for item in value:
-            try:
-                load_public_key(item)
-            except KeyError_ as err:
-                raise ValueError(str(err)) from None
-        return value
+    _command_keys_load = field_validator("command_public_keys")(classmethod(lambda cls, v: check_public_keys(v)))
 
 
 class EdgeConfig(Section):

@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 from frontdesk.config import Section
 from frontdesk.drivers.camera import CAMERAS
 from frontdesk.drivers.cards import READERS
-from frontdesk.passes import KeyError_, load_public_key
+from frontdesk.passes import check_public_keys
 
 DECODERS: tuple[Literal["zxing", "zbar"], ...] = ("zxing", "zbar")
 
@@ -43,15 +43,7 @@ class AccessConfig(Section):
     language: Literal["zh", "en"] = "zh"
     walk_in_hours: float = Field(default=8.0, gt=0, le=72)
 
-    @field_validator("site_public_keys")
-    @classmethod
-    def _keys_load(cls, value: list[str]) -> list[str]:
-        for item in value:
-            try:
-                load_public_key(item)
-            except KeyError_ as err:
-                raise ValueError(str(err)) from None
-        return value
+    _keys_load = field_validator("site_public_keys")(classmethod(lambda cls, v: check_public_keys(v)))
 
     @field_validator("card_readers")
     @classmethod

@@ -9,6 +9,7 @@ Central issues through central.passes.issue_pass; edges check replays and revoca
 """
 from .keys import (
                    KeyError_,
+                   check_public_keys,
                    generate_key,
                    key_id,
                    load_private_key,
@@ -31,6 +32,7 @@ from .token import (
                    verify_pass,
 )
 
-__all__ = ["KeyError_", "MAX_TOKEN_CHARS", "PREFIX", "REASONS", "Rejection", "VisitorPass", "decode_unverified",
-           "encode_pass", "generate_key", "key_id", "keyring", "load_private_key", "load_public_key",
-           "looks_like_pass", "public_pem", "public_text", "raw_public", "save_private_key", "verify_pass"]
+__all__ = ["KeyError_", "MAX_TOKEN_CHARS", "PREFIX", "REASONS", "Rejection", "VisitorPass", "check_public_keys",
+           "decode_unverified", "encode_pass", "generate_key", "key_id", "keyring", "load_private_key",
+           "load_public_key", "looks_like_pass", "public_pem", "public_text", "raw_public", "save_private_key",
+           "verify_pass"]

@@ -47,6 +47,14 @@ def public_text(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
     return PUBLIC_PREFIX + base64.b64encode(raw_public(key)).decode("ascii")
 
 
+def check_public_keys(values: list[str]) -> list[str]:
+    """`values` unchanged if every one loads as a public key (a configuration check); else KeyError_
+    (a ValueError, so a pydantic validator reports it against the key that holds the list)."""
+    for value in values:
+        load_public_key(value)
+    return values
+
+
 def load_public_key(value: str) -> Ed25519PublicKey:
     """A public key from "ed25519:<base64>", a PEM text, or the path of a PEM/text file."""
     value = value.strip()

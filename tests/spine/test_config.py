@@ -66,3 +66,15 @@ def test_cli_reports_config_errors_and_exits_2(tmp_path, capsys):
     path = write(tmp_path, GOOD.replace("port = 1883", 'port = "x"'))
     assert main(["edge", "check-config", str(path)]) == 2
     assert "mqtt.port" in capsys.readouterr().err
+
+
+def test_a_public_key_that_does_not_load_is_refused_by_the_key_that_lists_it():
+    import pytest
+    from pydantic import ValidationError
+
+    from frontdesk.edge.access.config import AccessConfig
+    from frontdesk.edge.config import UplinkConfig
+
+    for model, field in ((AccessConfig, "site_public_keys"), (UplinkConfig, "command_public_keys")):
+        with pytest.raises(ValidationError, match=f"(?s){field}.*not 32 bytes of base64"):
+            model(**{field: ["ed25519:xx"]})
