@@ -39,14 +39,10 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from frontdesk import topics
-from frontdesk.edge.agent import EdgeAgent
-from frontdesk.edge.config import load_edge
 from frontdesk.ids import new_id
-from frontdesk.runtime.mosquitto import Mosquitto
-from frontdesk.runtime.postgres import Postgres
 from frontdesk.schema import MAX_BATCH_BYTES, encode_batch, make_event
 from frontdesk.schema.system import DeskNote, QuarantineFlooded, UplinkThreadRestarted
-from tests.spine.harness import SITE, Central, Edge, wait_until
+from tests.spine.harness import SITE, broker_and_database, central_and_agent, wait_until
 
 DEVICE = "edge-1"
 
@@ -185,46 +181,28 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="frontdesk-bench-attack-"))
-    pg = None
-    broker = Mosquitto(root / "broker").start()
     counts = {"attacks": 0, "edge_attacks": 0}
-    try:
-        if args.backend == "postgresql":
-            pg = Postgres(root / "pg").start()
-            url = pg.create_database("bench")
-        else:
-            url = f"sqlite:///{root / 'central.db'}"
-        central = Central(root / "c", broker.port, url).start()
-        edge = EdgeAgent(load_edge(Edge(root / "e", broker.port, ack_timeout_s=20).config))
-        edge.start()
-        try:
-            journal, store = edge.journal, central.store()
-            wait_until(lambda: journal.backlog() == 0 and store.count_events(site=SITE) >= 1, 30, what="edge up")
-            corpus = event_corpus(store.event_ids(SITE, DEVICE))
-            steady = Steady(journal, broker.port, args.rate)
-            time.sleep(0.5)
-            stop = threading.Event()
-            attacker = threading.Thread(target=attack, args=(broker.port, corpus, edge_corpus(), stop,
-                                                             args.attack_rate, counts), daemon=True)
-            attacker.start()
-            steady.run(args.seconds, stop)
-            attacker.join(60)
-            ids = list(steady.committed)
-            wait_until(lambda: all(i in steady.acked for i in ids), 120, what="acks for the steady stream")
-            steady.close()
-            lat = sorted(steady.acked[i] - t for i, t in steady.committed.items())
-            once, lost, dups = audit(journal, store, ids)
-            state = store.quarantine_state(SITE, DEVICE) or {"total": 0, "kept": 0}
-            kept = len(store.list_quarantine(limit=10**7))
-            alarms = len(store.list_events(site=SITE, type_=QuarantineFlooded.TYPE, limit=10**6))
-            restarts = sum(1 for e in journal.events(0, 10**9) if e["type"] == UplinkThreadRestarted.TYPE)
-        finally:
-            edge.stop()
-            central.stop()
-    finally:
-        broker.stop()
-        if pg:
-            pg.stop()
+    with broker_and_database(root, args.backend) as (broker, url), \
+            central_and_agent(root, broker.port, url) as (central, edge):
+        journal, store = edge.journal, central.store()
+        corpus = event_corpus(store.event_ids(SITE, DEVICE))
+        steady = Steady(journal, broker.port, args.rate)
+        time.sleep(0.5)
+        stop = threading.Event()
+        attacker = threading.Thread(target=attack, args=(broker.port, corpus, edge_corpus(), stop,
+                                                         args.attack_rate, counts), daemon=True)
+        attacker.start()
+        steady.run(args.seconds, stop)
+        attacker.join(60)
+        ids = list(steady.committed)
+        wait_until(lambda: all(i in steady.acked for i in ids), 120, what="acks for the steady stream")
+        steady.close()
+        lat = sorted(steady.acked[i] - t for i, t in steady.committed.items())
+        once, lost, dups = audit(journal, store, ids)
+        state = store.quarantine_state(SITE, DEVICE) or {"total": 0, "kept": 0}
+        kept = len(store.list_quarantine(limit=10**7))
+        alarms = len(store.list_events(site=SITE, type_=QuarantineFlooded.TYPE, limit=10**6))
+        restarts = sum(1 for e in journal.events(0, 10**9) if e["type"] == UplinkThreadRestarted.TYPE)
     result = {
         "backend": args.backend,
         "seconds": args.seconds,

@@ -26,12 +26,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from frontdesk.edge.agent import EdgeAgent
-from frontdesk.edge.config import load_edge
-from frontdesk.runtime.mosquitto import Mosquitto
-from frontdesk.runtime.postgres import Postgres
 from frontdesk.schema.system import DeskNote
-from tests.spine.harness import SITE, Central, Edge, record_notes, wait_until
+from tests.spine.harness import SITE, broker_and_database, central_and_agent, record_notes, wait_until
 
 
 def raw_qos1(port: int, n: int = 30000, size: int = 300) -> float:
@@ -119,34 +115,13 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="frontdesk-bench-sync-"))
-    pg = None
-    broker = Mosquitto(root / "broker").start()
-    try:
-        if args.backend == "postgresql":
-            pg = Postgres(root / "pg").start()
-            url = pg.create_database("bench")
-        else:
-            url = f"sqlite:///{root / 'central.db'}"
+    with broker_and_database(root, args.backend) as (broker, url):
         raw = raw_qos1(broker.port)
-        central = Central(root / "c", broker.port, url).start()
-        # The agent runs in this process, as device services run inside the agent in production:
-        # producers share its journal object and wake the uplink directly.
-        edge = EdgeAgent(load_edge(Edge(root / "e", broker.port, ack_timeout_s=20).config))
-        edge.start()
-        try:
-            journal = edge.journal
-            store = central.store()
-            wait_until(lambda: journal.backlog() == 0 and store.count_events(site=SITE) >= 1, 30, what="edge up")
+        with central_and_agent(root, broker.port, url) as (central, edge):
+            journal, store = edge.journal, central.store()
             e2e = e2e_throughput(journal, store, args.events)
             lat = sorted(latency(journal, broker.port))
             lost, dups = audit(journal, store)
-        finally:
-            edge.stop()
-            central.stop()
-    finally:
-        broker.stop()
-        if pg:
-            pg.stop()
     result = {
         "backend": args.backend,
         "events": args.events,

@@ -9,13 +9,19 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from frontdesk.central.command_keys import ACTIVE, CommandKeyring
 from frontdesk.central.store import Store
+from frontdesk.edge.agent import EdgeAgent
+from frontdesk.edge.config import load_edge
 from frontdesk.edge.journal import Journal
 from frontdesk.passes.keys import generate_key, public_text, save_private_key
+from frontdesk.runtime.mosquitto import Mosquitto
 from frontdesk.runtime.ports import free_port, wait_listening
+from frontdesk.runtime.postgres import Postgres
 from frontdesk.schema.system import DeskNote
 from frontdesk.signing import command_key_id
 
@@ -145,3 +151,39 @@ def publish_raw(port: int, items: list[tuple[str, bytes]], client_id: str = "raw
         client.publish(topic, payload, qos=1).wait_for_publish(10)
     client.loop_stop()
     client.disconnect()
+
+
+@contextmanager
+def broker_and_database(root: Path, backend: str) -> Iterator[tuple[Mosquitto, str]]:
+    """A private broker and a central database URL of `backend` ("sqlite" or "postgresql"), both
+    stopped on the way out (the benches' set-up)."""
+    broker = Mosquitto(root / "broker").start()
+    pg = None
+    try:
+        if backend == "postgresql":
+            pg = Postgres(root / "pg").start()
+            url = pg.create_database("bench")
+        else:
+            url = f"sqlite:///{root / 'central.db'}"
+        yield broker, url
+    finally:
+        broker.stop()
+        if pg:
+            pg.stop()
+
+
+@contextmanager
+def central_and_agent(root: Path, broker_port: int, url: str) -> Iterator[tuple[Central, EdgeAgent]]:
+    """Central as its own process and an edge agent in this process — as device services run inside
+    the agent in production, producers share its journal and wake the uplink directly — with the
+    edge's first event already at central."""
+    central = Central(root / "c", broker_port, url).start()
+    edge = EdgeAgent(load_edge(Edge(root / "e", broker_port, ack_timeout_s=20).config))
+    edge.start()
+    try:
+        journal, store = edge.journal, central.store()
+        wait_until(lambda: journal.backlog() == 0 and store.count_events(site=SITE) >= 1, 30, what="edge up")
+        yield central, edge
+    finally:
+        edge.stop()
+        central.stop()

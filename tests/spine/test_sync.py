@@ -17,7 +17,7 @@ from frontdesk.runtime.mosquitto import Mosquitto
 from frontdesk.schema import encode_batch, make_event
 from frontdesk.schema.system import DeskNote, Ping, SettingsUpdate
 
-from .harness import SITE, Central, Edge, journal_ids, record_notes, wait_until
+from .harness import SITE, Central, Edge, journal_ids, publish_raw, record_notes, wait_until
 
 
 def assert_exactly_once(store, device: str, expected: list[str]) -> None:
@@ -238,16 +238,6 @@ def test_broker_unreachable_at_startup(tmp_path, sqlite_url):
         broker.stop()
 
 
-def _publish_raw(port: int, items: list[tuple[str, bytes]]) -> None:
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="raw-test", protocol=mqtt.MQTTv5)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    for topic, payload in items:
-        client.publish(topic, payload, qos=1).wait_for_publish(10)
-    client.loop_stop()
-    client.disconnect()
-
-
 def test_bad_payloads_are_quarantined_and_ingest_goes_on(tmp_path, broker, database_url):
     central = Central(tmp_path / "c", broker.port, database_url).start()
     store = central.store()
@@ -264,7 +254,7 @@ def test_bad_payloads_are_quarantined_and_ingest_goes_on(tmp_path, broker, datab
     spoofed = ev(4, device="edge-2")  # edge-1 speaking for edge-2
     good = [ev(1), ev(5)]
     try:
-        _publish_raw(broker.port, [
+        publish_raw(broker.port, [
             (topic, b"\xff\xfe not json"),
             (topic, b'{"v": 1, "items": "nope"}'),
             (topic, encode_batch([{"filler": "x" * 1100 * 1024}])),  # oversized batch
@@ -278,7 +268,7 @@ def test_bad_payloads_are_quarantined_and_ingest_goes_on(tmp_path, broker, datab
             assert expected in reasons, expected
         assert "quarantined" in central.output()
         # and ingestion goes on
-        _publish_raw(broker.port, [(topic, encode_batch([ev(6)]))])
+        publish_raw(broker.port, [(topic, encode_batch([ev(6)]))])
         wait_until(lambda: store.count_events(site=SITE) == 3, 20, what="ingest after bad input")
         assert central.alive()
     finally:
@@ -297,7 +287,7 @@ def test_acks_tell_the_edge_about_quarantined_events(tmp_path, broker, sqlite_ur
     try:
         bad = make_event(DeskNote(text="x"), site=SITE, device="edge-1", seq=1, tz="UTC").to_wire()
         bad["schema_version"] = 2
-        _publish_raw(broker.port, [(f"frontdesk/v1/{SITE}/edge-1/events", encode_batch([bad]))])
+        publish_raw(broker.port, [(f"frontdesk/v1/{SITE}/edge-1/events", encode_batch([bad]))])
         wait_until(lambda: got, 20, what="an ack")
         assert got[0] == {"ids": [], "quarantined": [bad["id"]]}
     finally:
