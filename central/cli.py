@@ -1,4 +1,5 @@
-"""`frontdesk central ...`: run the central store, look at commands and quarantine, manage command keys."""
+"""`frontdesk central ...`: run the central store, look at commands and quarantine, manage command keys
+and the fleet."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `frontdesk central` (run, migrate, send, commands, quarantine, keys, user) to the command line."""
+    """Add `frontdesk central` (run, migrate, send, commands, quarantine, keys, site, device, broker-config,
+    user) to the command line."""
     central = sub.add_parser("central", help="the central ticket store").add_subparsers(
         dest="central_command", metavar="ACTION")
 
@@ -44,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     quar.set_defaults(func=_quarantine)
 
     _register_keys(central)
+
+    from .fleet.cli import register as register_fleet
+    register_fleet(central)  # frontdesk central site|device|broker-config
 
     from .auth.cli import register as register_users
     register_users(central)  # frontdesk central user add|list|passwd|disable

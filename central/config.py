@@ -10,6 +10,7 @@ from frontdesk.config import ConfigError, MqttConfig, Section, SiteConfig, load,
 from frontdesk.topics import ID_PATTERN
 
 from .auth.settings import AuthConfig
+from .fleet.settings import FleetConfig
 from .tickets.settings import TicketsConfig
 
 
@@ -50,7 +51,7 @@ class CentralConfig(Section):
 
 
 class CentralFile(Section):
-    """A whole central TOML file: [central], [mqtt], [sites.<id>], [tickets] and [auth]."""
+    """A whole central TOML file: [central], [mqtt], [sites.<id>], [tickets], [auth] and [fleet]."""
     central: CentralConfig = CentralConfig()
     mqtt: MqttConfig = MqttConfig()
     sites: dict[str, SiteConfig] = {}
@@ -58,6 +59,8 @@ class CentralFile(Section):
     tickets: TicketsConfig = TicketsConfig()
     # staff sessions (central/auth/settings.py)
     auth: AuthConfig = AuthConfig()
+    # the fleet CA, device registry and generated broker configuration (central/fleet/)
+    fleet: FleetConfig = FleetConfig()
 
 
 def load_central(path: str | Path) -> CentralFile:

@@ -10,7 +10,7 @@ from .config import load_edge
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `frontdesk edge` (run, note, status, check-config) to the command line's subparsers."""
+    """Add `frontdesk edge` (run, note, status, enroll, check-config) to the command line's subparsers."""
     edge = sub.add_parser("edge", help="the edge agent").add_subparsers(dest="edge_command", metavar="ACTION")
 
     run = edge.add_parser("run", help="run the edge agent")
@@ -27,6 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     status = edge.add_parser("status", help="journal and outbox state")
     status.add_argument("-c", "--config", required=True)
     status.set_defaults(func=_status)
+
+    enroll = edge.add_parser("enroll", help="install an enrolment bundle from `frontdesk central device add`")
+    enroll.add_argument("bundle")
+    enroll.add_argument("--dir", default="/etc/frontdesk", help="where edge.toml and tls/ go (default %(default)s)")
+    enroll.add_argument("--data-dir", default="/var/lib/frontdesk/edge",
+                        help="the journal's folder, for a new edge.toml")
+    enroll.add_argument("--replace-config", action="store_true",
+                        help="write edge.toml from the bundle even if one exists (its device sections are lost)")
+    enroll.set_defaults(func=_enroll)
 
     check = edge.add_parser("check-config", help="validate an edge TOML file")
     check.add_argument("config")
@@ -69,4 +78,25 @@ def _note(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     journal = _journal(args)
     print(json.dumps({"journal": str(journal.path), "last_seq": journal.last_seq(), "outbox": journal.backlog()}))
+    return 0
+
+
+def _enroll(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from frontdesk.enrolment import BundleError, load_bundle
+
+    from .enroll import enroll
+
+    try:
+        done = enroll(load_bundle(args.bundle), Path(args.dir), Path(args.data_dir), args.replace_config)
+    except BundleError as err:
+        print(f"frontdesk edge enroll: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"frontdesk edge enroll: cannot write {err.filename}: {err.strerror}", file=sys.stderr)
+        return 2
+    for warning in done.warnings:
+        print(f"frontdesk edge enroll: warning: {warning}", file=sys.stderr)
+    print(json.dumps({"config": str(done.config), "config_written": done.config_written, "serial": done.serial}))
     return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .topics import ID_PATTERN
 
@@ -47,7 +47,9 @@ class SiteConfig(Section):
 
 
 class MqttConfig(Section):
-    """The [mqtt] section: the broker's address, credentials, keep-alive, session expiry and optional TLS CA."""
+    """The [mqtt] section: the broker's address, keep-alive, session expiry and how this client proves
+    who it is: a client certificate from the fleet CA (tls_cert/tls_key, what `frontdesk edge enroll`
+    installs) or a user name and password."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=1883, ge=1, le=65535)
@@ -56,7 +58,20 @@ class MqttConfig(Section):
     keepalive_s: int = Field(default=30, ge=5, le=3600)
     # Broker keeps the session (queued QoS 1 messages) this long while the client is away.
     session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
+    # The only CA whose broker certificate is accepted (the fleet CA; the system's CAs are not used).
     tls_ca: Path | None = None
+    # This client's certificate and private key (PEM). The files are re-read on every connection,
+    # and a change to them makes the link reconnect: re-credentialing needs no restart.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_complete(self) -> MqttConfig:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if self.tls_cert is not None and self.tls_ca is None:
+            raise ValueError("a client certificate needs tls_ca (the CA the broker's certificate must come from)")
+        return self
 
 
 def _describe(err: ValidationError, source: str) -> str:

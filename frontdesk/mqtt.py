@@ -11,7 +11,9 @@ central's application-level ack, and central PUBACKs only after its database com
 from __future__ import annotations
 
 import logging
+import os
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +27,14 @@ from paho.mqtt.properties import Properties
 from .config import MqttConfig
 
 log = logging.getLogger(__name__)
+
+
+def broker_tls_context(cfg: MqttConfig) -> ssl.SSLContext:
+    """TLS 1.2+ that accepts only a broker certificate issued by `cfg.tls_ca` for `cfg.host` (the
+    system's CAs are not trusted: a broker with a public certificate is still the wrong broker)."""
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(cfg.tls_ca))
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
 
 
 @dataclass(frozen=True)
@@ -62,8 +72,11 @@ class MqttLink:
                                   manual_ack=manual_ack, reconnect_on_failure=False)
         if cfg.username:
             self.client.username_pw_set(cfg.username, cfg.password)
+        self._tls: ssl.SSLContext | None = None
+        self._credentials_seen: tuple[tuple[int, int], ...] | None = None
         if cfg.tls_ca:
-            self.client.tls_set(ca_certs=str(cfg.tls_ca))
+            self._tls = broker_tls_context(cfg)
+            self.client.tls_set_context(self._tls)
         if will:
             self.client.will_set(will.topic, will.payload, qos=1, retain=will.retain)
         # Enough in flight to keep a 2-core pipeline busy; the broker queues the rest.
@@ -76,9 +89,12 @@ class MqttLink:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the connection thread; returns at once (see wait_connected())."""
+        """Start the connection thread (and, with a client certificate, the thread that watches its
+        files); returns at once (see wait_connected())."""
         self._thread = threading.Thread(target=self._run, name=f"{self.name}-link", daemon=True)
         self._thread.start()
+        if self.cfg.tls_cert:
+            threading.Thread(target=self._watch_credentials, name=f"{self.name}-credentials", daemon=True).start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Disconnect and stop reconnecting; waits up to `timeout` seconds for the thread to end."""
@@ -101,9 +117,10 @@ class MqttLink:
         props.SessionExpiryInterval = self.cfg.session_expiry_s
         while not self._stopping.is_set():
             try:
+                self._load_credentials()
                 self.client.connect(self.cfg.host, self.cfg.port, self.cfg.keepalive_s,
                                     clean_start=False, properties=props)
-            except (OSError, ValueError) as err:
+            except (OSError, ValueError) as err:  # ssl.SSLError is an OSError: a refused handshake too
                 self.last_error = f"broker {self.cfg.host}:{self.cfg.port} unreachable: {err}"
                 (log.debug if first_failure_logged else log.warning)("%s: %s; retrying with back-off",
                                                                     self.name, self.last_error)
@@ -123,6 +140,44 @@ class MqttLink:
             # (refused CONNACK, broker restarting) keeps growing it.
             delay = self.backoff_min_s if time.monotonic() - started > 10 else min(delay * 2, self.backoff_max_s)
             self._stopping.wait(random.uniform(delay / 2, delay))
+
+    # -- client certificate ------------------------------------------------------------------------
+
+    def _credential_stamp(self) -> tuple[tuple[int, int], ...]:
+        stamps = []
+        for path in (self.cfg.tls_cert, self.cfg.tls_key):
+            try:
+                st = os.stat(path) if path else None
+                stamps.append((st.st_mtime_ns, st.st_size) if st else (0, 0))
+            except OSError:
+                stamps.append((0, 0))
+        return tuple(stamps)
+
+    def _load_credentials(self) -> None:
+        """(Re-)load the client certificate into the TLS context before a connection attempt; the
+        next handshake presents it. An unreadable or mismatched pair is an OSError/ValueError like
+        an unreachable broker: logged, retried with back-off."""
+        if self._tls is None or not self.cfg.tls_cert:
+            return
+        self._credentials_seen = self._credential_stamp()
+        self._tls.load_cert_chain(str(self.cfg.tls_cert), str(self.cfg.tls_key))
+
+    def _watch_credentials(self, interval_s: float = 1.0) -> None:
+        """Reconnect when the certificate or key files change (a re-enrolment): the old connection
+        goes on until then, so a device is re-credentialed without a restart or a lost event. A
+        change is acted on once the files have stayed the same for one interval (both written)."""
+        pending = None
+        while not self._stopping.wait(interval_s):
+            stamp = self._credential_stamp()
+            if stamp == self._credentials_seen:
+                pending = None
+            elif stamp != pending:
+                pending = stamp
+            elif self.connected.is_set():
+                log.info("%s: client certificate changed; reconnecting with it", self.name)
+                pending = None
+                self._credentials_seen = stamp
+                self.client.disconnect()
 
     # -- callbacks -------------------------------------------------------------------------------
 

@@ -47,7 +47,8 @@ def create_app(store: Store, on_command: Callable[[], None] | None = None,
     system = TicketSystem(store, tickets_cfg, site_tz).install()
     staff = Accounts(store.engine, timedelta(minutes=auth_cfg.session_ttl_min))
     current_session, require = make_deps(staff, auth_cfg.cookie_name)
-    api = Api(system, staff, require, current_session, auth_cfg, on_command)
+    fleet_dir = getattr(getattr(config, "fleet", None), "dir", None)
+    api = Api(system, staff, require, current_session, auth_cfg, on_command, fleet_dir)
     for resource in RESOURCES:
         app.include_router(resource.router(api))
 

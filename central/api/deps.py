@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Query
@@ -75,6 +76,8 @@ class Api:
     current_session: Callable[..., Any]
     auth_config: AuthConfig
     on_command: Callable[[], None] | None = None
+    # Where `frontdesk central site add` keeps the pass keys it makes ([fleet] dir), if set.
+    fleet_dir: Path | None = None
 
     @property
     def store(self) -> Store:

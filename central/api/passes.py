@@ -11,6 +11,7 @@ from frontdesk.passes import load_private_key
 from frontdesk.schema.access import PassesRevoke
 
 from ..auth.accounts import Staff
+from ..fleet.registry import site_pass_key
 from ..passes import issue_pass
 from .deps import Api, build, check_site, plausible
 
@@ -41,9 +42,10 @@ def router(api: Api) -> APIRouter:
             "site (commands.passes); the token goes into the visitor's QR code")
     def issue(site: str, req: PassRequest, staff: Staff = Depends(require("commands.passes"))) -> dict[str, Any]:
         check_site(staff, site)
-        path = api.system.config.pass_keys.get(site)
+        path = api.system.config.pass_keys.get(site) or site_pass_key(api.fleet_dir, site)
         if path is None:
-            raise HTTPException(409, f"site {site!r} has no pass signing key ([tickets.pass_keys] in the config)")
+            raise HTTPException(409, f"site {site!r} has no pass signing key ([tickets.pass_keys] in the config, "
+                                "or `frontdesk central site add`)")
         try:
             key = load_private_key(path)
             pass_id, token = issue_pass(key, site=site, host_unit=req.host_unit, visitor_name=req.visitor_name,

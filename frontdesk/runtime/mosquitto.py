@@ -44,14 +44,24 @@ def mosquitto_binary() -> str:
     return found
 
 
+def run_as() -> str:
+    """The `user` line a private broker needs: as root, mosquitto would otherwise switch to the
+    `mosquitto` user and lose access to our files."""
+    return "user root" if os.geteuid() == 0 else ""
+
+
 class Mosquitto:
     """A private mosquitto process listening on `host`:`port` (a free port by default), its
     configuration, persistence and log kept in `data_dir`."""
 
-    def __init__(self, data_dir: str | Path, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, data_dir: str | Path, port: int | None = None, host: str = "127.0.0.1",
+                 config: Path | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port or free_port(host)
+        # A configuration written elsewhere (the fleet's generated TLS one, listening on `port`);
+        # None: the open loopback broker of CONF.
+        self.config = config
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -63,10 +73,9 @@ class Mosquitto:
         """Write the configuration and start the broker; returns self once it accepts connections.
         MosquittoError (broker stopped) if it does not listen within `timeout` seconds."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        conf = self.data_dir / "mosquitto.conf"
-        # As root, mosquitto would switch to the `mosquitto` user and lose access to our files.
-        user = "user root" if os.geteuid() == 0 else ""
-        conf.write_text(CONF.format(port=self.port, host=self.host, data=self.data_dir, user=user))
+        conf = self.config or self.data_dir / "mosquitto.conf"
+        if self.config is None:
+            conf.write_text(CONF.format(port=self.port, host=self.host, data=self.data_dir, user=run_as()))
         self.proc = subprocess.Popen([mosquitto_binary(), "-c", str(conf)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
         if not wait_listening(self.host, self.port, timeout):
@@ -75,6 +84,11 @@ class Mosquitto:
             tail = log.read_text(errors="replace")[-500:] if log.exists() else ""
             raise MosquittoError(f"mosquitto did not start on {self.host}:{self.port}: {tail}")
         return self
+
+    def reload(self) -> None:
+        """SIGHUP: the broker re-reads its ACL, CRL and certificates (what `systemctl reload` does)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGHUP)
 
     def running(self) -> bool:
         """True while the broker process is alive."""

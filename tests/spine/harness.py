@@ -42,6 +42,11 @@ def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "co
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last value {last!r})")
 
 
+def plain_mqtt(port: int) -> str:
+    """[mqtt] for the open loopback broker (runtime/mosquitto.py CONF)."""
+    return f"[mqtt]\nport = {port}\n"
+
+
 class Proc:
     def __init__(self, root: Path, name: str, args: list[str]) -> None:
         self.root, self.name, self.args = root, name, args
@@ -75,7 +80,8 @@ class Proc:
 
 
 class Central(Proc):
-    def __init__(self, root: Path, broker_port: int, database_url: str, retry_s: float = 1.0) -> None:
+    def __init__(self, root: Path, broker_port: int, database_url: str, retry_s: float = 1.0,
+                 mqtt: str | None = None, extra: str = "") -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.http_port = free_port()
         self.database_url = database_url
@@ -89,7 +95,7 @@ class Central(Proc):
         cfg.write_text(
             f'[central]\ndatabase_url = "{database_url}"\nhttp_port = {self.http_port}\n'
             f'command_retry_s = {retry_s}\nlog_level = "DEBUG"\ncommand_key_dir = "{self.key_dir}"\n\n'
-            f'[mqtt]\nport = {broker_port}\n')
+            f'{mqtt or plain_mqtt(broker_port)}\n{extra}')
         super().__init__(root, "central", ["central", "run", "-c", str(cfg)])
 
     def start(self) -> Central:
@@ -106,14 +112,14 @@ class Central(Proc):
 
 class Edge(Proc):
     def __init__(self, root: Path, broker_port: int, device: str = "edge-1", ack_timeout_s: float = 3.0,
-                 extra: str = "", command_keys: list[str] | None = None) -> None:
+                 extra: str = "", command_keys: list[str] | None = None, mqtt: str | None = None) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.device = device
         self.data_dir = root / device
         self.config = root / f"{device}.toml"
         self.config.write_text(
             f'[site]\nid = "{SITE}"\ntimezone = "Asia/Shanghai"\n\n[edge]\ndevice = "{device}"\n'
-            f'data_dir = "{self.data_dir}"\nlog_level = "DEBUG"\n\n[mqtt]\nport = {broker_port}\n\n'
+            f'data_dir = "{self.data_dir}"\nlog_level = "DEBUG"\n\n{mqtt or plain_mqtt(broker_port)}\n'
             f'[uplink]\nack_timeout_s = {ack_timeout_s}\nbackoff_min_s = 0.2\nbackoff_max_s = 2.0\n'
             f'command_public_keys = {json.dumps(command_keys if command_keys is not None else [COMMAND_PUBLIC_KEY])}\n'
             f'{extra}')

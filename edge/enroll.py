@@ -1,0 +1,155 @@
+"""`frontdesk edge enroll BUNDLE`: install an enrolment bundle from central.
+
+    <dir>/edge.toml          the edge's file (written when absent: site, device, broker, trust,
+                             and the role's device sections to edit on the spot)
+    <dir>/tls/fleet-ca.crt   the only CA the broker's certificate may come from
+    <dir>/tls/device.crt     this device's certificate (CN <device>@<site>)
+    <dir>/tls/device.key     its private key, mode 0600
+
+Re-enrolling with a new bundle of the same device (re-credentialing) replaces only the three
+credential files, key first: a running agent notices and reconnects with them (frontdesk/mqtt.py),
+so nothing is restarted and nothing is lost. Before anything is written the bundle is checked:
+the certificate must be issued by the bundle's CA, name this site and device, match the key,
+and be within its validity.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+
+from frontdesk.enrolment import Bundle, BundleError
+
+from .config import ConfigError, parse_edge
+
+DEFAULT_DIR = Path("/etc/frontdesk")
+DEFAULT_DATA_DIR = Path("/var/lib/frontdesk/edge")
+
+
+@dataclass(frozen=True)
+class Installed:
+    """What enroll() did: the config file, whether it was written, and the certificate's serial."""
+    config: Path
+    config_written: bool
+    serial: str
+    warnings: tuple[str, ...] = ()
+
+
+def check_bundle(bundle: Bundle) -> None:
+    """BundleError unless the certificate is the CA's, names the bundle's device, matches its key
+    and is valid now."""
+    try:
+        ca = x509.load_pem_x509_certificate(bundle.ca_certificate.encode())
+        cert = x509.load_pem_x509_certificate(bundle.certificate.encode())
+        key = serialization.load_pem_private_key(bundle.private_key.encode(), None)
+    except ValueError as err:
+        raise BundleError(f"the bundle's certificates or key cannot be read: {err}") from None
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        raise BundleError("the device certificate was not issued by the bundle's CA") from None
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    expected = f"{bundle.device}@{bundle.site.id}"
+    if not names or names[0].value != expected:
+        raise BundleError(f"the certificate is not for {expected}")
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if cert.public_key().public_bytes(*spki) != key.public_key().public_bytes(*spki):
+        raise BundleError("the private key does not belong to the certificate")
+    now = datetime.now(UTC)
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise BundleError(f"the certificate is valid only from {cert.not_valid_before_utc:%Y-%m-%d %H:%M} "
+                          f"to {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC (is this clock right?)")
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Atomically, with `mode` from the start."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def mqtt_section(bundle: Bundle, tls_dir: Path) -> str:
+    """The [mqtt] section for the bundle's broker and the credential files enroll() writes."""
+    q = json.dumps
+    return (f"[mqtt]\nhost = {q(bundle.broker_host)}\nport = {bundle.broker_port}\n"
+            f"tls_ca = {q(str(tls_dir / 'fleet-ca.crt'))}\ntls_cert = {q(str(tls_dir / 'device.crt'))}\n"
+            f"tls_key = {q(str(tls_dir / 'device.key'))}\n")
+
+
+def edge_config_text(bundle: Bundle, tls_dir: Path, data_dir: Path) -> str:
+    """A whole edge file for the bundle: its [site], [edge], [mqtt] with the credential files,
+    [uplink] trusting central's command keys, then the role's device sections."""
+    q = json.dumps  # a JSON string or list of strings is valid TOML
+    site = bundle.site
+    return (f"# Written by `frontdesk edge enroll` for {bundle.device}@{site.id} ({bundle.role}); edit the device\n"
+            f"# sections below for this machine's hardware. Re-enrolling replaces only the files in {tls_dir}.\n"
+            f"[site]\nid = {q(site.id)}\nname = {q(site.name, ensure_ascii=False)}\n"
+            f"timezone = {q(site.timezone)}\ncountry = {q(site.country)}\n\n"
+            f"[edge]\ndevice = {q(bundle.device)}\ndata_dir = {q(str(data_dir))}\n\n"
+            f"{mqtt_section(bundle, tls_dir)}\n"
+            f"[uplink]\ncommand_public_keys = {q(bundle.command_public_keys)}\n"
+            + bundle.config_template)
+
+
+def enroll(bundle: Bundle, directory: Path = DEFAULT_DIR, data_dir: Path = DEFAULT_DATA_DIR,
+           replace_config: bool = False) -> Installed:
+    """Install `bundle` under `directory` (see the module docstring); BundleError if the bundle
+    or an existing file of another device stands in the way."""
+    check_bundle(bundle)
+    tls_dir = directory / "tls"
+    config = directory / "edge.toml"
+    warnings: list[str] = []
+    existing = None
+    if config.exists() and not replace_config:
+        existing = _existing(config, bundle, tls_dir, warnings)
+    text = edge_config_text(bundle, tls_dir, data_dir) if existing is None else None
+    if text is not None:
+        try:
+            parse_edge(tomllib.loads(text), str(config))
+        except (ConfigError, tomllib.TOMLDecodeError) as err:
+            raise BundleError(f"the bundle's configuration does not validate: {err}") from None
+    directory.mkdir(parents=True, exist_ok=True, mode=0o750)
+    tls_dir.mkdir(exist_ok=True, mode=0o700)
+    # Key first: the agent acts only once both files have settled, and a key without its new
+    # certificate is never presented (the old pair stays loaded until the new one matches).
+    _write(tls_dir / "device.key", bundle.private_key.encode(), 0o600)
+    _write(tls_dir / "device.crt", bundle.certificate.encode(), 0o644)
+    _write(tls_dir / "fleet-ca.crt", bundle.ca_certificate.encode(), 0o644)
+    if text is not None:
+        _write(config, text.encode(), 0o640)
+    return Installed(config, text is not None, bundle.serial, tuple(warnings))
+
+
+def _existing(config: Path, bundle: Bundle, tls_dir: Path, warnings: list[str]) -> dict:
+    """The existing edge file, if it is this device's; BundleError if it belongs to another."""
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise BundleError(f"{config} exists and cannot be read ({err}); use --replace-config") from None
+    have = (data.get("site", {}).get("id"), data.get("edge", {}).get("device"))
+    if have != (bundle.site.id, bundle.device):
+        raise BundleError(f"{config} belongs to {have[1]}@{have[0]}, not {bundle.device}@{bundle.site.id}; "
+                          "use --replace-config to start this machine over as the bundle's device")
+    mqtt = data.get("mqtt", {})
+    for key, name in (("tls_ca", "fleet-ca.crt"), ("tls_cert", "device.crt"), ("tls_key", "device.key")):
+        if mqtt.get(key) != str(tls_dir / name):
+            warnings.append(f"{config}: [mqtt] {key} is {mqtt.get(key)!r}, not {str(tls_dir / name)!r}: "
+                            "the agent will not use the new credential")
+    trusted = set(data.get("uplink", {}).get("command_public_keys", []))
+    if not set(bundle.command_public_keys) & trusted:
+        warnings.append(f"{config}: [uplink] command_public_keys trusts none of central's current keys; "
+                        "commands will be refused until a command_keys.update arrives")
+    return data

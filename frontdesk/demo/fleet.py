@@ -1,0 +1,96 @@
+"""A fleet on loopback: the fleet CA, the generated TLS broker, and enrolled devices.
+
+`frontdesk demo`, the spine tests and the benches run the production path with it: central's
+registry issues every certificate, Mosquitto runs the configuration `frontdesk central
+broker-config` writes, and every edge is installed from its enrolment bundle.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..central.fleet.registry import Fleet
+from ..central.fleet.settings import FleetConfig
+from ..central.store import Store
+from ..config import SiteConfig
+from ..edge.enroll import enroll, mqtt_section
+from ..enrolment import Bundle
+from ..runtime.mosquitto import Mosquitto
+from ..runtime.ports import free_port
+
+
+@dataclass
+class LocalFleet:
+    """The fleet of one central under `root`, its broker on a free loopback port."""
+    root: Path
+    database_url: str
+    command_public_keys: list[str]
+    port: int = field(default_factory=free_port)
+    broker: Mosquitto | None = None
+
+    @property
+    def config(self) -> FleetConfig:
+        """The [fleet] section central's file carries (fleet_toml() is the same as text)."""
+        return FleetConfig(dir=self.root / "fleet", organisation="frontdesk demo", broker_host="127.0.0.1",
+                           broker_port=self.port, listen="127.0.0.1", persistence_dir=self.root / "broker",
+                           broker_user="root" if os.geteuid() == 0 else "mosquitto",
+                           broker_log=self.root / "broker" / "mosquitto.log")
+
+    def fleet_toml(self) -> str:
+        """[fleet] (and, once the broker files exist, central's TLS [mqtt]) for central's file."""
+        c = self.config
+        text = (f'[fleet]\ndir = "{c.dir}"\norganisation = "{c.organisation}"\nbroker_host = "127.0.0.1"\n'
+                f'broker_port = {c.broker_port}\nlisten = "127.0.0.1"\npersistence_dir = "{c.persistence_dir}"\n'
+                f'broker_user = "{c.broker_user}"\nbroker_log = "{c.broker_log}"\n')
+        if self.broker and self.broker.proc:
+            # What a site sets to ["systemctl", "reload", "mosquitto"].
+            text += f'reload_command = ["kill", "-HUP", "{self.broker.proc.pid}"]\n'
+        return text
+
+    def central_mqtt_toml(self) -> str:
+        """Central's [mqtt]: the TLS listener, with central's own certificate."""
+        ca, cert, key = self.registry().central_credentials()
+        return (f'[mqtt]\nhost = "127.0.0.1"\nport = {self.port}\ntls_ca = "{ca}"\ntls_cert = "{cert}"\n'
+                f'tls_key = "{key}"\n')
+
+    def registry(self) -> Fleet:
+        """The registry over central's database (migrated on first use)."""
+        return Fleet(Store(self.database_url), self.config, {}, self.command_public_keys)
+
+    def start_broker(self) -> Mosquitto:
+        """Write the broker's configuration from the registry and start Mosquitto on it."""
+        (self.root / "broker").mkdir(parents=True, exist_ok=True)
+        conf = self.registry().write_broker_config()
+        self.broker = Mosquitto(self.root / "broker", port=self.port, config=conf).start()
+        return self.broker
+
+    def reload_broker(self) -> None:
+        """What `[fleet] reload_command` does at a site: SIGHUP, so the broker re-reads ACL and CRL."""
+        assert self.broker
+        self.broker.reload()
+
+    def add_site(self, site: str, name: str = "", timezone: str = "Asia/Shanghai") -> None:
+        """Register `site` (and make its pass key)."""
+        self.registry().add_site(SiteConfig(id=site, name=name, timezone=timezone))
+
+    def enroll(self, site: str, device: str, directory: Path, *, role: str = "agent",
+               data_dir: Path | None = None, bundle: bytes | None = None) -> Bundle:
+        """Register the device (unless `bundle` is given: one already issued), tell the broker,
+        and install the bundle in `directory` as `frontdesk edge enroll` does."""
+        raw = bundle if bundle is not None else self.registry().add_device(site, device, role)
+        if self.broker:
+            self.reload_broker()
+        parsed = Bundle.model_validate(json.loads(raw))
+        enroll(parsed, directory, data_dir or directory / "data")
+        return parsed
+
+    def edge_mqtt_toml(self, bundle: Bundle, directory: Path) -> str:
+        """The [mqtt] section of an edge enrolled into `directory`."""
+        return mqtt_section(bundle, directory / "tls")
+
+    def stop(self) -> None:
+        """Stop the broker."""
+        if self.broker:
+            self.broker.stop()
