@@ -90,6 +90,11 @@ class LocalFleet:
         """The [mqtt] section of an edge enrolled into `directory`."""
         return mqtt_section(bundle, directory / "tls")
 
+    def broker_log(self) -> str:
+        """The broker's log so far (connections, refusals)."""
+        log = self.config.broker_log
+        return log.read_text(errors="replace") if log and log.exists() else ""
+
     def stop(self) -> None:
         """Stop the broker."""
         if self.broker:
