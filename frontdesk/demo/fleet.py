@@ -23,12 +23,15 @@ from ..runtime.ports import free_port
 
 @dataclass
 class LocalFleet:
-    """The fleet of one central under `root`, its broker on a free loopback port."""
+    """The fleet of one central under `root`, its broker on a free loopback port. `pass_keys`
+    (site -> private key file, central's [tickets.pass_keys]) sign a site's passes instead of a
+    key the registry makes, so bundles carry the public key of passes signed elsewhere."""
     root: Path
     database_url: str
     command_public_keys: list[str]
     port: int = field(default_factory=free_port)
     broker: Mosquitto | None = None
+    pass_keys: dict[str, Path] = field(default_factory=dict)
 
     @property
     def config(self) -> FleetConfig:
@@ -57,7 +60,7 @@ class LocalFleet:
 
     def registry(self) -> Fleet:
         """The registry over central's database (migrated on first use)."""
-        return Fleet(Store(self.database_url), self.config, {}, self.command_public_keys)
+        return Fleet(Store(self.database_url), self.config, dict(self.pass_keys), self.command_public_keys)
 
     def start_broker(self) -> Mosquitto:
         """Write the broker's configuration from the registry and start Mosquitto on it."""

@@ -1,4 +1,9 @@
-"""The demo's processes: broker, central, virtual printers and three edges, all on loopback."""
+"""The demo's processes: broker, central, virtual printers and three edges, all on loopback.
+
+The broker and the edges' credentials are the production ones: the fleet (fleet.py) issues every
+certificate from its CA, Mosquitto runs the configuration central generates (TLS only, a fleet
+certificate per client, the per-device ACL), and each edge is installed from its enrolment bundle;
+only the device sections of the edges' files are the demo's own (emulated and virtual hardware)."""
 from __future__ import annotations
 
 import json
@@ -13,12 +18,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..central.command_keys import CommandKeyring
+from ..central.fleet.ca import write_private
 from ..drivers.modem.emulator import ModemEmulator
+from ..enrolment import Bundle
 from ..runtime.mosquitto import Mosquitto
 from ..runtime.ports import free_port, wait_listening
 from ..schema import Payload, SchemaError, validate_event
 from ..schema.access import CardsAllowlistReplace
 from ..schema.call import DirectoryReplace
+from .fleet import LocalFleet
 from .samples import Samples
 
 P = TypeVar("P", bound=Payload)
@@ -27,6 +35,8 @@ SITE = "demo-site"
 PROPERTY = "示范花园物业服务中心"
 # Demo accounts on the dashboard (a real site creates its own with `frontdesk central user add`).
 ACCOUNTS = {"desk": ("desk", "frontdesk-demo"), "manager": ("manager", "frontdesk-demo")}
+# The demo's devices and the role each is registered with at central.
+DEVICE_ROLES = {"desk-1": "desk", "lobby-1": "kiosk", "gate-1": "gate"}
 
 
 @dataclass
@@ -50,6 +60,8 @@ class DemoSystem:
     central_db: str | None = None
     http_port: int = 0
     broker: Mosquitto | None = None
+    fleet: LocalFleet | None = None
+    bundles: dict[str, Bundle] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     edges: dict[str, EdgeSpec] = field(default_factory=dict)
     printers: dict[str, int] = field(default_factory=dict)
@@ -62,9 +74,29 @@ class DemoSystem:
         """Path of central's configuration file."""
         return self.root / "central.toml"
 
+    @property
+    def database_url(self) -> str:
+        """Central's database (SQLite under `root` unless `central_db` names one)."""
+        return self.central_db or f"sqlite:///{self.root / 'central' / 'central.db'}"
+
+    def device_dir(self, device: str) -> Path:
+        """Where edge `device` is installed from its bundle: what /etc/frontdesk is on a real device
+        (edge.toml, tls/ with the fleet CA, its certificate and key; data/ is its data_dir)."""
+        return self.root / device
+
     def edge_toml(self, device: str) -> Path:
         """Path of the configuration file of edge `device`."""
-        return self.root / f"{device}.toml"
+        return self.device_dir(device) / "edge.toml"
+
+    @property
+    def fleet_ca(self) -> Path:
+        """The fleet CA's certificate: the broker's and every client's certificate come from it."""
+        assert self.fleet, "the fleet is made by start_fleet()"
+        return self.fleet.registry().ca.cert_path
+
+    def bundle_file(self, device: str) -> Path:
+        """The enrolment bundle central issued for `device` (named as `central device add` names it)."""
+        return self.root / "bundles" / f"{SITE}-{device}.frontdesk-bundle"
 
     @property
     def api(self) -> str:
@@ -93,10 +125,12 @@ class DemoSystem:
     # -- configuration ---------------------------------------------------------------------------
 
     def _plan(self) -> None:
-        assert self.samples
+        """The edges' device sections; needs the bundles (the kiosk and gate trust their pass keys)."""
         for name in ("desk", "lobby"):
             self.printers[name] = free_port()
-        key = self.samples.public_key
+        # The bundles carry the samples' public key: the fleet signs the site's passes with it.
+        lobby_keys = json.dumps(self.bundles["lobby-1"].pass_public_keys)
+        gate_keys = json.dumps(self.bundles["gate-1"].pass_public_keys)
         model = self.speech_model()
         transcribe = f"""
 [transcribe]
@@ -128,7 +162,7 @@ url = "tcp://127.0.0.1:{self.printers['desk']}"
         lobby.sections = f"""
 [access]
 role = "kiosk"
-site_public_keys = ["{key}"]
+site_public_keys = {lobby_keys}
 camera = "folder:{lobby.camera_dir(self.root)}?fps=10"
 
 [kiosk]
@@ -145,7 +179,7 @@ url = "tcp://127.0.0.1:{self.printers['lobby']}"
         gate.sections = f"""
 [access]
 role = "gate"
-site_public_keys = ["{key}"]
+site_public_keys = {gate_keys}
 camera = "folder:{gate.camera_dir(self.root)}?fps=10"
 
 [kiosk]
@@ -155,26 +189,73 @@ port = {gate.screen_port}
 
     def write_configs(self) -> None:
         """Write central's and every edge's TOML files (and make the camera folders); needs
-        the broker started and the edges planned."""
-        assert self.broker
-        db = self.central_db or f"sqlite:///{self.root / 'central' / 'central.db'}"
-        # Central signs every command; each edge trusts its public key (README "Signed commands").
+        the fleet's broker started and the edges planned."""
+        assert self.fleet and self.broker and self.samples
+        q = json.dumps  # a JSON string or list of strings is valid TOML
+        self.central_toml.write_text(
+            f'[central]\ndatabase_url = {q(self.database_url)}\nhttp_host = "127.0.0.1"\n'
+            f'http_port = {self.http_port}\ncommand_retry_s = 5\ncommand_key_dir = {q(str(self._keyring().dir))}\n\n'
+            + self.fleet.central_mqtt_toml() +
+            f'\n[sites.{SITE}]\nid = "{SITE}"\nname = "{PROPERTY}"\ntimezone = "Asia/Shanghai"\n\n'
+            f'[tickets.pass_keys]\n{q(SITE)} = {q(str(self.samples.key_file))}\n\n'
+            + self.fleet.fleet_toml())
+        for spec in self.edges.values():
+            spec.camera_dir(self.root).mkdir(parents=True, exist_ok=True)
+            self.edge_toml(spec.device).write_text(self._edge_text(spec))
+
+    def _edge_text(self, spec: EdgeSpec) -> str:
+        """An edge's file as `frontdesk edge enroll` writes it from the bundle ([site], [edge], the TLS
+        [mqtt], central's command keys), with the demo's device sections in place of the role's."""
+        assert self.fleet
+        bundle, q = self.bundles[spec.device], json.dumps
+        site = bundle.site
+        return (f'[site]\nid = {q(site.id)}\nname = {q(site.name, ensure_ascii=False)}\n'
+                f'timezone = {q(site.timezone)}\ncountry = {q(site.country)}\n\n'
+                f'[edge]\ndevice = {q(spec.device)}\ndata_dir = {q(str(self.device_dir(spec.device) / "data"))}\n\n'
+                + self.fleet.edge_mqtt_toml(bundle, self.device_dir(spec.device)) +
+                f'\n[uplink]\nack_timeout_s = 10\ncommand_public_keys = {q(bundle.command_public_keys)}\n'
+                + spec.sections)
+
+    # -- the fleet -------------------------------------------------------------------------------
+
+    def _keyring(self) -> CommandKeyring:
+        """Central's command-signing keys (made on first use); each edge trusts their public keys."""
         keyring = CommandKeyring(self.root / "central" / "command-keys")
         if not keyring.key_ids():
             keyring.create()
-        trusted = json.dumps(sorted(keyring.public_keys().values()))
-        self.central_toml.write_text(
-            f'[central]\ndatabase_url = "{db}"\nhttp_host = "127.0.0.1"\nhttp_port = {self.http_port}\n'
-            f'command_retry_s = 5\ncommand_key_dir = "{keyring.dir}"\n\n'
-            f'[mqtt]\nhost = "127.0.0.1"\nport = {self.broker.port}\n\n'
-            f'[sites.{SITE}]\nid = "{SITE}"\nname = "{PROPERTY}"\ntimezone = "Asia/Shanghai"\n')
-        for spec in self.edges.values():
-            spec.camera_dir(self.root).mkdir(parents=True, exist_ok=True)
-            self.edge_toml(spec.device).write_text(
-                f'[site]\nid = "{SITE}"\nname = "{PROPERTY}"\ntimezone = "Asia/Shanghai"\ncountry = "cn"\n\n'
-                f'[edge]\ndevice = "{spec.device}"\ndata_dir = "{self.root / spec.device}"\n\n'
-                f'[mqtt]\nhost = "127.0.0.1"\nport = {self.broker.port}\n\n[uplink]\nack_timeout_s = 10\n'
-                f'command_public_keys = {trusted}\n' + spec.sections)
+        return keyring
+
+    def start_fleet(self) -> Mosquitto:
+        """The samples, central's command keys, and the fleet: its CA, the demo site (whose passes
+        the samples' key signs), one enrolled device per edge, and the broker on the generated
+        configuration. Returns the broker. `start()` begins with this; tests of the broker alone
+        stop here."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.samples = Samples.create(self.root / "samples", SITE)
+        self.fleet = LocalFleet(self.root, self.database_url, sorted(self._keyring().public_keys().values()),
+                                pass_keys={SITE: self.samples.key_file})
+        if not any(row["site"] == SITE for row in self.fleet.registry().sites()):
+            self.fleet.add_site(SITE, PROPERTY, "Asia/Shanghai")
+        for device, role in DEVICE_ROLES.items():
+            self.bundles[device] = self._enroll(device, role)
+        self.broker = self.fleet.start_broker()
+        return self.broker
+
+    def _enroll(self, device: str, role: str) -> Bundle:
+        """Issue `device` a bundle and install it in its folder. A demo started again in the same
+        folder finds its devices registered: they get a new certificate and the old ones are revoked,
+        as a site re-credentials a device."""
+        assert self.fleet
+        registry = self.fleet.registry()
+        state = next((row["state"] for row in registry.devices(SITE) if row["device"] == device), None)
+        if state is None:
+            raw = registry.add_device(SITE, device, role)
+        else:
+            raw = registry.enable(SITE, device) if state == "disabled" else registry.recredential(SITE, device)
+            registry.retire_old(SITE, device)
+        write_private(self.bundle_file(device), raw)  # it holds the device's private key
+        return self.fleet.enroll(SITE, device, self.device_dir(device), role=role,
+                                 data_dir=self.device_dir(device) / "data", bundle=raw)
 
     # -- processes ---------------------------------------------------------------------------------
 
@@ -185,12 +266,10 @@ port = {gate.screen_port}
                                                 stderr=log, start_new_session=True)
 
     def start(self) -> DemoSystem:
-        """Start everything: samples, broker, central, modem emulator, virtual printers and edges; then
-        create the demo accounts and push the cards and directory. Returns self; RuntimeError if central or
-        an edge's screen does not come up (see the logs in `root`)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.samples = Samples.create(self.root / "samples", SITE)
-        self.broker = Mosquitto(self.root / "broker").start()
+        """Start everything: samples, the fleet and its broker, central, modem emulator, virtual printers
+        and edges; then create the demo accounts and push the cards and directory. Returns self;
+        RuntimeError if central or an edge's screen does not come up (see the logs in `root`)."""
+        self.start_fleet()
         self.http_port = self.http_port or free_port()
         self._plan()
         self.write_configs()
@@ -214,7 +293,13 @@ port = {gate.screen_port}
         return self
 
     def _create_accounts(self) -> None:
+        # A demo started again in its folder has its accounts already.
+        listed = subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", "list", "-c",
+                                 str(self.central_toml)], text=True, check=True, capture_output=True).stdout
+        existing = {json.loads(line)["username"] for line in listed.splitlines() if line.strip()}
         for username, (role, password) in ACCOUNTS.items():
+            if username in existing:
+                continue
             subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", "add", "-c", str(self.central_toml),
                             username, "--role", role, "--sites", SITE, "--password-stdin"],
                            input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
