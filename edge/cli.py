@@ -39,7 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     check = edge.add_parser("check-config", help="validate an edge TOML file")
     check.add_argument("config")
-    check.set_defaults(func=lambda a: (load_edge(a.config), print(f"{a.config}: ok"))[0] or 0)
+    check.set_defaults(func=_check_config)
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    load_edge(args.config)  # a ConfigError is reported by frontdesk/cli.py with exit status 2
+    print(f"{args.config}: ok")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
