@@ -36,8 +36,8 @@ def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
 def central_file(tmp_path, database_url) -> Path:
     cfg = tmp_path / "central.toml"
     cfg.write_text(f'[central]\ndatabase_url = "{database_url}"\ncommand_key_dir = "{tmp_path / "keys"}"\n\n'
-                   f'[fleet]\ndir = "{tmp_path / "fleet"}"\norganisation = "花园物业"\nbroker_host = "mqtt.garden.lan"\n'
-                   f'broker_names = ["10.0.0.5"]\n')
+                   f'[fleet]\ndir = "{tmp_path / "fleet"}"\norganisation = "花园物业"\n'
+                   f'broker_host = "mqtt.garden.lan"\nbroker_names = ["10.0.0.5"]\n')
     run("central", "keys", "create", "-c", str(cfg))
     return cfg
 
@@ -51,7 +51,8 @@ def test_a_device_from_registration_to_enrolled(tmp_path, central_file):
     added = json.loads(run("central", "site", "add", "-c", c, SITE, "--name", "花园阁物业服务中心").stdout)
     assert mode(Path(added["pass_key"])) == "0o600"
     bundle = tmp_path / "desk-1.bundle"
-    out = json.loads(run("central", "device", "add", "-c", c, SITE, "desk-1", "--role", "desk", "-o", str(bundle)).stdout)
+    out = json.loads(run("central", "device", "add", "-c", c, SITE, "desk-1", "--role", "desk",
+                         "-o", str(bundle)).stdout)
     assert mode(bundle) == "0o600" and out["serial"]
     # Refusals, each with its reason and exit status 2.
     for args, reason in ((("device", "add", "-c", c, SITE, "desk-1", "--role", "desk"), "registered already"),
@@ -114,8 +115,8 @@ def test_a_device_from_registration_to_enrolled(tmp_path, central_file):
 def test_every_role_starts_from_a_valid_edge_file(tmp_path, role):
     from frontdesk.passes.keys import generate_key, public_text
     key = public_text(generate_key())
-    bundle = _bundle(tmp_path, role=role, template=config_template(role, property_name="花园阁", pass_public_keys=[key]),
-                     keys=[key])
+    template = config_template(role, property_name="花园阁", pass_public_keys=[key])
+    bundle = _bundle(tmp_path, role=role, template=template, keys=[key])
     text = edge_config_text(bundle, Path("/etc/frontdesk/tls"), Path("/var/lib/frontdesk/edge"))
     parse_edge(tomllib.loads(text))
 
