@@ -12,10 +12,25 @@ mkdir -p /opt/frontdesk /etc/frontdesk
 cp -a "$src/." /opt/frontdesk/
 /opt/frontdesk/scripts/setup
 install -m 0644 "/opt/frontdesk/deploy/systemd/frontdesk-$role.service" /etc/systemd/system/
+if [ "$role" = central ]; then
+  # The fleet's broker runs the configuration central generates (README "Security model"); Debian's
+  # own mosquitto service is not used.
+  install -m 0644 /opt/frontdesk/deploy/systemd/frontdesk-broker.service /etc/systemd/system/
+  systemctl disable --now mosquitto.service 2>/dev/null || true
+fi
 if [ "$role" = edge ]; then
   for rule in /opt/frontdesk/deploy/udev/*.rules; do [ -e "$rule" ] && install -m 0644 "$rule" /etc/udev/rules.d/; done
   udevadm control --reload-rules 2>/dev/null || true
 fi
 systemctl daemon-reload
 systemctl enable "frontdesk-$role.service"
-echo "installed; put the configuration in /etc/frontdesk/$role.toml, then: systemctl start frontdesk-$role"
+if [ "$role" = central ]; then
+  systemctl enable frontdesk-broker.service
+  echo "installed; put the configuration in /etc/frontdesk/central.toml, then (as frontdesk):"
+  echo "  frontdesk central keys create -c /etc/frontdesk/central.toml"
+  echo "  frontdesk central broker-config -c /etc/frontdesk/central.toml"
+  echo "and: systemctl start frontdesk-broker frontdesk-central"
+else
+  echo "installed; enroll with the device's bundle: frontdesk edge enroll BUNDLE (writes /etc/frontdesk/edge.toml),"
+  echo "then: systemctl start frontdesk-edge"
+fi

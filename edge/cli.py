@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     enroll.add_argument("--dir", default="/etc/frontdesk", help="where edge.toml and tls/ go (default %(default)s)")
     enroll.add_argument("--data-dir", default="/var/lib/frontdesk/edge",
                         help="the journal's folder, for a new edge.toml")
+    enroll.add_argument("--owner", default=None,
+                        help="the user the agent runs as, given the key and config (default: frontdesk, when "
+                             "run as root and that user exists)")
     enroll.add_argument("--replace-config", action="store_true",
                         help="write edge.toml from the bundle even if one exists (its device sections are lost)")
     enroll.set_defaults(func=_enroll)
@@ -87,6 +90,19 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _service_user() -> str | None:
+    """"frontdesk" (deploy/systemd/frontdesk-edge.service's user) when enrolling as root and it exists."""
+    import os
+    import pwd
+
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam("frontdesk").pw_name
+    except KeyError:
+        return None
+
+
 def _enroll(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -95,12 +111,13 @@ def _enroll(args: argparse.Namespace) -> int:
     from .enroll import enroll
 
     try:
-        done = enroll(load_bundle(args.bundle), Path(args.dir), Path(args.data_dir), args.replace_config)
+        done = enroll(load_bundle(args.bundle), Path(args.dir), Path(args.data_dir), args.replace_config,
+                      owner=args.owner or _service_user())
     except BundleError as err:
         print(f"frontdesk edge enroll: {err}", file=sys.stderr)
         return 2
-    except OSError as err:
-        print(f"frontdesk edge enroll: cannot write {err.filename}: {err.strerror}", file=sys.stderr)
+    except (OSError, LookupError) as err:  # LookupError: an --owner that does not exist
+        print(f"frontdesk edge enroll: cannot install: {err}", file=sys.stderr)
         return 2
     for warning in done.warnings:
         print(f"frontdesk edge enroll: warning: {warning}", file=sys.stderr)

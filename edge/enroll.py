@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
+import shutil
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -105,9 +107,10 @@ def edge_config_text(bundle: Bundle, tls_dir: Path, data_dir: Path) -> str:
 
 
 def enroll(bundle: Bundle, directory: Path = DEFAULT_DIR, data_dir: Path = DEFAULT_DATA_DIR,
-           replace_config: bool = False) -> Installed:
+           replace_config: bool = False, owner: str | None = None) -> Installed:
     """Install `bundle` under `directory` (see the module docstring); BundleError if the bundle
-    or an existing file of another device stands in the way."""
+    or an existing file of another device stands in the way. `owner`: the user the agent runs as
+    (enroll usually runs as root; the agent must read its key), given the files and tls folder."""
     check_bundle(bundle)
     tls_dir = directory / "tls"
     config = directory / "edge.toml"
@@ -130,6 +133,10 @@ def enroll(bundle: Bundle, directory: Path = DEFAULT_DIR, data_dir: Path = DEFAU
     _write(tls_dir / "fleet-ca.crt", bundle.ca_certificate.encode(), 0o644)
     if text is not None:
         _write(config, text.encode(), 0o640)
+    if owner:
+        group = pwd.getpwnam(owner).pw_gid  # the user's own group; KeyError if there is no such user
+        for path in (tls_dir, tls_dir / "device.key", tls_dir / "device.crt", tls_dir / "fleet-ca.crt", config):
+            shutil.chown(path, owner, group)
     return Installed(config, text is not None, bundle.serial, tuple(warnings))
 
 

@@ -22,11 +22,13 @@ class FleetConfig(Section):
     # The TLS listener's bind address in the generated mosquitto.conf.
     listen: str = "0.0.0.0"
     # Mosquitto's persistence directory, the user it runs as, and its log (stderr: the journal).
-    persistence_dir: Path = Path("/var/lib/mosquitto")
-    broker_user: str = "mosquitto"
+    persistence_dir: Path = Path("/var/lib/frontdesk/broker")
+    # As root, Mosquitto drops to this user (deploy/systemd/frontdesk-broker.service starts it as
+    # frontdesk directly): the user central runs as, so it can read the key and CRL central writes.
+    broker_user: str = "frontdesk"
     broker_log: Path | None = None
     # How long a device certificate is valid; re-credential before (`device list` shows not_after).
     device_days: int = Field(default=730, ge=1, le=3650)
     # Run after the broker's files change (a device added, disabled, re-credentialed), so the
-    # broker re-reads its ACL and CRL: e.g. ["systemctl", "reload", "mosquitto"] (SIGHUP).
+    # broker re-reads its ACL and CRL (a SIGHUP): e.g. ["pkill", "-HUP", "-u", "frontdesk", "-x", "mosquitto"].
     reload_command: list[str] = Field(default_factory=list)

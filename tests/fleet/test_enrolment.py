@@ -220,3 +220,16 @@ def test_a_bad_bundle_is_refused_with_its_reason_and_nothing_is_written(tmp_path
     assert not target.exists()
     with pytest.raises(BundleError):
         enroll(load_bundle(path), target)
+
+
+@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="giving files to another user needs root")
+def test_enroll_gives_the_key_to_the_user_the_agent_runs_as(tmp_path):
+    import pwd
+    _, raw = _fleet_bundle(tmp_path)
+    bundle = tmp_path / "b"
+    bundle.write_text(json.dumps(raw))
+    run("edge", "enroll", str(bundle), "--dir", str(tmp_path / "etc"), "--owner", "nobody")
+    key = tmp_path / "etc" / "tls" / "device.key"
+    assert pwd.getpwuid(key.stat().st_uid).pw_name == "nobody" and mode(key) == "0o600"
+    done = run("edge", "enroll", str(bundle), "--dir", str(tmp_path / "etc2"), "--owner", "no-such-user", ok=False)
+    assert done.returncode == 2 and "cannot install" in done.stderr
