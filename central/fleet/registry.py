@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from sqlalchemy import and_, insert, select, update
 
 from frontdesk.config import SiteConfig
@@ -75,7 +76,7 @@ class Fleet:
         self.ensure_ca()
         self.broker_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
         names = list(dict.fromkeys([self.cfg.broker_host, *self.cfg.broker_names]))
-        if _expiring(self.broker_dir / "server.crt"):
+        if _expiring(self.broker_dir / "server.crt") or _names(self.broker_dir / "server.crt") != set(names):
             issued = self.ca.issue(self.cfg.broker_host, days=SERVER_DAYS, server_names=names)
             write_private(self.broker_dir / "server.key", issued.private_key_pem)
             (self.broker_dir / "server.crt").write_bytes(issued.certificate_pem)
@@ -280,10 +281,27 @@ def _replace(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _expiring(cert_path: Path, days: int = 30) -> bool:
-    from cryptography import x509
+def _certificate(path: Path) -> x509.Certificate | None:
     try:
-        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        return x509.load_pem_x509_certificate(path.read_bytes())
     except (OSError, ValueError):
-        return True
-    return (cert.not_valid_after_utc - _now()).days < days
+        return None
+
+
+def _expiring(cert_path: Path, days: int = 30) -> bool:
+    """True when the certificate is missing, unreadable or expires within `days`."""
+    cert = _certificate(cert_path)
+    return cert is None or (cert.not_valid_after_utc - _now()).days < days
+
+
+def _names(cert_path: Path) -> set[str]:
+    """The host names and addresses a server certificate carries (a changed [fleet] broker_host or
+    broker_names means a new one)."""
+    cert = _certificate(cert_path)
+    if cert is None:
+        return set()
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return set()
+    return {*san.get_values_for_type(x509.DNSName), *(str(a) for a in san.get_values_for_type(x509.IPAddress))}

@@ -70,6 +70,12 @@ def test_a_device_from_registration_to_enrolled(tmp_path, central_file):
         .extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "mqtt.garden.lan" in san.get_values_for_type(x509.DNSName)
     assert conf["central_mqtt"]["tls_cert"].endswith("central.crt")
+    # A new name for the broker: the next broker-config gives it a certificate carrying it.
+    central_file.write_text(central_file.read_text().replace('"10.0.0.5"', '"10.0.0.6"'))
+    run("central", "broker-config", "-c", c)
+    san = x509.load_pem_x509_certificate((Path(conf["mosquitto_conf"]).parent / "server.crt").read_bytes()) \
+        .extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert [str(a) for a in san.get_values_for_type(x509.IPAddress)] == ["10.0.0.6"]
 
     # On the edge.
     etc, data = tmp_path / "etc", tmp_path / "var"
