@@ -47,8 +47,13 @@ def device(fleet: LocalFleet, root: Path, site: str, name: str, role: str = "age
 
 def start_central(fleet: LocalFleet, root: Path) -> Central:
     central = Central(root / "central", fleet.port, fleet.database_url, retry_s=0.5,
-                      mqtt=fleet.central_mqtt_toml(), extra=fleet.fleet_toml()).start()
-    wait_until(lambda: json.loads(_get(central, "/healthz")).get("broker_connected"), 20, what="central on the broker")
+                      mqtt=fleet.central_mqtt_toml(), extra=fleet.fleet_toml())
+    try:
+        central.start()
+        wait_until(lambda: healthz(central).get("broker_connected"), 20, what="central on the broker")
+    except BaseException:
+        central.stop()  # a central that never came up is not left running
+        raise
     return central
 
 

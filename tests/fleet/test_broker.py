@@ -228,8 +228,16 @@ def test_recredentialing_keeps_the_edge_syncing_with_nothing_lost(tmp_path, flee
     folder = tmp_path / "edge-1"
     bundle = fleet.enroll(SITE, "edge-1", folder)
     central = start_central(fleet, tmp_path)
-    edge = Edge(tmp_path / "e", fleet.port, device="edge-1", mqtt=fleet.edge_mqtt_toml(bundle, folder)).start()
-    store = central.store()
+    edge = Edge(tmp_path / "e", fleet.port, device="edge-1", mqtt=fleet.edge_mqtt_toml(bundle, folder))
+    try:
+        edge.start()
+        _recredential_while_syncing(tmp_path, fleet, central.store(), edge, folder)
+    finally:
+        edge.stop()
+        central.stop()
+
+
+def _recredential_while_syncing(tmp_path, fleet, store, edge, folder) -> None:
     journal = edge.journal()
     stop = threading.Event()
 
@@ -261,18 +269,14 @@ def test_recredentialing_keeps_the_edge_syncing_with_nothing_lost(tmp_path, flee
     finally:
         stop.set()
         writer.join()
-    try:
-        wait_until(lambda: journal.backlog() == 0, 60, what="the outbox drained")
-        assert edge.alive(), "the edge was restarted"
-        ids = journal_ids(journal)
-        assert set(store.event_ids(SITE, "edge-1")) == set(ids)
-        with store.engine.connect() as conn:
-            rows = conn.execute(select(func.count()).select_from(events_table)
-                                .where(events_table.c.device == "edge-1")).scalar_one()
-        assert rows == len(ids)
-    finally:
-        edge.stop()
-        central.stop()
+    wait_until(lambda: journal.backlog() == 0, 60, what="the outbox drained")
+    assert edge.alive(), "the edge was restarted"
+    ids = journal_ids(journal)
+    assert set(store.event_ids(SITE, "edge-1")) == set(ids)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(events_table)
+                            .where(events_table.c.device == "edge-1")).scalar_one()
+    assert rows == len(ids)
 
 
 @pytest.mark.parametrize("name", ["central", "central-rules", "central-quarantine"])
