@@ -82,6 +82,11 @@ class MqttLink:
         # Enough in flight to keep a 2-core pipeline busy; the broker queues the rest.
         self.client.max_inflight_messages_set(100)
         self.client.max_queued_messages_set(0)
+        # Publishes come from other threads (the uplink, the dispatcher). Without this, paho writes
+        # to the socket from the publishing thread while the network loop reads it; a TLS socket
+        # cannot take that (OpenSSL errors, dropped connections). With a write-registration
+        # callback paho only queues the packet and wakes the loop, which writes it.
+        self.client.on_socket_register_write = lambda client, userdata, sock: None
         self.client.on_connect = self._handle_connect
         self.client.on_disconnect = self._handle_disconnect
         self.client.on_message = self._handle_message
