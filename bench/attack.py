@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Benchmark ingest under attack: a bad-input corpus on an edge's topics while 500 events/s flow.
+"""Benchmark ingest under attack: a bad-input corpus on the site's topics while 500 events/s flow.
 
-One private broker, central as its own process (`frontdesk central run`, default quarantine quota),
-the edge agent in this process journaling a steady stream, and an attacker client publishing the
-corpus below round and round on the edge's own events topic (and a little on its acks and
-commands topics) for the whole run. Reported:
-  attacks              bad messages published on the events topic
-  edge_attacks         bad messages published on the edge's acks and commands topics
-  quarantined          rejects central counted for the edge (stored, or sampled past the quota)
+One private broker on the fleet's generated configuration (TLS, client certificates, the
+per-device ACL; "tls": true), central as its own process (`frontdesk central run`, default
+quarantine quota), the edge agent (edge-1) in this process journaling a steady stream, and two
+attackers for the whole run, each publishing only where the broker lets it: a compromised device
+of the site (`evil-1`, enrolled like any other) sends the corpus below round and round on its own
+events topic, which central ingests next to edge-1's; a holder of central's rights (a stolen
+central credential or a compromised broker) sends a little junk on edge-1's acks and commands
+topics. Reported:
+  attacks              bad messages published on evil-1's events topic
+  edge_attacks         bad messages published on edge-1's acks and commands topics
+  quarantined          rejects central counted for evil-1 (stored, or sampled past the quota)
   quarantine_kept      of which bodies kept in the quarantine table
   alarms               quarantine.flooded events central wrote
-  valid_events         events the edge journaled during the run
+  valid_events         events edge-1 journaled during the run
   stored_once          of which at central exactly once
   lost / duplicates    journaled but not at central / rows at central repeating an edge seq
-  ingest_stall_max_s   longest time from an edge commit to central's ack for it (any stall of
-                       ingest shows here); p50_ms / p99_ms of the same
+  ingest_stall_max_s   longest time from an edge commit to central's ack for it reaching the
+                       agent's ack thread (any stall of ingest shows here); p50_ms / p99_ms of the same
   thread_restarts      uplink threads the watchdog had to restart (0: none died)
 
     python bench/attack.py [--seconds 20] [--rate 500] [--backend sqlite|postgresql] [--json]
@@ -33,8 +37,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -42,18 +44,28 @@ from frontdesk import topics
 from frontdesk.ids import new_id
 from frontdesk.schema import MAX_BATCH_BYTES, encode_batch, make_event
 from frontdesk.schema.system import DeskNote, QuarantineFlooded, UplinkThreadRestarted
-from tests.spine.harness import SITE, broker_and_database, central_and_agent, wait_until
+from tests.spine.harness import (
+    SITE,
+    AckClock,
+    RawClient,
+    SpineFleet,
+    broker_and_database,
+    central_and_agent,
+    wait_until,
+)
 
 DEVICE = "edge-1"
+EVIL = "evil-1"
 
 
 def _event(**changes: Any) -> dict[str, Any]:
-    wire = make_event(DeskNote(text="attack"), site=SITE, device=DEVICE, seq=10**12, tz="Asia/Shanghai").to_wire()
+    wire = make_event(DeskNote(text="attack"), site=SITE, device=EVIL, seq=10**12, tz="Asia/Shanghai").to_wire()
     return {**wire, "id": new_id(), **changes}
 
 
 def event_corpus(stored_ids: list[str]) -> list[tuple[str, bytes]]:
-    """(name, payload) for the events topic: every way found to break ingest, and then some."""
+    """(name, payload) for evil-1's events topic: every way found to break ingest, and then some
+    (`stored_ids`: edge-1's, which the attacker sends as its own)."""
     batch = encode_batch
     corpus = [
         ("deep-json", b'{"v":1,"items":[' + b"[" * 200_000 + b"]" * 200_000 + b"]}"),
@@ -102,27 +114,12 @@ def edge_corpus() -> list[tuple[str, bytes]]:
 
 
 class Steady:
-    """The edge's steady stream: `rate` events/s journaled, central's acks timed on the acks topic."""
+    """The edge's steady stream: `rate` events/s journaled, central's acks timed as the agent takes them."""
 
-    def __init__(self, journal, port: int, rate: int) -> None:
+    def __init__(self, journal, rate: int) -> None:
         self.journal, self.rate = journal, rate
         self.committed: dict[str, float] = {}
-        self.acked: dict[str, float] = {}
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-attack-acks", protocol=mqtt.MQTTv5)
-        self.client.on_message = self._on_message
-        self.client.connect("127.0.0.1", port)
-        self.client.subscribe(topics.topic(SITE, DEVICE, topics.ACKS), qos=1)
-        self.client.loop_start()
-
-    def _on_message(self, client, userdata, msg) -> None:
-        now = time.perf_counter()
-        try:
-            ids = json.loads(msg.payload).get("ids", [])
-        except (ValueError, AttributeError, RecursionError):
-            return  # the attacker's own junk on this topic
-        for i in ids if isinstance(ids, list) else []:
-            if isinstance(i, str):
-                self.acked.setdefault(i, now)
+        self.acked = AckClock(journal).acked
 
     def run(self, seconds: float, stop: threading.Event) -> None:
         start = time.perf_counter()
@@ -134,30 +131,27 @@ class Steady:
             self.committed[event.id] = time.perf_counter()
         stop.set()
 
-    def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
 
-
-def attack(port: int, corpus: list[tuple[str, bytes]], extra: list[tuple[str, bytes]], stop: threading.Event,
-           rate: float, counts: dict[str, int]) -> None:
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-attacker", protocol=mqtt.MQTTv5)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    events_topic = topics.topic(SITE, DEVICE, topics.EVENTS)
+def attack(fleet: SpineFleet, corpus: list[tuple[str, bytes]], extra: list[tuple[str, bytes]],
+           stop: threading.Event, rate: float, counts: dict[str, int]) -> None:
+    """evil-1 publishes the corpus on its events topic; every fifth time the holder of central's
+    rights publishes junk on edge-1's acks or commands topic. Each publish must be accepted."""
+    device = RawClient(fleet.device_mqtt(EVIL), timeout=30)
+    stand_in = RawClient(fleet.stand_in_mqtt(), timeout=30)
+    events_topic = topics.topic(SITE, EVIL, topics.EVENTS)
     try:
         for k, (_, payload) in enumerate(itertools.cycle(corpus)):
             if stop.wait(1.0 / rate):
                 break
-            client.publish(events_topic, payload, qos=1).wait_for_publish(30)
+            device.publish(events_topic, payload)
             counts["attacks"] += 1
             if k % 5 == 0:
                 channel, junk = extra[(k // 5) % len(extra)]
-                client.publish(topics.topic(SITE, DEVICE, channel), junk, qos=1).wait_for_publish(30)
+                stand_in.publish(topics.topic(SITE, DEVICE, channel), junk)
                 counts["edge_attacks"] += 1
     finally:
-        client.loop_stop()
-        client.disconnect()
+        device.close()
+        stand_in.close()
 
 
 def audit(journal, store, ids: list[str]) -> tuple[int, int, int]:
@@ -182,29 +176,31 @@ def main() -> int:
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="frontdesk-bench-attack-"))
     counts = {"attacks": 0, "edge_attacks": 0}
-    with broker_and_database(root, args.backend) as (broker, url), \
-            central_and_agent(root, broker.port, url) as (central, edge):
+    with broker_and_database(root, args.backend) as (fleet, url), \
+            central_and_agent(root, fleet, url) as (central, edge):
         journal, store = edge.journal, central.store()
         corpus = event_corpus(store.event_ids(SITE, DEVICE))
-        steady = Steady(journal, broker.port, args.rate)
-        time.sleep(0.5)
+        steady = Steady(journal, args.rate)
+        # Both attackers get their certificates before the clock starts (enrolling reloads the broker).
+        fleet.device_mqtt(EVIL)
+        fleet.stand_in_mqtt()
         stop = threading.Event()
-        attacker = threading.Thread(target=attack, args=(broker.port, corpus, edge_corpus(), stop,
+        attacker = threading.Thread(target=attack, args=(fleet, corpus, edge_corpus(), stop,
                                                          args.attack_rate, counts), daemon=True)
         attacker.start()
         steady.run(args.seconds, stop)
         attacker.join(60)
         ids = list(steady.committed)
         wait_until(lambda: all(i in steady.acked for i in ids), 120, what="acks for the steady stream")
-        steady.close()
         lat = sorted(steady.acked[i] - t for i, t in steady.committed.items())
         once, lost, dups = audit(journal, store, ids)
-        state = store.quarantine_state(SITE, DEVICE) or {"total": 0, "kept": 0}
+        state = store.quarantine_state(SITE, EVIL) or {"total": 0, "kept": 0}
         kept = len(store.list_quarantine(limit=10**7))
         alarms = len(store.list_events(site=SITE, type_=QuarantineFlooded.TYPE, limit=10**6))
         restarts = sum(1 for e in journal.events(0, 10**9) if e["type"] == UplinkThreadRestarted.TYPE)
     result = {
         "backend": args.backend,
+        "tls": True,
         "seconds": args.seconds,
         "rate_per_s": args.rate,
         "corpus": len(corpus),

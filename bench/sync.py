@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark the event spine: edge journal -> Mosquitto -> central commit -> ack -> outbox cleared.
 
-Measured in one run, against one private broker:
-  raw_qos1_per_s     the ceiling: plain paho QoS 1 publishes/s (300-byte payloads, pipelined)
+Measured in one run, against one private broker on the fleet's generated configuration (TLS,
+client certificates, the per-device ACL; "tls": true), as a site runs it:
+  raw_qos1_per_s     the ceiling: plain paho QoS 1 publishes/s (300-byte payloads, pipelined) over
+                     the same TLS listener, by an enrolled device (`bench-raw`) on its own events
+                     topic before central subscribes, so none of it reaches central
   e2e_events_per_s   events/s through the whole spine (edge agent here, central its own process)
-  p50_ms / p99_ms    end-to-end latency at a steady 500 events/s (edge commit -> central's ack
-                     for that event arrives back on the edge's ack topic)
+  p50_ms / p99_ms    end-to-end latency at a steady 500 events/s (edge commit -> central's ack for
+                     that event reaches the agent's ack thread)
   lost / duplicates  events journaled but not at central / rows at central repeating an edge seq
 
     python bench/sync.py [--events 50000] [--backend sqlite|postgresql] [--json]
@@ -21,37 +24,53 @@ import threading
 import time
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from frontdesk import topics
 from frontdesk.schema.system import DeskNote
-from tests.spine.harness import SITE, broker_and_database, central_and_agent, record_notes, wait_until
+from tests.spine.harness import (
+    SITE,
+    AckClock,
+    SpineFleet,
+    broker_and_database,
+    central_and_agent,
+    record_notes,
+    tls_client,
+    wait_until,
+)
+
+RAW_DEVICE = "bench-raw"
 
 
-def raw_qos1(port: int, n: int = 30000, size: int = 300) -> float:
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw", protocol=mqtt.MQTTv5)
+def raw_qos1(fleet: SpineFleet, n: int = 30000, size: int = 300) -> float:
+    """QoS 1 publishes/s of one pipelined paho client with an enrolled device's certificate, on the
+    one topic the ACL lets it publish on; every one must be accepted (a refused one counts as none)."""
+    client, cfg = tls_client(fleet.device_mqtt(RAW_DEVICE))
     client.max_inflight_messages_set(100)
     done = threading.Event()
-    acked = [0]
+    acked, refused = [0], [0]
 
     def on_publish(c, u, mid, rc, props):
         acked[0] += 1
+        refused[0] += rc.is_failure
         if acked[0] == n:
             done.set()
 
     client.on_publish = on_publish
-    client.connect("127.0.0.1", port)
+    client.connect(cfg.host, cfg.port)
     client.loop_start()
     payload = b"x" * size
+    topic = topics.topic(SITE, RAW_DEVICE, topics.EVENTS)
     start = time.perf_counter()
     for _ in range(n):
-        client.publish("bench/raw", payload, qos=1)
+        client.publish(topic, payload, qos=1)
     done.wait(120)
     elapsed = time.perf_counter() - start
     client.loop_stop()
     client.disconnect()
+    if acked[0] < n or refused[0]:
+        raise SystemExit(f"raw publishes: {acked[0]} of {n} acknowledged, {refused[0]} refused by the broker")
     return n / elapsed
 
 
@@ -65,21 +84,9 @@ def e2e_throughput(journal, store, n: int) -> float:
     return n / elapsed
 
 
-def latency(journal, port: int, rate: int = 500, seconds: float = 10.0) -> list[float]:
+def latency(journal, rate: int = 500, seconds: float = 10.0) -> list[float]:
     committed: dict[str, float] = {}
-    acked: dict[str, float] = {}
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-acks", protocol=mqtt.MQTTv5)
-
-    def on_message(c, u, msg):
-        now = time.perf_counter()
-        for i in json.loads(msg.payload).get("ids", []):
-            acked.setdefault(i, now)
-
-    client.on_message = on_message
-    client.connect("127.0.0.1", port)
-    client.subscribe(f"frontdesk/v1/{SITE}/edge-1/acks", qos=1)
-    client.loop_start()
-    time.sleep(0.5)
+    acked = AckClock(journal).acked
     interval = 1.0 / rate
     start = time.perf_counter()
     total = int(rate * seconds)
@@ -91,8 +98,6 @@ def latency(journal, port: int, rate: int = 500, seconds: float = 10.0) -> list[
         event = journal.record(DeskNote(text=f"steady {k} " + "y" * 200))
         committed[event.id] = time.perf_counter()
     wait_until(lambda: all(i in acked for i in committed), 60, what="acks for the steady stream")
-    client.loop_stop()
-    client.disconnect()
     return [(acked[i] - t) * 1000 for i, t in committed.items()]
 
 
@@ -115,15 +120,16 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="frontdesk-bench-sync-"))
-    with broker_and_database(root, args.backend) as (broker, url):
-        raw = raw_qos1(broker.port)
-        with central_and_agent(root, broker.port, url) as (central, edge):
+    with broker_and_database(root, args.backend) as (fleet, url):
+        raw = raw_qos1(fleet)  # before central subscribes: nothing of it is queued for central
+        with central_and_agent(root, fleet, url) as (central, edge):
             journal, store = edge.journal, central.store()
             e2e = e2e_throughput(journal, store, args.events)
-            lat = sorted(latency(journal, broker.port))
+            lat = sorted(latency(journal))
             lost, dups = audit(journal, store)
     result = {
         "backend": args.backend,
+        "tls": True,
         "events": args.events,
         "e2e_events_per_s": round(e2e),
         "raw_qos1_per_s": round(raw),

@@ -135,7 +135,12 @@ class MqttLink:
                 continue
             started = time.monotonic()
             try:
-                self.client.loop_forever()
+                # loop() rather than loop_forever(): loop() gives paho the socket pair through which a
+                # publish from another thread wakes select() at once. loop_forever() never makes one,
+                # and with every write left to this thread (above) a publish would wait for the next
+                # incoming packet or the 1 s select timeout.
+                while self.client.loop(1.0) == MQTTErrorCode.MQTT_ERR_SUCCESS:
+                    pass
             except Exception:
                 log.exception("%s: network loop failed", self.name)
             self.connected.clear()

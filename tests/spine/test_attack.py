@@ -1,30 +1,30 @@
 """Bad input on every topic an edge owns: nothing a message holds stops central's ingest or the edge's
 ack and command loops (issue #11 point 4).
 
-Real processes (`frontdesk central run`, `frontdesk edge run`), a real Mosquitto, the central store on
-SQLite and PostgreSQL; the attacker is a plain MQTT client publishing on the edge's own topics while
-the edge's real events and central's real commands keep flowing. Hypothesis makes the bad input.
+Real processes (`frontdesk central run`, `frontdesk edge run`), a real Mosquitto on the fleet's
+generated TLS configuration, the central store on SQLite and PostgreSQL, while the edge's real events
+and central's real commands keep flowing. The broker's ACL decides who can publish where, so the
+attackers are who could: on the events topic a compromised device of the site (`evil-1`, enrolled
+like any other) publishing on its own topic, which central ingests next to edge-1's; on edge-1's
+commands and acks topics a holder of central's rights (a stolen central credential or a compromised
+broker). Hypothesis makes the bad input.
 """
 from __future__ import annotations
 
 import json
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from paho.mqtt.enums import CallbackAPIVersion
 
 from frontdesk import topics
 from frontdesk.central.config import CentralConfig
 from frontdesk.central.ingest import CentralLink
 from frontdesk.central.store import QuarantineQuota, Store, database_unavailable
-from frontdesk.config import MqttConfig
 from frontdesk.edge.agent import EdgeAgent
 from frontdesk.edge.config import load_edge
 from frontdesk.ids import new_id
@@ -32,45 +32,32 @@ from frontdesk.schema import MAX_BATCH_BYTES, SchemaError, decode_batch, decode_
 from frontdesk.schema.envelope import MAX_JSON_DEPTH, json_depth
 from frontdesk.schema.system import DeskNote, Ping, QuarantineFlooded, SettingsUpdate
 
-from .harness import SITE, Central, Edge, journal_ids, record_notes, wait_until
+from .harness import SITE, Central, Edge, RawClient, client_config, journal_ids, record_notes, wait_until
 
 DEVICE = "edge-1"
 EVENTS = topics.topic(SITE, DEVICE, topics.EVENTS)
+# The compromised device: its events topic is the only one it may publish on.
+EVIL = "evil-1"
+EVIL_EVENTS = topics.topic(SITE, EVIL, topics.EVENTS)
 # The two reproductions from the issue, as they were published.
 DEEP_BATCH = b'{"v":1,"items":[' + b"[" * 200_000 + b"]" * 200_000 + b"]}"
 YEAR_9999 = "9999-12-31T23:00:00-05:00"
 EXAMPLES = 80
 
 
-# -- the attacker -----------------------------------------------------------------------------------
+# -- the set-up -------------------------------------------------------------------------------------
 
-class Attacker:
-    """A plain MQTT client that publishes whatever it is given, QoS 1, and waits for the PUBACK."""
-
-    def __init__(self, port: int) -> None:
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"attacker-{uuid.uuid4().hex[:8]}")
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-
-    def publish(self, topic_name: str, payload: bytes) -> None:
-        self.client.publish(topic_name, payload, qos=1).wait_for_publish(10)
-
-    def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
-
-
-def central_with_quota(root, port: int, url: str, quota: int = 10**6) -> Central:
+def central_with_quota(root, fleet, url: str, quota: int = 10**6) -> Central:
     """The harness's central process with its quarantine quota set (in its [central] section)."""
-    central = Central(root, port, url, retry_s=0.5)
+    central = Central(root, fleet, url, retry_s=0.5)
     cfg = root / "central.toml"
     cfg.write_text(cfg.read_text().replace("[mqtt]", f"quarantine_quota = {quota}\n\n[mqtt]"))
     return central
 
 
-def valid_wire(seq: int = 10**9, **changes: Any) -> dict[str, Any]:
-    """A valid event of the attacked edge as a dict (the attacker may change fields of it)."""
-    event = make_event(DeskNote(text="attacker"), site=SITE, device=DEVICE, seq=seq, tz="Asia/Shanghai")
+def valid_wire(seq: int = 10**9, device: str = DEVICE, **changes: Any) -> dict[str, Any]:
+    """A valid event of `device` as a dict (the attacker may change fields of it)."""
+    event = make_event(DeskNote(text="attacker"), site=SITE, device=device, seq=seq, tz="Asia/Shanghai")
     return {**event.to_wire(), **changes}
 
 
@@ -99,8 +86,8 @@ FIELDS = ["id", "type", "schema_version", "site", "device", "seq", "occurred_at"
 
 @st.composite
 def broken_events(draw) -> dict[str, Any]:
-    """A valid event with one thing wrong (so it must be quarantined) and a fresh id."""
-    item = valid_wire()
+    """A valid event of the attacker's with one thing wrong (so it must be quarantined) and a fresh id."""
+    item = valid_wire(device=EVIL)
     kind = draw(st.sampled_from(["date", "field", "extra", "drop", "payload", "seq", "nul"]))
     if kind == "date":
         item["occurred_at"] = draw(odd_dates)
@@ -162,7 +149,7 @@ def event_attacks(draw) -> tuple[list[bytes], list[str], int, list[dict[str, Any
             items: list[Any] = []
             for part in draw(st.lists(st.sampled_from(["valid", "broken", "twin", "value"]), min_size=1, max_size=8)):
                 if part == "valid":
-                    event = valid_wire(seq=draw(st.integers(10**9, 2 * 10**9)))
+                    event = valid_wire(seq=draw(st.integers(10**9, 2 * 10**9)), device=EVIL)
                     items.append(event)
                     valid.append(event)
                 elif part in ("broken", "twin"):
@@ -185,24 +172,24 @@ def event_attacks(draw) -> tuple[list[bytes], list[str], int, list[dict[str, Any
 # -- the two reproductions ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("attack", ["deep-json", "year-9999"])
-def test_the_issue_reproductions_no_longer_stop_ingest(tmp_path, broker, database_url, attack):
-    """One publish on an edge's own topic used to stop all ingest, even across a restart of central."""
+def test_the_issue_reproductions_no_longer_stop_ingest(tmp_path, fleet, database_url, attack):
+    """One publish on a device's own topic used to stop all ingest, even across a restart of central."""
     if attack == "deep-json":
         payload, reason = DEEP_BATCH, "nests deeper"
     else:
-        payload, reason = encode_batch([valid_wire(occurred_at=YEAR_9999)]), "occurred_at"
-    central = central_with_quota(tmp_path / "c", broker.port, database_url).start()
-    edge = Edge(tmp_path / "e", broker.port).start()
-    attacker = Attacker(broker.port)
+        payload, reason = encode_batch([valid_wire(device=EVIL, occurred_at=YEAR_9999)]), "occurred_at"
+    central = central_with_quota(tmp_path / "c", fleet, database_url).start()
+    edge = Edge(tmp_path / "e", fleet).start()
+    attacker = RawClient(fleet.device_mqtt(EVIL))
     try:
         journal, store = edge.journal(), central.store()
         before = record_notes(journal, 20, prefix="before")
         wait_until(lambda: set(before) <= set(store.event_ids(SITE, DEVICE)), 30, what="events before the attack")
-        attacker.publish(EVENTS, payload)  # returns on the broker's PUBACK
+        attacker.publish(EVIL_EVENTS, payload)  # returns on the broker's PUBACK
         after = record_notes(journal, 50, prefix="after")
         wait_until(lambda: set(after) <= set(store.event_ids(SITE, DEVICE)), 30, what="events after the attack")
         rows = wait_until(lambda: [q for q in quarantine(store) if reason in q["reason"]], 10, what="quarantine")
-        assert len(rows) == 1 and rows[0]["topic"] == EVENTS
+        assert len(rows) == 1 and rows[0]["topic"] == EVIL_EVENTS
 
         # central acknowledged the message: after a restart the broker does not hand it back
         central.stop()
@@ -223,12 +210,13 @@ def test_the_issue_reproductions_no_longer_stop_ingest(tmp_path, broker, databas
 
 # -- fuzzing the events topic ---------------------------------------------------------------------------
 
-def test_fuzzed_events_topic_never_stalls_ingest(tmp_path, broker, database_url):
-    """Arbitrary bytes and JSON on the edge's events topic while its real events flow: every valid
-    event stored exactly once, every invalid item in quarantine, and ingest never stalls."""
-    central = central_with_quota(tmp_path / "c", broker.port, database_url).start()
-    edge = Edge(tmp_path / "e", broker.port).start()
-    attacker = Attacker(broker.port)
+def test_fuzzed_events_topic_never_stalls_ingest(tmp_path, fleet, database_url):
+    """Arbitrary bytes and JSON on the compromised device's events topic while edge-1's real events
+    flow: every valid event stored exactly once, every invalid item in quarantine, and ingest never
+    stalls."""
+    central = central_with_quota(tmp_path / "c", fleet, database_url).start()
+    edge = Edge(tmp_path / "e", fleet).start()
+    attacker = RawClient(fleet.device_mqtt(EVIL))
     journal, store = edge.journal(), central.store()
     expected_bad: set[str] = set()
     expected_idless = 0
@@ -252,7 +240,7 @@ def test_fuzzed_events_topic_never_stalls_ingest(tmp_path, broker, database_url)
             nonlocal expected_idless
             payloads, bad_ids, idless, valid = attack
             for payload in payloads:
-                attacker.publish(EVENTS, payload)
+                attacker.publish(EVIL_EVENTS, payload)
             expected_bad.update(bad_ids)
             expected_idless += idless
             valid_ids.extend(e["id"] for e in valid)
@@ -267,11 +255,13 @@ def test_fuzzed_events_topic_never_stalls_ingest(tmp_path, broker, database_url)
         stop_flow.set()
         flowing.join(5)
         edge_ids = journal_ids(journal)
-        wait_until(lambda: set(edge_ids) | set(valid_ids) <= set(store.event_ids(SITE, DEVICE)), 60,
-                   what="every valid event at central")
-        stored = store.event_ids(SITE, DEVICE)
-        assert len(stored) == len(set(stored)), "central holds an event twice"
-        assert set(stored) == set(edge_ids) | set(valid_ids), "central stored something that was not valid"
+        wait_until(lambda: set(edge_ids) <= set(store.event_ids(SITE, DEVICE))
+                   and set(valid_ids) <= set(store.event_ids(SITE, EVIL)), 60, what="every valid event at central")
+        stored, stored_evil = store.event_ids(SITE, DEVICE), store.event_ids(SITE, EVIL)
+        assert len(stored) == len(set(stored)) and len(stored_evil) == len(set(stored_evil)), \
+            "central holds an event twice"
+        assert set(stored) == set(edge_ids), "central stored something edge-1 did not send"
+        assert set(stored_evil) == set(valid_ids), "central stored something that was not valid"
 
         def all_quarantined() -> bool:
             rows = quarantine(store)
@@ -323,12 +313,13 @@ def edge_attacks(draw) -> tuple[str, bytes]:
     return channel, json.dumps(command_wire(**{field: value})).encode()
 
 
-def test_fuzzed_command_and_ack_topics_never_stop_the_edge(tmp_path, broker, database_url):
-    """Arbitrary bytes and JSON on the edge's commands and acks topics: its threads never die, it
-    keeps applying central's real commands and clearing its outbox on central's real acks."""
-    central = central_with_quota(tmp_path / "c", broker.port, database_url).start()
-    edge = Edge(tmp_path / "e", broker.port).start()
-    attacker = Attacker(broker.port)
+def test_fuzzed_command_and_ack_topics_never_stop_the_edge(tmp_path, fleet, database_url):
+    """Arbitrary bytes and JSON on the edge's commands and acks topics, from a holder of central's
+    rights: its threads never die, it keeps applying central's real commands and clearing its
+    outbox on central's real acks."""
+    central = central_with_quota(tmp_path / "c", fleet, database_url).start()
+    edge = Edge(tmp_path / "e", fleet).start()
+    attacker = RawClient(fleet.stand_in_mqtt())
     journal, store = edge.journal(), central.store()
     commands: list[str] = []
     try:
@@ -365,11 +356,11 @@ def test_fuzzed_command_and_ack_topics_never_stop_the_edge(tmp_path, broker, dat
 # -- the watchdog -------------------------------------------------------------------------------------------
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the injected deaths
-def test_watchdog_restarts_a_dead_uplink_thread(tmp_path, broker, sqlite_url):
+def test_watchdog_restarts_a_dead_uplink_thread(tmp_path, fleet, sqlite_url):
     """If an uplink thread dies anyway, the watchdog starts it again and journals an event saying so."""
-    central = central_with_quota(tmp_path / "c", broker.port, sqlite_url).start()
+    central = central_with_quota(tmp_path / "c", fleet, sqlite_url).start()
     # the real agent in this process (its command handlers included), so its uplink can be reached
-    agent = EdgeAgent(load_edge(Edge(tmp_path / "e", broker.port).config))
+    agent = EdgeAgent(load_edge(Edge(tmp_path / "e", fleet).config))
     journal, uplink = agent.journal, agent.uplink
     uplink.watchdog_interval_s = 0.2
     deaths = {"acks": 1, "commands": 1}
@@ -525,7 +516,7 @@ def test_only_an_unavailable_database_counts_as_one():
     assert not database_unavailable(KeyError("a projection fault"))
 
 
-def test_a_message_the_store_cannot_handle_is_quarantined_whole_and_acknowledged(tmp_path, broker, database_url):
+def test_a_message_the_store_cannot_handle_is_quarantined_whole_and_acknowledged(tmp_path, fleet, database_url):
     """The last line: should Store.ingest itself raise on some content, central narrows the batch to
     that message, quarantines it whole, acknowledges it, and the rest is stored."""
     store = Store(database_url)
@@ -538,10 +529,10 @@ def test_a_message_the_store_cannot_handle_is_quarantined_whole_and_acknowledged
         return real_ingest(messages)
 
     store.ingest = ingest  # type: ignore[method-assign]
-    link = CentralLink(store, MqttConfig(port=broker.port), CentralConfig(database_url=database_url,
-                                                                          batch_linger_ms=200))
+    central_mqtt = client_config(fleet.central_mqtt_toml())
+    link = CentralLink(store, central_mqtt, CentralConfig(database_url=database_url, batch_linger_ms=200))
     link.start()
-    attacker = Attacker(broker.port)
+    attacker = RawClient(fleet.device_mqtt(DEVICE))  # edge-1's own certificate; its agent is not running
     try:
         wait_until(link.link.connected.is_set, 10, what="central connected")
         good = [valid_wire(seq=i + 1) for i in range(3)]
@@ -556,7 +547,7 @@ def test_a_message_the_store_cannot_handle_is_quarantined_whole_and_acknowledged
         attacker.close()
         link.stop()
     # acknowledged: a new central on the same session is not handed the poison again
-    link = CentralLink(store, MqttConfig(port=broker.port), CentralConfig(database_url=database_url))
+    link = CentralLink(store, central_mqtt, CentralConfig(database_url=database_url))
     link.start()
     try:
         wait_until(link.link.connected.is_set, 10, what="central reconnected")

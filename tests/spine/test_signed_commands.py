@@ -1,8 +1,11 @@
 """Signed commands: an edge applies only what central signed for it, once, in time; keys rotate.
 
 The contract (frontdesk/signing.py) is checked on its own, then a real `frontdesk edge run` is sent
-commands over a real Mosquitto — good ones, and what an attacker on the network would send — and
-central's key is rotated through `frontdesk central keys` while a real central runs.
+commands over a real Mosquitto on the fleet's generated TLS configuration — good ones, and what an
+attacker would send — and central's key is rotated through `frontdesk central keys` while a real
+central runs. The broker lets only central's certificate publish commands, so the attacker holds
+central's rights (a stolen central credential, or a compromised broker): the signature is then the
+edge's only defence.
 """
 from __future__ import annotations
 
@@ -122,8 +125,8 @@ def _refusals(journal) -> list[dict]:
     return _events(journal, "command.rejected")
 
 
-def test_an_edge_applies_only_signed_commands_for_itself_once(tmp_path, broker):
-    edge = Edge(tmp_path / "e", broker.port).start()
+def test_an_edge_applies_only_signed_commands_for_itself_once(tmp_path, fleet):
+    edge = Edge(tmp_path / "e", fleet).start()
     topic = topics.topic(SITE, "edge-1", topics.COMMANDS)
     try:
         journal = edge.journal()
@@ -139,7 +142,7 @@ def test_an_edge_applies_only_signed_commands_for_itself_once(tmp_path, broker):
         expired = signed(SettingsUpdate(values={"greeting": "expired"}), valid_for=timedelta(seconds=-1))
         far_future = {**signed(Ping()).to_wire(), "expires_at": "9999-12-31T23:59:59-05:00"}  # beyond datetime
         marker = signed(Ping(note="last"))
-        publish_raw(broker.port, [(topic, m) for m in (
+        publish_raw(fleet.central_mqtt_toml(), [(topic, m) for m in (  # central's credential; central is away
             wire(forged_first),        # a forged copy of a real id, before the real one
             wire(unsigned), wire(stranger), wire(for_other_site), wire(for_other_device), wire(expired),
             b"\xff not json", b"[" * 50_000, b'{"id": "x", "type": 5}', json.dumps(far_future).encode(),
@@ -166,8 +169,8 @@ def test_an_edge_applies_only_signed_commands_for_itself_once(tmp_path, broker):
         edge.stop()
 
 
-def test_a_flood_of_forgeries_is_counted_not_journaled_one_by_one(tmp_path, broker):
-    edge = Edge(tmp_path / "e", broker.port).start()
+def test_a_flood_of_forgeries_is_counted_not_journaled_one_by_one(tmp_path, fleet):
+    edge = Edge(tmp_path / "e", fleet).start()
     topic = topics.topic(SITE, "edge-1", topics.COMMANDS)
     try:
         journal = edge.journal()
@@ -175,14 +178,14 @@ def test_a_flood_of_forgeries_is_counted_not_journaled_one_by_one(tmp_path, brok
         forgeries = [wire(signed(Ping(note=str(i)), key=generate_key())) for i in range(300)]
         good = signed(SettingsUpdate(values={"after": "flood"}))
         began = time.monotonic()
-        publish_raw(broker.port, [(topic, m) for m in forgeries] + [(topic, wire(good))])
+        publish_raw(fleet.central_mqtt_toml(), [(topic, m) for m in forgeries] + [(topic, wire(good))])
         wait_until(lambda: journal.setting("after") == "flood", 30, what="the good command after the flood")
         refusals = _refusals(journal)
         # a burst of 30, then one per two seconds: bounded by time, not by what an attacker sends
         assert 30 <= len(refusals) <= 30 + (time.monotonic() - began) / 2 + 1
         assert all(p["reason"] == "unknown_key" for p in refusals)
         time.sleep(2.5)  # the allowance refills at one every two seconds
-        publish_raw(broker.port, [(topic, forgeries[0])])
+        publish_raw(fleet.central_mqtt_toml(), [(topic, forgeries[0])])
         wait_until(lambda: sum(p["suppressed"] for p in _refusals(journal)) > 0, 15, what="suppressed count")
         final = _refusals(journal)
         assert len(final) + sum(p["suppressed"] for p in final) == 301  # every refusal accounted for
@@ -203,9 +206,9 @@ def _state(store, command_id: str) -> str:
     return store.get_command(command_id)["state"]
 
 
-def test_rotation_without_re_enrolling_the_edge(tmp_path, broker, database_url):
-    central = Central(tmp_path / "c", broker.port, database_url, retry_s=0.5).start()
-    edge = Edge(tmp_path / "e", broker.port).start()  # trusts the first key only (its config)
+def test_rotation_without_re_enrolling_the_edge(tmp_path, fleet, database_url):
+    central = Central(tmp_path / "c", fleet, database_url, retry_s=0.5).start()
+    edge = Edge(tmp_path / "e", fleet).start()  # trusts the first key only (its config)
     store = central.store()
     topic = topics.topic(SITE, "edge-1", topics.COMMANDS)
     try:
@@ -227,14 +230,14 @@ def test_rotation_without_re_enrolling_the_edge(tmp_path, broker, database_url):
         wait_until(lambda: store.list_commands(state="pending") == [], 30, what="the retirement delivered")
         assert {c["state"] for c in store.list_commands()} == {"delivered"}
         stale = signed(SettingsUpdate(values={"k": "signed by the retired key"}))
-        publish_raw(broker.port, [(topic, wire(stale))])
+        publish_raw(fleet.stand_in_mqtt(), [(topic, wire(stale))])  # central stays connected
         wait_until(lambda: any(p["command_id"] == stale.id and p["reason"] == "unknown_key"
                                for p in _refusals(journal)), 20, what="the retired key refused")
         assert journal.setting("k") == "new key"
 
         # ... and the trust survives a restart of the edge.
         edge.stop()
-        edge = Edge(tmp_path / "e", broker.port).start()
+        edge = Edge(tmp_path / "e", fleet).start()
         again = store.create_command(SITE, "edge-1", SettingsUpdate(values={"k": "after restart"}))
         wait_until(lambda: _state(store, again.id) == "delivered", 30, what="new key after a restart")
         shown = _keys(central, "show")
@@ -245,13 +248,13 @@ def test_rotation_without_re_enrolling_the_edge(tmp_path, broker, database_url):
         central.stop()
 
 
-def test_a_command_that_expires_while_the_edge_is_away_shows_as_rejected(tmp_path, broker, sqlite_url):
-    central = Central(tmp_path / "c", broker.port, sqlite_url, retry_s=0.5).start()
+def test_a_command_that_expires_while_the_edge_is_away_shows_as_rejected(tmp_path, fleet, sqlite_url):
+    central = Central(tmp_path / "c", fleet, sqlite_url, retry_s=0.5).start()
     store = central.store()
     store.command_valid_for = timedelta(seconds=1)
     try:
         command = store.create_command(SITE, "edge-1", SettingsUpdate(values={"late": True}))
-        edge = Edge(tmp_path / "e", broker.port, command_keys=[public_text(COMMAND_KEY)])
+        edge = Edge(tmp_path / "e", fleet, command_keys=[public_text(COMMAND_KEY)])
         time.sleep(1.5)
         edge.start()
         try:

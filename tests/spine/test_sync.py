@@ -1,7 +1,8 @@
 """The event spine end to end: edge journal -> real Mosquitto -> central store -> ack -> outbox.
 
 Every test runs real processes (`frontdesk edge run`, `frontdesk central run`) against a real
-broker, and the central store on SQLite and on PostgreSQL where marked.
+Mosquitto on the fleet's generated TLS configuration (certificates required, the per-device ACL),
+and the central store on SQLite and on PostgreSQL where marked.
 """
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ import random
 import threading
 import time
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+import pytest
 
-from frontdesk.runtime.mosquitto import Mosquitto
-from frontdesk.schema import encode_batch, make_event
+from frontdesk.schema import MAX_BATCH_BYTES, encode_batch, make_event
 from frontdesk.schema.system import DeskNote, Ping, SettingsUpdate
 
-from .harness import SITE, Central, Edge, journal_ids, publish_raw, record_notes, wait_until
+from .harness import (
+    SITE,
+    Central,
+    Edge,
+    RawClient,
+    journal_ids,
+    local_fleet,
+    publish_raw,
+    record_notes,
+    wait_until,
+)
 
 
 def assert_exactly_once(store, device: str, expected: list[str]) -> None:
@@ -34,9 +43,9 @@ def arrived(store, device: str, n: int):
     return lambda: store.count_events(site=SITE, device=device) >= n
 
 
-def test_events_and_commands_round_trip(tmp_path, broker, database_url):
-    central = Central(tmp_path / "c", broker.port, database_url).start()
-    edge = Edge(tmp_path / "e", broker.port).start()
+def test_events_and_commands_round_trip(tmp_path, fleet, database_url):
+    central = Central(tmp_path / "c", fleet, database_url).start()
+    edge = Edge(tmp_path / "e", fleet).start()
     try:
         journal = edge.journal()
         ids = record_notes(journal, 300)
@@ -59,15 +68,15 @@ def test_events_and_commands_round_trip(tmp_path, broker, database_url):
         central.stop()
 
 
-def test_commands_wait_for_an_offline_edge_and_apply_once(tmp_path, broker, sqlite_url):
-    central = Central(tmp_path / "c", broker.port, sqlite_url, retry_s=0.5).start()
+def test_commands_wait_for_an_offline_edge_and_apply_once(tmp_path, fleet, sqlite_url):
+    central = Central(tmp_path / "c", fleet, sqlite_url, retry_s=0.5).start()
     store = central.store()
     try:
         command = store.create_command(SITE, "edge-1", SettingsUpdate(values={"k": 1}))
         time.sleep(2.5)  # several retries go out with nobody listening
         pending = store.list_commands(state="pending")
         assert [c["id"] for c in pending] == [command.id] and pending[0]["attempts"] >= 2
-        edge = Edge(tmp_path / "e", broker.port).start()
+        edge = Edge(tmp_path / "e", fleet).start()
         try:
             wait_until(lambda: store.get_command(command.id)["state"] == "delivered", 20, what="delivery")
             time.sleep(1.5)  # retries that were already in flight arrive again: applied once only
@@ -81,10 +90,10 @@ def test_commands_wait_for_an_offline_edge_and_apply_once(tmp_path, broker, sqli
         central.stop()
 
 
-def test_broker_killed_mid_stream_and_back_30s_later(tmp_path, sqlite_url):
-    broker = Mosquitto(tmp_path / "broker").start()
-    central = Central(tmp_path / "c", broker.port, sqlite_url).start()
-    edge = Edge(tmp_path / "e", broker.port).start()
+def test_broker_killed_mid_stream_and_back_30s_later(tmp_path, fleet, sqlite_url):
+    broker = fleet.broker
+    central = Central(tmp_path / "c", fleet, sqlite_url).start()
+    edge = Edge(tmp_path / "e", fleet).start()
     journal = edge.journal()
     ids: list[str] = []
     stop = threading.Event()
@@ -113,12 +122,11 @@ def test_broker_killed_mid_stream_and_back_30s_later(tmp_path, sqlite_url):
         stop.set()
         edge.stop()
         central.stop()
-        broker.stop()
 
 
-def test_central_killed_mid_batch_and_restarted(tmp_path, broker, database_url):
-    central = Central(tmp_path / "c", broker.port, database_url).start()
-    edge = Edge(tmp_path / "e", broker.port).start()
+def test_central_killed_mid_batch_and_restarted(tmp_path, fleet, database_url):
+    central = Central(tmp_path / "c", fleet, database_url).start()
+    edge = Edge(tmp_path / "e", fleet).start()
     journal = edge.journal()
     try:
         ids = record_notes(journal, 3000)
@@ -155,12 +163,12 @@ while True:
 """
 
 
-def test_edge_killed_at_random_points_while_producing(tmp_path, broker, sqlite_url):
+def test_edge_killed_at_random_points_while_producing(tmp_path, fleet, sqlite_url):
     import subprocess
     import sys
 
-    central = Central(tmp_path / "c", broker.port, sqlite_url).start()
-    edge = Edge(tmp_path / "e", broker.port)  # only for its config and journal path
+    central = Central(tmp_path / "c", fleet, sqlite_url).start()
+    edge = Edge(tmp_path / "e", fleet)  # only for its config and journal path
     script = tmp_path / "producer.py"
     script.write_text(PRODUCER)
     committed: list[str] = []
@@ -194,52 +202,50 @@ def test_edge_killed_at_random_points_while_producing(tmp_path, broker, sqlite_u
 
 
 def test_hundred_thousand_events_buffered_during_outage_drain(tmp_path, sqlite_url):
-    broker = Mosquitto(tmp_path / "broker")
-    edge = Edge(tmp_path / "e", broker.port).start()  # broker not there yet
-    journal = edge.journal()
-    try:
-        ids = record_notes(journal, 100_000, chunk=1000)
-        assert journal.backlog() >= 100_000
-        broker.start()
-        central = Central(tmp_path / "c", broker.port, sqlite_url).start()
+    with local_fleet(tmp_path, sqlite_url, start=False) as fleet:
+        edge = Edge(tmp_path / "e", fleet).start()  # enrolled, but the broker is not there yet
+        journal = edge.journal()
         try:
-            store = central.store()
-            wait_until(arrived(store, "edge-1", 100_001), 240, interval=1, what="100k drained")
-            assert_exactly_once(store, "edge-1", ids)
-            wait_until(lambda: journal.backlog() == 0, 60, what="outbox empty")
+            ids = record_notes(journal, 100_000, chunk=1000)
+            assert journal.backlog() >= 100_000
+            fleet.start_broker()
+            central = Central(tmp_path / "c", fleet, sqlite_url).start()
+            try:
+                store = central.store()
+                wait_until(arrived(store, "edge-1", 100_001), 240, interval=1, what="100k drained")
+                assert_exactly_once(store, "edge-1", ids)
+                wait_until(lambda: journal.backlog() == 0, 60, what="outbox empty")
+            finally:
+                central.stop()
         finally:
-            central.stop()
-    finally:
-        edge.stop()
-        broker.stop()
+            edge.stop()
 
 
 def test_broker_unreachable_at_startup(tmp_path, sqlite_url):
-    broker = Mosquitto(tmp_path / "broker")
-    edge = Edge(tmp_path / "e", broker.port).start()
-    try:
-        journal = edge.journal()
-        wait_until(lambda: "journaling locally" in edge.output(), 15, what="the edge saying it is offline")
-        assert edge.alive()
-        ids = record_notes(journal, 50)
-        assert journal.backlog() >= 51  # 50 notes + edge.started, all on disk
-        broker.start()
-        central = Central(tmp_path / "c", broker.port, sqlite_url).start()
+    with local_fleet(tmp_path, sqlite_url, start=False) as fleet:
+        edge = Edge(tmp_path / "e", fleet).start()
         try:
-            store = central.store()
-            wait_until(arrived(store, "edge-1", 51), 30, what="sync once the broker is back")
-            assert_exactly_once(store, "edge-1", ids)
-            started = store.list_events(site=SITE, type_="edge.started")[0]
-            assert started["payload"]["broker_reachable"] is False
+            journal = edge.journal()
+            wait_until(lambda: "journaling locally" in edge.output(), 15, what="the edge saying it is offline")
+            assert edge.alive()
+            ids = record_notes(journal, 50)
+            assert journal.backlog() >= 51  # 50 notes + edge.started, all on disk
+            fleet.start_broker()
+            central = Central(tmp_path / "c", fleet, sqlite_url).start()
+            try:
+                store = central.store()
+                wait_until(arrived(store, "edge-1", 51), 30, what="sync once the broker is back")
+                assert_exactly_once(store, "edge-1", ids)
+                started = store.list_events(site=SITE, type_="edge.started")[0]
+                assert started["payload"]["broker_reachable"] is False
+            finally:
+                central.stop()
         finally:
-            central.stop()
-    finally:
-        edge.stop()
-        broker.stop()
+            edge.stop()
 
 
-def test_bad_payloads_are_quarantined_and_ingest_goes_on(tmp_path, broker, database_url):
-    central = Central(tmp_path / "c", broker.port, database_url).start()
+def test_bad_payloads_are_quarantined_and_ingest_goes_on(tmp_path, fleet, database_url):
+    central = Central(tmp_path / "c", fleet, database_url).start()
     store = central.store()
 
     def ev(seq, device="edge-1", **over):
@@ -248,16 +254,19 @@ def test_bad_payloads_are_quarantined_and_ingest_goes_on(tmp_path, broker, datab
         return wire
 
     topic = f"frontdesk/v1/{SITE}/edge-1/events"
+    edge_1 = fleet.device_mqtt("edge-1")  # a compromised edge-1 (its own agent is not running)
     wrong_schema = ev(2)
     wrong_schema["payload"] = {"text": 42, "colour": "red"}
     wrong_version = ev(3, schema_version=99)
     spoofed = ev(4, device="edge-2")  # edge-1 speaking for edge-2
     good = [ev(1), ev(5)]
     try:
-        publish_raw(broker.port, [
+        # Larger than any batch, but within the broker's packet limit: central must refuse it itself.
+        oversized = encode_batch([{"filler": "x" * MAX_BATCH_BYTES}])
+        publish_raw(edge_1, [
             (topic, b"\xff\xfe not json"),
             (topic, b'{"v": 1, "items": "nope"}'),
-            (topic, encode_batch([{"filler": "x" * 1100 * 1024}])),  # oversized batch
+            (topic, oversized),
             (topic, encode_batch([good[0], wrong_schema, wrong_version, spoofed, "just a string", good[1]])),
         ])
         wait_until(lambda: store.count_events(site=SITE) == 2, 20, what="the good events")
@@ -268,28 +277,31 @@ def test_bad_payloads_are_quarantined_and_ingest_goes_on(tmp_path, broker, datab
             assert expected in reasons, expected
         assert "quarantined" in central.output()
         # and ingestion goes on
-        publish_raw(broker.port, [(topic, encode_batch([ev(6)]))])
+        publish_raw(edge_1, [(topic, encode_batch([ev(6)]))])
         wait_until(lambda: store.count_events(site=SITE) == 3, 20, what="ingest after bad input")
         assert central.alive()
+        # Past the broker's packet limit a message never reaches central: the broker drops its sender.
+        with pytest.raises(AssertionError, match="dropped the connection"):
+            publish_raw(edge_1, [(topic, encode_batch([{"filler": "x" * 1100 * 1024}]))])
+        time.sleep(1.0)
+        assert store.count_events(site=SITE) == 3 and len(store.list_quarantine()) == 7
     finally:
         central.stop()
 
 
-def test_acks_tell_the_edge_about_quarantined_events(tmp_path, broker, sqlite_url):
+def test_acks_tell_the_edge_about_quarantined_events(tmp_path, fleet, sqlite_url):
     """An edge never keeps resending something central keeps in quarantine (it is stored there)."""
-    central = Central(tmp_path / "c", broker.port, sqlite_url).start()
+    central = Central(tmp_path / "c", fleet, sqlite_url).start()
     got: list[dict] = []
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="ack-watch", protocol=mqtt.MQTTv5)
-    client.on_message = lambda c, u, m: got.append(json.loads(m.payload))
-    client.connect("127.0.0.1", broker.port)
-    client.subscribe(f"frontdesk/v1/{SITE}/edge-1/acks", qos=1)
-    client.loop_start()
+    # edge-1's own certificate, for its own topics: only edge-1 may read its acks
+    client = RawClient(fleet.device_mqtt("edge-1"), on_message=lambda c, u, m: got.append(json.loads(m.payload)))
+    client.subscribe(f"frontdesk/v1/{SITE}/edge-1/acks")
     try:
         bad = make_event(DeskNote(text="x"), site=SITE, device="edge-1", seq=1, tz="UTC").to_wire()
         bad["schema_version"] = 2
-        publish_raw(broker.port, [(f"frontdesk/v1/{SITE}/edge-1/events", encode_batch([bad]))])
+        client.publish(f"frontdesk/v1/{SITE}/edge-1/events", encode_batch([bad]))
         wait_until(lambda: got, 20, what="an ack")
         assert got[0] == {"ids": [], "quarantined": [bad["id"]]}
     finally:
-        client.loop_stop()
+        client.close()
         central.stop()
