@@ -58,7 +58,8 @@ def open_ticket(api: Api, staff: Staff, site: str, **fields: Any) -> dict[str, A
 
 
 def router(api: Api) -> APIRouter:
-    """GET/POST /tickets, GET /tickets/{id}, GET /sites/{site}/units/{unit}/tickets, GET /sla."""
+    """GET/POST /tickets, GET /tickets/search, GET /tickets/{id}, GET /sites/{site}/units/{unit}/tickets,
+    GET /sla."""
     r = APIRouter(prefix="/api/v1", tags=["tickets"])
     system, require = api.system, api.require
 
@@ -77,6 +78,13 @@ def router(api: Api) -> APIRouter:
         if staff.role == "guard" and req.kind not in GUARD_KINDS:
             raise HTTPException(403, "guards open mail, visit and help-request tickets only")
         return open_ticket(api, staff, req.site, **req.model_dump(exclude={"site"}))
+
+    @r.get("/tickets/search", summary="Find tickets by number (BX-20261129-007), unit, phone digits, name or "
+           "title, newest first (tickets.read)")
+    def search(q: str = Query(min_length=1, max_length=64), site: str | None = SITE_Q,
+               limit: int = Query(50, ge=1, le=200),
+               staff: Staff = Depends(require("tickets.read"))) -> list[dict[str, Any]]:
+        return [out(row, staff) for row in system.search(sites_for(staff, site), q, limit)]
 
     @r.get("/tickets/{ticket_id}", summary="One ticket with its timers, history and child tickets (tickets.read)")
     def get(ticket_id: str, staff: Staff = Depends(require("tickets.read"))) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from frontdesk.schema.transcript import CallTranscribed, NoteTranscribed, Transc
 from ..tables import events as events_table
 from . import lifecycle
 from .changes import CHANGES, TICKET_CHANGE_TYPES, TicketChange, changed_by, claimed_by
+from .numbers import next_number
 from .rules import RULES, Fold, call_line_id
 from .settings import TicketsConfig
 from .sla import compute_timers, next_check, next_due
@@ -388,10 +389,12 @@ class TicketProjection:
             "appointment_at": utc(p.appointment_at), "paused": False, "milestones": milestones,
             "pauses": [], "breaches": {}, "tz": event.tz, "version": 1, "callback_reached": None, "satisfied": None,
         }
+        row["number"] = next_number(conn, event.site, p.kind, at, event.tz)
         self._recompute(row)
         conn.execute(_TICKET_INSERT, row)
         self._history(conn, p.ticket_id, event, at, by, "applied",
-                      {"kind": p.kind, "title": p.title, "source": p.source, **self._claim(event, p, by)})
+                      {"kind": p.kind, "title": p.title, "source": p.source, "number": row["number"],
+                       **self._claim(event, p, by)})
         self._link_line(conn, event.site, p)
         parked = conn.execute(_PARKED_FOR, {"b_id": p.ticket_id}).mappings().all()
         if parked:

@@ -7,11 +7,12 @@ projection applies it in the same transaction that stores the event.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, select
+from sqlalchemy import RowMapping, and_, or_, select
 
 from frontdesk.schema import Event
 from frontdesk.schema.tickets import TicketOpened, TicketTransitioned
@@ -19,6 +20,7 @@ from frontdesk.schema.tickets import TicketOpened, TicketTransitioned
 from ..store import Store
 from . import lifecycle
 from .changes import TicketChange
+from .numbers import normalise
 from .projection import TicketProjection
 from .settings import TicketsConfig
 from .tables import calls, ticket_history, tickets
@@ -27,8 +29,8 @@ from .writer import CentralEventWriter
 
 # The board carries no personal data (names, phone numbers): it is on screens all day; the
 # ticket itself (GET /tickets/{id}) shows them, to the roles that may see them, and is audited.
-BOARD_COLUMNS = [tickets.c.id, tickets.c.site, tickets.c.kind, tickets.c.state, tickets.c.title, tickets.c.unit,
-                 tickets.c.owner, tickets.c.assignee,
+BOARD_COLUMNS = [tickets.c.id, tickets.c.number, tickets.c.site, tickets.c.kind, tickets.c.state, tickets.c.title,
+                 tickets.c.unit, tickets.c.owner, tickets.c.assignee,
                  tickets.c.complaint_class, tickets.c.major, tickets.c.parent_id, tickets.c.created_at,
                  tickets.c.updated_at, tickets.c.next_due_at, tickets.c.next_due_timer, tickets.c.paused,
                  tickets.c.any_breach, tickets.c.source, tickets.c.source_ref, tickets.c.version]
@@ -134,6 +136,31 @@ class TicketSystem:
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(*BOARD_COLUMNS).where(and_(tickets.c.site == site, tickets.c.unit == unit))
                                 .order_by(tickets.c.created_at.desc()).limit(limit)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def search(self, sites: tuple[str, ...] | None, typed: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Tickets (board columns) matching what someone typed, newest first: a ticket number (any
+        case, dashes optional: "bx 20261129 7"), else a unit, 4+ digits of the contact phone, or
+        part of the contact's name or the title."""
+        typed = typed.strip()[:64]
+        if not typed:
+            return []
+        number = normalise(typed)
+        if number is not None:
+            match = tickets.c.number == number
+        else:
+            like = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            options = [tickets.c.unit == typed, tickets.c.contact_name.ilike(like, escape="\\"),
+                       tickets.c.title.ilike(like, escape="\\")]
+            digits = re.sub(r"[\s-]", "", typed)
+            if digits.isdigit() and len(digits) >= 4:
+                options.append(tickets.c.contact_phone.like(f"%{digits}%"))
+            match = or_(*options)
+        query = select(*BOARD_COLUMNS).where(match)
+        if sites is not None:
+            query = query.where(tickets.c.site.in_(sites))
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query.order_by(tickets.c.created_at.desc()).limit(limit)).mappings().all()
         return [dict(r) for r in rows]
 
     def call_line(self, call_id: str) -> dict[str, Any] | None:

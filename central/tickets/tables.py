@@ -48,6 +48,9 @@ tickets = Table(
     Column("satisfied", Boolean),
     Column("tz", String(64), nullable=False),
     Column("version", Integer, nullable=False, default=1),
+    # BX-20261129-007: the number people read out and type (numbers.py; migration 0005)
+    Column("number", String(24)),
+    Index("ix_tickets_number", "site", "number", unique=True),
     Index("ix_tickets_board", "site", "is_open", "next_due_at", "created_at"),
     Index("ix_tickets_board_all", "is_open", "next_due_at", "created_at"),
     Index("ix_tickets_site_created", "site", "created_at"),
@@ -148,3 +151,13 @@ visits = Table(
 )
 
 READ_MODELS = [tickets, ticket_history, parked_events, calls, visits]
+
+
+# The last ticket number given per site, kind prefix and day (numbers.py).
+ticket_counters = Table(
+    "ticket_counters", metadata,
+    Column("site", String(64), primary_key=True),
+    Column("prefix", String(4), primary_key=True),
+    Column("day", String(8), primary_key=True),
+    Column("last", Integer, nullable=False),
+)

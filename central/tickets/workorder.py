@@ -35,7 +35,7 @@ def workorder_data(ticket: dict[str, Any], definitions: list[Any], language: str
     unit = ticket.get("unit") or ""
     building, _, room = unit.partition("-") if "-" in unit else ("", "", unit)
     labels = KIND_LABELS.get(language, KIND_LABELS["en"])
-    return {"ticket_no": ticket["id"], "category": labels.get(ticket["kind"], ticket["kind"]),
+    return {"ticket_no": ticket.get("number") or ticket["id"], "category": labels.get(ticket["kind"], ticket["kind"]),
             "content": ticket.get("details") or ticket["title"], "building": building, "unit": room,
             "caller_name": ticket.get("contact_name") or "", "caller_phone": ticket.get("contact_phone") or "",
             "created_at": iso(ticket["created_at"]), "appointment": iso(ticket.get("appointment_at")),

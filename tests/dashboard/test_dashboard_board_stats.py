@@ -47,6 +47,32 @@ def test_board_counts_down_shows_overdue_and_updates_live(page, central, tmp_pat
     screenshot(page, "board", tmp_path)
 
 
+@pytest.mark.parametrize("central", [{"tickets": {"edge_ticket_devices": {SITE: ["desk-1"]}}}], indirect=True)
+def test_board_shows_readable_numbers_and_finds_a_ticket_by_one(page, central, tmp_path):
+    edge = Edge(central.store)
+    leak, lamp = new_id(), new_id()
+    edge.send("ticket.opened", opened(leak, "卫生间漏水", unit="3-201"))
+    edge.send("ticket.opened", opened(lamp, "灯不亮", unit="5-1102"))
+    number = central.app.state.tickets.get(leak)["number"]
+    assert number.startswith("BX-") and number.endswith("-001")
+    user, password = central.add_user("desk-find", "desk")
+    login(page, central, user, password, "board")
+    page.wait_for_selector(f'tr[data-ticket="{leak}"]')
+    assert page.locator(f'tr[data-ticket="{leak}"] td.number').inner_text() == number
+    # Typed as someone reads it out: lower case, no dashes.
+    page.fill("#board-q", number.lower().replace("-", ""))
+    page.press("#board-q", "Enter")
+    page.wait_for_selector(f'tr[data-ticket="{lamp}"]', state="detached")
+    assert page.locator("#board tbody tr").count() == 1
+    page.fill("#board-q", "BX-19990101-001")
+    page.press("#board-q", "Enter")
+    page.wait_for_selector("#board-empty")
+    page.click("#board-clear")
+    page.wait_for_selector(f'tr[data-ticket="{lamp}"]')
+    assert page.locator("#board tbody tr").count() == 2
+    screenshot(page, "board-search", tmp_path)
+
+
 def test_registers_show_calls_and_export_csv_and_xlsx(page, central, tmp_path):
     edge = Edge(central.store)
     call_id = new_id()

@@ -66,7 +66,9 @@ def test_ringing_call_appears_live_then_work_order_in_two_clicks(page, central_a
     # The slip goes to the printer of the edge the call came in on, and shows pending ...
     slips = [c for c in central.store.list_commands(sites=(SITE,), device="desk-1") if c["type"] == "print.slip"]
     assert len(slips) == 1 and slips[0]["payload"]["kind"] == "workorder"
-    assert slips[0]["payload"]["data"]["ticket_no"] == ticket_id
+    number = ticket_rows(central, id=ticket_id)[0]["number"]
+    assert slips[0]["payload"]["data"]["ticket_no"] == number and number.startswith("BX-")
+    assert number in done.inner_text()  # the desk reads out the number, not the id
     assert "厨房水管漏水" in slips[0]["payload"]["data"]["content"]
     card.locator('.wo-print .badge[data-state="pending"]').wait_for()
     # ... until the edge acknowledges it.

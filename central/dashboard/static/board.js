@@ -4,6 +4,7 @@
 
 let tickets = [];
 let reloadTimer = null;
+let query = "";   // what the search box found tickets for ("" = the board of open tickets)
 
 function dueCell(tk) {
   const cell = el("td", {class: "due", "data-label": t("board.due")});
@@ -23,16 +24,32 @@ function tick() {
   }
 }
 
+// Find a ticket by its number (BX-20261129-007, typed any way), unit, phone digits or name.
+function searchForm() {
+  const input = el("input", {id: "board-q", type: "search", maxlength: "64", value: query, autocomplete: "off",
+                             placeholder: t("board.search_hint"), "aria-label": t("board.search")});
+  const form = el("form", {class: "search", role: "search", id: "board-search"}, input,
+    el("button", {type: "submit", text: t("board.search")}),
+    query ? el("button", {type: "button", id: "board-clear", text: t("board.clear"),
+                          onclick: () => { query = ""; load(); }}) : null);
+  form.addEventListener("submit", (e) => { e.preventDefault(); query = input.value.trim(); load(); });
+  return form;
+}
+
 function render() {
   const page = clear(document.getElementById("page"));
-  const panel = el("section", {class: "panel"}, el("h2", {text: t("board.title")}));
+  const panel = el("section", {class: "panel"},
+    el("h2", {text: query ? t("board.found", {q: query}) : t("board.title")}), searchForm());
   page.append(panel);
-  if (!tickets.length) { panel.append(el("p", {class: "empty", id: "board-empty", text: t("board.none")})); return; }
+  if (!tickets.length) {
+    panel.append(el("p", {class: "empty", id: "board-empty", text: query ? t("board.nothing") : t("board.none")}));
+    return;
+  }
   const cols = ["board.id", "board.kind", "board.unit", "board.summary", "board.state", "board.owner", "board.due"];
   panel.append(el("table", {class: "wide", id: "board"},
     el("thead", {}, el("tr", {}, cols.map((c) => el("th", {text: t(c)})))),
     el("tbody", {}, tickets.map((tk) => el("tr", {"data-ticket": tk.id},
-      el("td", {"data-label": t("board.id"), text: tk.id}),
+      el("td", {"data-label": t("board.id"), class: "number", text: tk.number || tk.id}),
       el("td", {"data-label": t("board.kind"), text: kindName(tk.kind)}),
       el("td", {"data-label": t("board.unit"), text: tk.unit || ""}),
       el("td", {"data-label": t("board.summary"), text: tk.title || ""}),
@@ -44,7 +61,8 @@ function render() {
 
 async function load() {
   try {
-    tickets = items(await api("GET", API.tickets, undefined, {site: siteParam(), limit: 200}));
+    tickets = items(query ? await api("GET", API.tickets + "/search", undefined, {site: siteParam(), q: query})
+                          : await api("GET", API.tickets, undefined, {site: siteParam(), limit: 200}));
     render();
   } catch (err) {
     showMessage(clear(document.getElementById("page")), "error", t("error.load") + ": " + err.message);
@@ -56,7 +74,7 @@ document.addEventListener("DOMContentLoaded", () => {
   load();
   setInterval(tick, 1000);
   openLive((item) => {
-    if (!item.type.startsWith("ticket.")) return;
+    if (!item.type.startsWith("ticket.") || query) return;  // search results stay until cleared
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(load, 300);  // a burst of ticket events: one reload
   }, load);

@@ -146,7 +146,7 @@ async function submitWorkOrder(e) {
     const made = await api("POST", API.workOrder(ticketId), {device: call.device, language: LANG === "en" ? "en" : "zh"});
     dlg.close ? dlg.close() : dlg.removeAttribute("open");
     // The call's card shows its work order and the print command's delivery state.
-    call.workOrder = {ticket_id: made.ticket.id, command: made.command};
+    call.workOrder = {ticket_id: made.ticket.id, number: made.ticket.number, command: made.command};
     renderCalls();
     loadUnit();
   } catch (err) {
@@ -161,7 +161,7 @@ async function submitWorkOrder(e) {
 function workOrderLine(wo) {
   const cmd = wo.command;
   return el("div", {class: "message ok wo-done", "data-ticket": wo.ticket_id},
-    t("wo.done", {id: wo.ticket_id}), " ",
+    t("wo.done", {id: wo.number || wo.ticket_id}), " ",
     cmd ? el("span", {class: "wo-print"}, el("span", {class: "badge " + cmd.state, "data-state": cmd.state,
                                                       text: t("wo.print_sent", {state: t("state." + cmd.state)})}),
                      cmd.detail ? " " + cmd.detail : "") : null);
