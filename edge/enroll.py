@@ -14,7 +14,6 @@ and be within its validity.
 """
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import shutil
@@ -22,15 +21,17 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-from frontdesk.enrolment import Bundle, BundleError
+from frontdesk.config import MqttConfig, SiteConfig, section_toml
+from frontdesk.enrolment import Bundle, BundleError, identity
 
-from .config import ConfigError, parse_edge
+from .config import ConfigError, EdgeConfig, UplinkConfig, parse_edge
 
 DEFAULT_DIR = Path("/etc/frontdesk")
 DEFAULT_DATA_DIR = Path("/var/lib/frontdesk/edge")
@@ -59,7 +60,7 @@ def check_bundle(bundle: Bundle) -> None:
     except (ValueError, TypeError, InvalidSignature):
         raise BundleError("the device certificate was not issued by the bundle's CA") from None
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    expected = f"{bundle.device}@{bundle.site.id}"
+    expected = identity(bundle.site.id, bundle.device)
     if not names or names[0].value != expected:
         raise BundleError(f"the certificate is not for {expected}")
     spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -85,25 +86,24 @@ def _write(path: Path, data: bytes, mode: int) -> None:
 
 def mqtt_section(bundle: Bundle, tls_dir: Path) -> str:
     """The [mqtt] section for the bundle's broker and the credential files enroll() writes."""
-    q = json.dumps
-    return (f"[mqtt]\nhost = {q(bundle.broker_host)}\nport = {bundle.broker_port}\n"
-            f"tls_ca = {q(str(tls_dir / 'fleet-ca.crt'))}\ntls_cert = {q(str(tls_dir / 'device.crt'))}\n"
-            f"tls_key = {q(str(tls_dir / 'device.key'))}\n")
+    return section_toml("mqtt", MqttConfig(host=bundle.broker_host, port=bundle.broker_port,
+                                           tls_ca=tls_dir / "fleet-ca.crt", tls_cert=tls_dir / "device.crt",
+                                           tls_key=tls_dir / "device.key"))
 
 
-def edge_config_text(bundle: Bundle, tls_dir: Path, data_dir: Path) -> str:
+def edge_config_text(bundle: Bundle, tls_dir: Path, data_dir: Path, device_sections: str | None = None,
+                     **uplink: Any) -> str:
     """A whole edge file for the bundle: its [site], [edge], [mqtt] with the credential files,
-    [uplink] trusting central's command keys, then the role's device sections."""
-    q = json.dumps  # a JSON string or list of strings is valid TOML
+    [uplink] trusting central's command keys (plus `uplink` keys), then the device sections: the
+    role's from the bundle, or `device_sections` (the demo's emulated hardware)."""
     site = bundle.site
-    return (f"# Written by `frontdesk edge enroll` for {bundle.device}@{site.id} ({bundle.role}); edit the device\n"
-            f"# sections below for this machine's hardware. Re-enrolling replaces only the files in {tls_dir}.\n"
-            f"[site]\nid = {q(site.id)}\nname = {q(site.name, ensure_ascii=False)}\n"
-            f"timezone = {q(site.timezone)}\ncountry = {q(site.country)}\n\n"
-            f"[edge]\ndevice = {q(bundle.device)}\ndata_dir = {q(str(data_dir))}\n\n"
-            f"{mqtt_section(bundle, tls_dir)}\n"
-            f"[uplink]\ncommand_public_keys = {q(bundle.command_public_keys)}\n"
-            + bundle.config_template)
+    return (f"# Written by `frontdesk edge enroll` for {identity(site.id, bundle.device)} ({bundle.role}); edit\n"
+            f"# the device sections below for this machine's hardware. Re-enrolling replaces only {tls_dir}.\n"
+            + section_toml("site", SiteConfig(**site.model_dump())) + "\n"
+            + section_toml("edge", EdgeConfig(device=bundle.device, data_dir=data_dir)) + "\n"
+            + mqtt_section(bundle, tls_dir) + "\n"
+            + section_toml("uplink", UplinkConfig(command_public_keys=bundle.command_public_keys, **uplink))
+            + (bundle.config_template if device_sections is None else device_sections))
 
 
 def enroll(bundle: Bundle, directory: Path = DEFAULT_DIR, data_dir: Path = DEFAULT_DATA_DIR,
@@ -115,11 +115,11 @@ def enroll(bundle: Bundle, directory: Path = DEFAULT_DIR, data_dir: Path = DEFAU
     tls_dir = directory / "tls"
     config = directory / "edge.toml"
     warnings: list[str] = []
-    existing = None
+    text = None  # the new edge file, unless this device's own is kept
     if config.exists() and not replace_config:
-        existing = _existing(config, bundle, tls_dir, warnings)
-    text = edge_config_text(bundle, tls_dir, data_dir) if existing is None else None
-    if text is not None:
+        warnings = _check_existing(config, bundle, tls_dir)
+    else:
+        text = edge_config_text(bundle, tls_dir, data_dir)
         try:
             parse_edge(tomllib.loads(text), str(config))
         except (ConfigError, tomllib.TOMLDecodeError) as err:
@@ -140,16 +140,19 @@ def enroll(bundle: Bundle, directory: Path = DEFAULT_DIR, data_dir: Path = DEFAU
     return Installed(config, text is not None, bundle.serial, tuple(warnings))
 
 
-def _existing(config: Path, bundle: Bundle, tls_dir: Path, warnings: list[str]) -> dict:
-    """The existing edge file, if it is this device's; BundleError if it belongs to another."""
+def _check_existing(config: Path, bundle: Bundle, tls_dir: Path) -> list[str]:
+    """Warnings about the existing edge file of this device (it stays); BundleError if it belongs to
+    another device or cannot be read."""
+    warnings: list[str] = []
     try:
         data = tomllib.loads(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise BundleError(f"{config} exists and cannot be read ({err}); use --replace-config") from None
     have = (data.get("site", {}).get("id"), data.get("edge", {}).get("device"))
     if have != (bundle.site.id, bundle.device):
-        raise BundleError(f"{config} belongs to {have[1]}@{have[0]}, not {bundle.device}@{bundle.site.id}; "
-                          "use --replace-config to start this machine over as the bundle's device")
+        raise BundleError(f"{config} belongs to {have[1]}@{have[0]}, not "
+                          f"{identity(bundle.site.id, bundle.device)}; use --replace-config to start this "
+                          "machine over as the bundle's device")
     mqtt = data.get("mqtt", {})
     for key, name in (("tls_ca", "fleet-ca.crt"), ("tls_cert", "device.crt"), ("tls_key", "device.key")):
         if mqtt.get(key) != str(tls_dir / name):
@@ -159,4 +162,4 @@ def _existing(config: Path, bundle: Bundle, tls_dir: Path, warnings: list[str]) 
     if not set(bundle.command_public_keys) & trusted:
         warnings.append(f"{config}: [uplink] command_public_keys trusts none of central's current keys; "
                         "commands will be refused until a command_keys.update arrives")
-    return data
+    return warnings

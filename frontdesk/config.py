@@ -8,6 +8,7 @@ Errors name the file, the key and what is wrong, e.g.
 """
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,15 @@ class MqttConfig(Section):
         if self.tls_cert is not None and self.tls_ca is None:
             raise ValueError("a client certificate needs tls_ca (the CA the broker's certificate must come from)")
         return self
+
+
+def section_toml(name: str, section: BaseModel) -> str:
+    """`section` as the TOML table `[name]`, with the keys it was given (not its defaults): how the
+    tools that write configuration (enrolment, the fleet, the demo) write it. Values are strings,
+    numbers, booleans, paths or lists of those, whose JSON form is also valid TOML."""
+    values = section.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    return f"[{name}]\n" + "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n"
+                                    for key, value in values.items())
 
 
 def _describe(err: ValidationError, source: str) -> str:

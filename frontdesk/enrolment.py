@@ -19,6 +19,12 @@ FORMAT = "frontdesk-enrolment/1"
 MAX_BUNDLE_BYTES = 256 * 1024
 
 
+def identity(site: str, device: str) -> str:
+    """A device's name on the broker: its certificate's common name, so its MQTT user and client id.
+    '@' cannot occur in a site or device id, so no device can be named into another's identity."""
+    return f"{device}@{site}"
+
+
 class BundleError(ValueError):
     """A file that is not a usable enrolment bundle; the message says why."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from frontdesk import topics
+from frontdesk.enrolment import identity
 from frontdesk.schema import MAX_BATCH_BYTES
 
 from .settings import FleetConfig
@@ -24,12 +25,6 @@ CENTRAL_IDENTITY = "frontdesk-central"
 # A batch is at most MAX_BATCH_BYTES of payload; the topic, properties and fixed header add a
 # few hundred bytes. Anything larger is refused by the broker before it reaches central.
 MAX_PACKET_BYTES = MAX_BATCH_BYTES + 4096
-
-
-def identity(site: str, device: str) -> str:
-    """The certificate common name (and so the broker user and client id) of a device. '@' cannot
-    occur in a site or device id, so no device can be named into another's identity, or central's."""
-    return f"{device}@{site}"
 
 
 def render_acl(devices: Iterable[tuple[str, str]], central: str = CENTRAL_IDENTITY) -> str:

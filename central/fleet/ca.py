@@ -62,12 +62,6 @@ def _name(common_name: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def common_name(cert: x509.Certificate) -> str:
-    """The certificate's subject common name ("" when it has none)."""
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(names[0].value) if names else ""
-
-
 class FleetCA:
     """The CA in `<fleet dir>/ca/`; create() makes it once, the rest load it."""
 

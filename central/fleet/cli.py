@@ -12,7 +12,7 @@ from pathlib import Path
 
 from frontdesk.config import ConfigError, SiteConfig
 
-from ..config import CentralFile, load_central
+from ..config import load_central
 from .ca import FleetCAError, write_private
 from .registry import Fleet, FleetError
 from .roles import ROLES
@@ -30,7 +30,7 @@ def register(central: argparse._SubParsersAction) -> None:
     add.set_defaults(func=_site_add)
     ls = site.add_parser("list", help="the registered sites")
     ls.add_argument("-c", "--config", required=True)
-    ls.set_defaults(func=lambda a: _print(_fleet(a)[0].sites()))
+    ls.set_defaults(func=lambda a: _print(_fleet(a).sites()))
 
     dev = central.add_parser("device", help="the devices of the fleet").add_subparsers(
         dest="device_command", metavar="ACTION", required=True)
@@ -41,7 +41,7 @@ def register(central: argparse._SubParsersAction) -> None:
     ls = dev.add_parser("list", help="devices, their state and certificates")
     ls.add_argument("-c", "--config", required=True)
     ls.add_argument("--site")
-    ls.set_defaults(func=lambda a: _print(_fleet(a)[0].devices(a.site)))
+    ls.set_defaults(func=lambda a: _print(_fleet(a).devices(a.site)))
     for name, help_, bundle in (
             ("disable", "revoke the device's certificates and close its topics at the broker", False),
             ("enable", "enable a disabled device with a new certificate (writes a bundle)", True),
@@ -68,7 +68,7 @@ def _common(p: argparse.ArgumentParser, *, device: bool = True, bundle: bool = F
         p.add_argument("-o", "--output", help="bundle file (default: SITE-DEVICE.frontdesk-bundle)")
 
 
-def _fleet(args: argparse.Namespace) -> tuple[Fleet, CentralFile]:
+def _fleet(args: argparse.Namespace) -> Fleet:
     from ..command_keys import CommandKeyring
     from ..store import Store
 
@@ -77,7 +77,7 @@ def _fleet(args: argparse.Namespace) -> tuple[Fleet, CentralFile]:
     if cfg.central.command_key_dir is not None and cfg.central.command_key_dir.exists():
         keys = sorted(CommandKeyring(cfg.central.command_key_dir).public_keys().values())
     try:
-        return Fleet(Store(cfg.central.database_url), cfg.fleet, dict(cfg.tickets.pass_keys), keys), cfg
+        return Fleet(Store(cfg.central.database_url), cfg.fleet, dict(cfg.tickets.pass_keys), keys)
     except FleetError as err:
         raise SystemExit(f"frontdesk central: {err}") from None
 
@@ -94,7 +94,7 @@ def _fail(err: Exception) -> int:
 
 
 def _site_add(args: argparse.Namespace) -> int:
-    fleet, _ = _fleet(args)
+    fleet = _fleet(args)
     try:
         site = SiteConfig(id=args.site, name=args.name, timezone=args.timezone, country=args.country)
         key = fleet.add_site(site)
@@ -105,7 +105,7 @@ def _site_add(args: argparse.Namespace) -> int:
 
 
 def _device_change(args: argparse.Namespace) -> int:
-    fleet, _ = _fleet(args)
+    fleet = _fleet(args)
     command = args.device_command
     try:
         if command == "add":
@@ -131,7 +131,7 @@ def _device_change(args: argparse.Namespace) -> int:
 
 
 def _broker_config(args: argparse.Namespace) -> int:
-    fleet, _ = _fleet(args)
+    fleet = _fleet(args)
     try:
         conf = fleet.write_broker_config()
     except (FleetError, FleetCAError, OSError) as err:

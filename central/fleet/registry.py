@@ -17,7 +17,7 @@ from cryptography import x509
 from sqlalchemy import and_, insert, select, update
 
 from frontdesk.config import SiteConfig
-from frontdesk.enrolment import FORMAT, Bundle, BundleSite, dump_bundle
+from frontdesk.enrolment import FORMAT, Bundle, BundleSite, dump_bundle, identity
 from frontdesk.passes.keys import generate_key, load_private_key, public_text, save_private_key
 
 from ..store import Store
@@ -37,12 +37,14 @@ class FleetError(Exception):
     """A fleet change that cannot be made (unknown site, duplicate device, ...); says why."""
 
 
+def _made_pass_key(fleet_dir: Path, site: str) -> Path:
+    return Path(fleet_dir) / "sites" / site / "pass.key"
+
+
 def site_pass_key(fleet_dir: Path | None, site: str) -> Path | None:
     """The pass-signing key `site add` made for `site`, if there is one."""
-    if fleet_dir is None:
-        return None
-    path = Path(fleet_dir) / "sites" / site / "pass.key"
-    return path if path.exists() else None
+    path = _made_pass_key(fleet_dir, site) if fleet_dir is not None else None
+    return path if path is not None and path.exists() else None
 
 
 @dataclass
@@ -121,7 +123,7 @@ class Fleet:
                 raise FleetError(f"site {site.id!r} is registered already")
             conn.execute(insert(fleet_sites).values(site=site.id, name=site.name, timezone=site.timezone,
                                                     country=site.country, created_at=_now()))
-        key_path = self.pass_keys.get(site.id) or self.dir / "sites" / site.id / "pass.key"
+        key_path = self.pass_keys.get(site.id) or _made_pass_key(self.dir, site.id)
         if not key_path.exists():
             key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             save_private_key(generate_key(), key_path)
@@ -146,7 +148,7 @@ class Fleet:
                 raise FleetError(f"{site}/{device} is registered already (re-credential it instead)")
             conn.execute(insert(fleet_devices).values(site=site, device=device, role=role, state="active",
                                                       created_at=_now()))
-        return self._issue(site, device)
+        return self._issue(site, device, role)
 
     def devices(self, site: str | None = None) -> list[dict[str, Any]]:
         """The registered devices with their credentials (serial, not_after, revoked_at)."""
@@ -185,7 +187,7 @@ class Fleet:
                 raise FleetError(f"{site}/{device} is active (re-credential it instead)")
             conn.execute(update(fleet_devices).where(_is(site, device))
                          .values(state="active", disabled_at=None, disabled_reason=None))
-        return self._issue(site, device)
+        return self._issue(site, device, row.role)
 
     def recredential(self, site: str, device: str) -> bytes:
         """A new certificate for an active device, returned in a new bundle. The old ones stay valid
@@ -196,7 +198,7 @@ class Fleet:
             raise FleetError(f"{site}/{device} is not registered")
         if row.state != "active":
             raise FleetError(f"{site}/{device} is disabled (enable it instead)")
-        return self._issue(site, device)
+        return self._issue(site, device, row.role)
 
     def retire_old(self, site: str, device: str) -> int:
         """Revoke every certificate of the device but the newest; returns how many."""
@@ -230,16 +232,14 @@ class Fleet:
             where = and_(where, fleet_credentials.c.serial != keep)
         return conn.execute(update(fleet_credentials).where(where).values(revoked_at=now)).rowcount
 
-    def _issue(self, site: str, device: str) -> bytes:
+    def _issue(self, site: str, device: str, role: str) -> bytes:
         """A new certificate for the device, recorded, the broker told; the bundle's bytes."""
         self.ensure_ca()
         site_row = self._site(site)
-        with self.store.engine.connect() as conn:
-            role = self._device_row(conn, site, device).role
         if not self.command_public_keys:
             raise FleetError("central has no command-signing key to put in the bundle "
                              "(set [central] command_key_dir and run `frontdesk central keys create`)")
-        issued = self.ca.issue(broker.identity(site, device), days=self.cfg.device_days)
+        issued = self.ca.issue(identity(site, device), days=self.cfg.device_days)
         with self.store.engine.begin() as conn:
             conn.execute(insert(fleet_credentials).values(serial=issued.serial, site=site, device=device,
                                                           issued_at=_now(), not_after=issued.not_after))

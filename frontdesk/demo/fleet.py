@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..central.fleet.registry import Fleet
 from ..central.fleet.settings import FleetConfig
 from ..central.store import Store
-from ..config import SiteConfig
+from ..config import MqttConfig, SiteConfig, section_toml
 from ..edge.enroll import enroll, mqtt_section
 from ..enrolment import Bundle
 from ..runtime.mosquitto import Mosquitto
@@ -42,25 +43,30 @@ class LocalFleet:
                            broker_log=self.root / "broker" / "mosquitto.log")
 
     def fleet_toml(self) -> str:
-        """[fleet] (and, once the broker files exist, central's TLS [mqtt]) for central's file."""
-        c = self.config
-        text = (f'[fleet]\ndir = "{c.dir}"\norganisation = "{c.organisation}"\nbroker_host = "127.0.0.1"\n'
-                f'broker_port = {c.broker_port}\nlisten = "127.0.0.1"\npersistence_dir = "{c.persistence_dir}"\n'
-                f'broker_user = "{c.broker_user}"\nbroker_log = "{c.broker_log}"\n')
+        """[fleet] for central's file; once the broker runs, with the reload command that signals it
+        (what a site sets to ["pkill", "-HUP", ...])."""
+        fleet = self.config
         if self.broker and self.broker.proc:
-            # What a site sets to ["systemctl", "reload", "mosquitto"].
-            text += f'reload_command = ["kill", "-HUP", "{self.broker.proc.pid}"]\n'
-        return text
+            fleet = FleetConfig(**fleet.model_dump(exclude_unset=True),
+                                reload_command=["kill", "-HUP", str(self.broker.proc.pid)])
+        return section_toml("fleet", fleet)
 
     def central_mqtt_toml(self) -> str:
         """Central's [mqtt]: the TLS listener, with central's own certificate."""
-        ca, cert, key = self.registry().central_credentials()
-        return (f'[mqtt]\nhost = "127.0.0.1"\nport = {self.port}\ntls_ca = "{ca}"\ntls_cert = "{cert}"\n'
-                f'tls_key = "{key}"\n')
+        return self.mqtt_toml(*self.registry().central_credentials())
+
+    def mqtt_toml(self, ca: Path, cert: Path, key: Path) -> str:
+        """[mqtt] for a client of this fleet's broker presenting `cert`/`key`."""
+        return section_toml("mqtt", MqttConfig(host="127.0.0.1", port=self.port, tls_ca=ca, tls_cert=cert,
+                                               tls_key=key))
+
+    @cached_property
+    def _registry(self) -> Fleet:
+        return Fleet(Store(self.database_url), self.config, dict(self.pass_keys), self.command_public_keys)
 
     def registry(self) -> Fleet:
-        """The registry over central's database (migrated on first use)."""
-        return Fleet(Store(self.database_url), self.config, dict(self.pass_keys), self.command_public_keys)
+        """The registry over central's database (one store, migrated when first used)."""
+        return self._registry
 
     def start_broker(self) -> Mosquitto:
         """Write the broker's configuration from the registry and start Mosquitto on it."""
@@ -99,6 +105,8 @@ class LocalFleet:
         return log.read_text(errors="replace") if log and log.exists() else ""
 
     def stop(self) -> None:
-        """Stop the broker."""
+        """Stop the broker and close the registry's database connections."""
         if self.broker:
             self.broker.stop()
+        if "_registry" in self.__dict__:
+            self._registry.store.close()

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from ..central.command_keys import CommandKeyring
 from ..central.fleet.ca import write_private
 from ..drivers.modem.emulator import ModemEmulator
+from ..edge.enroll import edge_config_text
 from ..enrolment import Bundle
 from ..runtime.mosquitto import Mosquitto
 from ..runtime.ports import free_port, wait_listening
@@ -204,17 +205,11 @@ port = {gate.screen_port}
             self.edge_toml(spec.device).write_text(self._edge_text(spec))
 
     def _edge_text(self, spec: EdgeSpec) -> str:
-        """An edge's file as `frontdesk edge enroll` writes it from the bundle ([site], [edge], the TLS
-        [mqtt], central's command keys), with the demo's device sections in place of the role's."""
-        assert self.fleet
-        bundle, q = self.bundles[spec.device], json.dumps
-        site = bundle.site
-        return (f'[site]\nid = {q(site.id)}\nname = {q(site.name, ensure_ascii=False)}\n'
-                f'timezone = {q(site.timezone)}\ncountry = {q(site.country)}\n\n'
-                f'[edge]\ndevice = {q(spec.device)}\ndata_dir = {q(str(self.device_dir(spec.device) / "data"))}\n\n'
-                + self.fleet.edge_mqtt_toml(bundle, self.device_dir(spec.device)) +
-                f'\n[uplink]\nack_timeout_s = 10\ncommand_public_keys = {q(bundle.command_public_keys)}\n'
-                + spec.sections)
+        """An edge's file as `frontdesk edge enroll` writes it from the bundle, with the demo's device
+        sections in place of the role's."""
+        directory = self.device_dir(spec.device)
+        return edge_config_text(self.bundles[spec.device], directory / "tls", directory / "data",
+                                device_sections=spec.sections, ack_timeout_s=10)
 
     # -- the fleet -------------------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from frontdesk.demo.brokercheck import tls_context
+
 
 class Probe:
     """A paho client on the fleet broker: with a certificate (`cert`, `key`), none, or a plain TCP
@@ -17,11 +19,8 @@ class Probe:
                  client_id: str = "probe") -> None:
         self.port = port
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-        if ca is not None:
-            ctx = ssl.create_default_context(cafile=str(ca))
-            if cert is not None:
-                ctx.load_cert_chain(str(cert), str(key))
-            self.client.tls_set_context(ctx)
+        if ca is not None:  # what an edge's link trusts, with this probe's certificate if it has one
+            self.client.tls_set_context(tls_context(ca, "127.0.0.1", cert, key))
         self.connack: str | None = None
         self.granted: list[list[str]] = []
         self.received: list[tuple[str, bytes]] = []

@@ -176,9 +176,10 @@ def test_a_packet_over_the_batch_limit_is_refused_by_the_broker(tmp_path, sqlite
         central.stop()
 
 
-def _cli(central, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "frontdesk", "central", *args[:1], *args[1:2], "-c",
-                           str(central.config), *args[2:]], capture_output=True, text=True, timeout=60)
+def _cli(central, group: str, action: str, *rest: str) -> subprocess.CompletedProcess:
+    """`frontdesk central GROUP ACTION -c <central's file> REST...`"""
+    return subprocess.run([sys.executable, "-m", "frontdesk", "central", group, action, "-c", str(central.config),
+                           *rest], capture_output=True, text=True, timeout=60)
 
 
 def test_a_disabled_device_is_refused_and_can_come_back(tmp_path, fleet):

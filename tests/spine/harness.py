@@ -98,10 +98,7 @@ class SpineFleet(LocalFleet):
             self.stand_ins.append(name)
             if self.broker:  # (else start_broker grants it)
                 self.reload_broker()
-        ca = self.registry().ca.cert_path
-        q = json.dumps
-        return (f'[mqtt]\nhost = "127.0.0.1"\nport = {self.port}\ntls_ca = {q(str(ca))}\n'
-                f'tls_cert = {q(str(directory / "client.crt"))}\ntls_key = {q(str(directory / "client.key"))}\n')
+        return self.mqtt_toml(self.registry().ca.cert_path, directory / "client.crt", directory / "client.key")
 
     def start_broker(self) -> Mosquitto:
         broker = super().start_broker()
