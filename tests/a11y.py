@@ -53,7 +53,8 @@ def small_targets(page: Any, min_px: int = 44) -> list[str]:
                if (label) r = label.getBoundingClientRect();
                if (r.width < min || r.height < min) {
                  const name = (el.getAttribute("aria-label") || el.textContent || el.name || el.id || "").trim();
-                 small.push(`${el.tagName.toLowerCase()} "${name.slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+                 const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+                 small.push(`${el.tagName.toLowerCase()} "${name.slice(0, 30)}" ${size}`);
                }
              }
              return small;
