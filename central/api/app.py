@@ -22,6 +22,7 @@ from . import (
     attachments,
     calls,
     commands,
+    directory,
     events,
     passes,
     privacy,
@@ -35,7 +36,7 @@ from . import (
 from .deps import Api
 
 RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, work, attachments, registers, statistics, commands,
-             passes, privacy, events)
+             passes, privacy, events, directory)
 
 
 def create_app(store: Store, on_command: Callable[[], None] | None = None,
