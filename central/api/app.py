@@ -26,6 +26,7 @@ from . import (
     passes,
     privacy,
     registers,
+    residents,
     statistics,
     ticket_changes,
     tickets,
@@ -34,7 +35,7 @@ from . import (
 from .deps import Api
 
 RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, registers, statistics, commands, passes,
-             privacy, events, directory)
+             privacy, events, directory, residents)
 
 
 def create_app(store: Store, on_command: Callable[[], None] | None = None,

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 import frontdesk.central.auth.tables
 import frontdesk.central.directory.tables
 import frontdesk.central.fleet.tables
+import frontdesk.central.residents.tables
 import frontdesk.central.tickets.tables  # noqa: F401
 from frontdesk.central.store import Store
 from frontdesk.central.tables import metadata
