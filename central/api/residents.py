@@ -29,6 +29,7 @@ from frontdesk.topics import ID_PATTERN
 from frontdesk.web import SecureRoute, static_file, static_router, toolkit_router
 
 from ..auth.accounts import Staff
+from ..auth.roles import PERSONAL_DATA_ROLES
 from ..directory.residents import phone_key
 from ..directory.tables import directory
 from ..fleet.registry import site_pass_key
@@ -150,8 +151,13 @@ def _for_resident(row: dict[str, Any], session: ResidentSession) -> dict[str, An
 
 
 def _for_staff(row: dict[str, Any], staff: Staff) -> dict[str, Any]:
+    """An invitation as staff see it: the visitor's name and phone masked unless their role may
+    see personal data (the phone under a key of its own, so it is masked here by name)."""
     made_by = row["made_by"] if row["made_by_kind"] == "desk" else "resident"
-    return out({**row, "made_by": made_by}, staff)
+    shown = out({**row, "made_by": made_by}, staff)
+    if staff.role not in PERSONAL_DATA_ROLES and shown.get("visitor_phone"):
+        shown["visitor_phone"] = mask_phone(shown["visitor_phone"])
+    return shown
 
 
 def _client(request: Request) -> str:

@@ -52,9 +52,7 @@ class NewInvitation:
     made_by: str
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -141,9 +139,10 @@ class Invitations:
         with self.store.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
             pass_ids = [r["pass_id"] for r in rows]
-            used = {p for (p,) in conn.execute(select(visits.c.pass_id).where(
+            # Used = a post of the invitation's own site let someone in on its pass.
+            used = {(site, p) for site, p in conn.execute(select(visits.c.site, visits.c.pass_id).where(
                 visits.c.pass_id.in_(pass_ids), visits.c.checked_in_at.is_not(None)))} if pass_ids else set()
-        return [self._view(r, r["pass_id"] in used, now) for r in rows]
+        return [self._view(r, (r["site"], r["pass_id"]) in used, now) for r in rows]
 
     @staticmethod
     def _view(row: dict[str, Any], used: bool, now: datetime) -> dict[str, Any]:
