@@ -19,6 +19,7 @@ PACKAGE_DATA = {
     "frontdesk.web": ["static/*"],
     "frontdesk.central": ["migrations/script.py.mako"],
     "frontdesk.central.dashboard": ["static/*", "static/**/*"],
+    "frontdesk.central.residents": ["static/*"],
     "frontdesk.kiosk_ui": ["static/*", "static/**/*"],
     "frontdesk.edge.printing": ["templates/*"],
     "frontdesk.edge.phone": ["greetings/*"],

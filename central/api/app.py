@@ -27,6 +27,7 @@ from . import (
     passes,
     privacy,
     registers,
+    residents,
     statistics,
     ticket_changes,
     tickets,
@@ -36,7 +37,7 @@ from . import (
 from .deps import Api
 
 RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, work, attachments, registers, statistics, commands,
-             passes, privacy, events, directory)
+             passes, privacy, events, directory, residents)
 
 
 def create_app(store: Store, on_command: Callable[[], None] | None = None,

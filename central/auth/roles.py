@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"manager", "admin"}),
     # the resident directory (units, residents, phone numbers) and pushing it to the desk edges
     "directory.admin": frozenset({"manager", "admin"}),
+    # the residents' sign-in codes the desk reads out (and the requests waiting for one)
+    "residents.codes": frozenset({"desk", "manager", "admin"}),
     # the raw event log and quarantine hold personal data as the edges sent it
     "events.read": frozenset({"manager", "admin"}),
     "privacy.admin": frozenset({"admin"}),

@@ -148,6 +148,9 @@ class TicketsConfig(Section):
     # site -> the Ed25519 private key file that signs its visitor passes (`frontdesk passes keygen`);
     # a site without one cannot issue passes from the API.
     pass_keys: dict[str, Path] = {}
+    # site -> posts (device ids) that must hear when a resident's invitation is cancelled, besides
+    # the site's kiosks and gates in the fleet registry (posts not registered there).
+    pass_posts: dict[str, list[str]] = {}
     # site -> the edge devices of that site whose ticket.* events central applies (e.g. a
     # technician's phone claiming a work order); every other ticket.* event must come from
     # central's own writer. Edges identify only as site/device (their role is not known to
@@ -184,7 +187,15 @@ class TicketsConfig(Section):
             if name not in self.calendars:
                 raise ValueError(f"site_calendars.{site}: no calendar named {name!r}")
         self._check_edge_ticket_devices()
+        self._check_pass_posts()
         return self
+
+    def _check_pass_posts(self) -> None:
+        id_re = re.compile(f"^{ID_PATTERN}$")
+        for site, devices in self.pass_posts.items():
+            bad = [x for x in (site, *devices) if not id_re.match(x)]
+            if bad:
+                raise ValueError(f"pass_posts.{site}: {bad[0]!r} is not a site or device id")
 
     def _check_edge_ticket_devices(self) -> None:
         # central's own device ids are vouched for by its writer, never by this list: listing them

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 import frontdesk.central.auth.tables
 import frontdesk.central.directory.tables
 import frontdesk.central.fleet.tables
+import frontdesk.central.residents.tables
 import frontdesk.central.tickets.tables  # noqa: F401
 from frontdesk.central.store import Store
 from frontdesk.central.tables import metadata
@@ -21,15 +22,15 @@ def test_migrated_schema_matches_the_declared_tables(database_url):
 
 
 def test_a_database_at_either_side_branch_upgrades_to_head(database_url):
-    """0006_work_evidence and 0007_directory were made side by side on 0005; a database that has
-    one of them gets the other (and the merge point) on the next start."""
+    """0006_work_evidence was made beside 0007_directory and 0008_residents on 0005; a database
+    on either branch gets the other's migrations (and the joins) on the next start."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import inspect
 
     from frontdesk.central.db import MIGRATIONS, engine_for
 
-    for first in ("0007_directory", "0006_work_evidence"):
+    for first in ("0008_residents", "0006_work_evidence"):
         engine = engine_for(database_url)
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -44,6 +45,7 @@ def test_a_database_at_either_side_branch_upgrades_to_head(database_url):
         store = Store(database_url)  # what central does on start
         tables = set(inspect(store.engine).get_table_names())
         assert {"ticket_attachments", "link_keys", "directory"} <= tables
+        assert len([t for t in tables if t.startswith("resident")]) >= 1
         with store.engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         store.close()

@@ -1,0 +1,104 @@
+// Shared by the resident and visitor pages: safe DOM building (every server value goes on the
+// page as text), calls to central's resident API with the session's CSRF token, the header with
+// the language switch, and times in the site's zone (the toolkit's formatTime).
+"use strict";
+
+const RESIDENT_API = Object.freeze({
+  code: (site) => "/api/v1/sites/" + encodeURIComponent(site) + "/resident/code",
+  session: (site) => "/api/v1/sites/" + encodeURIComponent(site) + "/resident/session",
+  me: "/api/v1/resident/me",
+  signout: "/api/v1/resident/signout",
+  invitations: "/api/v1/resident/invitations",
+  cancel: (id) => "/api/v1/resident/invitations/" + encodeURIComponent(id) + "/cancel",
+  visit: (token) => "/api/v1/visitor-links/" + encodeURIComponent(token),
+  qr: (token) => "/api/v1/visitor-links/" + encodeURIComponent(token) + "/qr.svg",
+});
+const CSRF_KEY = "frontdesk.resident.csrf";
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+
+class ApiError extends Error {
+  constructor(status, detail, retryAfter) { super(detail); this.status = status; this.retryAfter = retryAfter; }
+}
+
+async function api(method, url, body) {
+  const headers = {"Accept": "application/json"};
+  if (method !== "GET") {
+    headers["Content-Type"] = "application/json";
+    const csrf = sessionStorage.getItem(CSRF_KEY);
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+  }
+  let res;
+  try {
+    res = await fetch(url, {method, headers, credentials: "same-origin",
+                            body: body === undefined ? undefined : JSON.stringify(body)});
+  } catch (err) {
+    throw new ApiError(0, t("error.network"));
+  }
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
+  if (!res.ok) {
+    let detail = data && data.detail !== undefined ? data.detail : data;
+    if (typeof detail !== "string") detail = JSON.stringify(detail);
+    throw new ApiError(res.status, detail || res.statusText, Number(res.headers.get("Retry-After")) || 0);
+  }
+  return data;
+}
+
+// The site a resident page belongs to: /r/<site>/<page>.
+function siteOfPage() { return decodeURIComponent(location.pathname.split("/")[2] || ""); }
+
+function fmtTime(iso, tz) { return Toolkit.formatTime(iso, {lang: LANG, tz, withDate: true}); }
+
+function fmtWindow(from, until, tz) { return t("window", {from: fmtTime(from, tz), until: fmtTime(until, tz)}); }
+
+function showMessage(where, kind, text) {
+  clear(where).append(el("p", {class: "message " + kind, role: kind === "error" ? "alert" : "status", text}));
+}
+
+// The page's header: its title and the language switch (reloads the page in the other language).
+function renderHeader(titleKey) {
+  document.documentElement.lang = LANG;
+  document.title = t(titleKey) + " · " + t("app.title");
+  const other = LANG === "en" ? "zh-Hans" : "en";
+  const sw = el("button", {type: "button", id: "lang", class: "secondary", lang: other, text: t("lang.switch"),
+                           onclick: () => {
+    const q = new URLSearchParams(location.search); q.set("lang", other);
+    location.search = q.toString();
+  }});
+  document.body.prepend(el("header", {class: "top"}, el("span", {class: "app", text: t("app.title")}), sw));
+  const main = document.getElementById("page");
+  main.prepend(el("h1", {text: t(titleKey)}));
+  return main;
+}
+
+// A signed-in resident, or off to the sign-in page.
+async function whoAmI() {
+  try {
+    const me = await api("GET", RESIDENT_API.me);
+    sessionStorage.setItem(CSRF_KEY, me.csrf_token);
+    return me;
+  } catch (err) {
+    if (err.status === 401) location.href = "/r/" + encodeURIComponent(siteOfPage()) + "/signin";
+    throw err;
+  }
+}
+
+function pageReady() { document.body.dataset.ready = "true"; }
