@@ -21,6 +21,7 @@ from . import (
     accounts,
     calls,
     commands,
+    directory,
     events,
     passes,
     privacy,
@@ -33,7 +34,7 @@ from . import (
 from .deps import Api
 
 RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, registers, statistics, commands, passes,
-             privacy, events)
+             privacy, events, directory)
 
 
 def create_app(store: Store, on_command: Callable[[], None] | None = None,

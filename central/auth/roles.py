@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "commands.passes": frozenset({"guard", "desk", "manager", "admin"}),
     "commands.read": frozenset({"desk", "guard", "manager", "admin"}),
     "audit.read": frozenset({"manager", "admin"}),
+    # the resident directory (units, residents, phone numbers) and pushing it to the desk edges
+    "directory.admin": frozenset({"manager", "admin"}),
     # the raw event log and quarantine hold personal data as the edges sent it
     "events.read": frozenset({"manager", "admin"}),
     "privacy.admin": frozenset({"admin"}),

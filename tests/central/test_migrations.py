@@ -5,6 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import frontdesk.central.auth.tables
+import frontdesk.central.directory.tables
 import frontdesk.central.fleet.tables
 import frontdesk.central.tickets.tables  # noqa: F401
 from frontdesk.central.store import Store
