@@ -29,11 +29,12 @@ from . import (
     statistics,
     ticket_changes,
     tickets,
+    work,
     work_orders,
 )
 from .deps import Api
 
-RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, registers, statistics, commands, passes,
+RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, work, registers, statistics, commands, passes,
              privacy, events, directory)
 
 

@@ -111,8 +111,10 @@ class Accounts:
                                        users.c.active).order_by(users.c.username)).mappings().all()
         return [dict(r) for r in rows]
 
-    def login(self, username: str, password: str, kind: str = "cookie") -> tuple[str, Session] | None:
-        """A new session for good credentials: (the secret token, the session), else None."""
+    def login(self, username: str, password: str, kind: str = "cookie",
+              ttl: timedelta | None = None) -> tuple[str, Session] | None:
+        """A new session for good credentials, lasting `ttl` (default: the session TTL): (the secret
+        token, the session), else None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
         # the hash is checked even for an unknown user, so the answer takes as long either way
@@ -120,7 +122,7 @@ class Accounts:
             return None
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         now = datetime.now(UTC)
-        expires = now + self.ttl
+        expires = now + (ttl or self.ttl)
         with self.engine.begin() as conn:
             conn.execute(insert(sessions).values(id=_token_id(token), user_id=row["id"], kind=kind, csrf=csrf,
                                                  created_at=now, expires_at=expires))

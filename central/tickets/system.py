@@ -18,8 +18,10 @@ from frontdesk.schema import Event
 from frontdesk.schema.tickets import TicketOpened, TicketTransitioned
 
 from ..store import Store
+from ..tables import events
 from . import lifecycle
-from .changes import TicketChange
+from .changes import CLAIMED, TicketChange
+from .links import ClaimLinks, address
 from .numbers import normalise
 from .projection import TicketProjection
 from .settings import TicketsConfig
@@ -37,6 +39,11 @@ BOARD_COLUMNS = [tickets.c.id, tickets.c.number, tickets.c.site, tickets.c.kind,
 
 
 
+# The kinds a technician claims (签收): those whose lifecycle has a `claimed` state.
+CLAIM_KINDS = tuple(k for k in lifecycle.KINDS if CLAIMED in lifecycle.states(k))
+ISSUED = "work_order_issued"
+
+
 class TicketNotFound(LookupError):
     """No such ticket (or parent ticket) where one was named."""
 
@@ -50,6 +57,7 @@ class TicketSystem:
         self.site_tz = site_tz or {}
         self.writer = CentralEventWriter(store, self.config.central_device)
         self.projection = TicketProjection(self.config, self.writer)
+        self.links = ClaimLinks(store.engine, self.config.claim_link_days)
 
     def install(self) -> TicketSystem:
         """Add the projection to the store's ingest transaction (once)."""
@@ -60,6 +68,16 @@ class TicketSystem:
     def tz_for(self, site: str) -> str:
         """The site's time zone ([sites.<id>] timezone; Asia/Shanghai when not configured)."""
         return self.site_tz.get(site, "Asia/Shanghai")
+
+    def claim_address(self, ticket_id: str, request_base: str) -> str | None:
+        """The claim address for a ticket's slip: [tickets] public_url (else `request_base`, the
+        address the request that issued the work order came to) + /w/<token>; None for a ticket
+        whose id is not a UUID (a token carries the id's 16 bytes)."""
+        try:
+            token = self.links.make(ticket_id)
+        except ValueError:
+            return None
+        return address(self.config.public_url or request_base, token)
 
     # -- changes ---------------------------------------------------------------------------------
 
@@ -72,16 +90,32 @@ class TicketSystem:
         self.writer.write(site, opened, self.tz_for(site))
         return self.get(opened.ticket_id)  # type: ignore[return-value]
 
-    def change(self, change: TicketChange) -> tuple[dict[str, Any], Event]:
-        """Write one change to an existing ticket; TicketNotFound, or TransitionError for a state
-        the ticket's kind does not have (said at once, not only in the history)."""
+    def change(self, change: TicketChange, event_id: str | None = None) -> tuple[dict[str, Any], Event]:
+        """Write one change to an existing ticket (under `event_id` if given: see write_once);
+        TicketNotFound, or TransitionError for a state the ticket's kind does not have (said at
+        once, not only in the history)."""
         ticket = self.get(change.ticket_id)
         if ticket is None:
             raise TicketNotFound(change.ticket_id)
         if isinstance(change, TicketTransitioned):
             lifecycle.rank(ticket["kind"], change.to_state)
-        event = self.writer.write(ticket["site"], change, ticket["tz"])
+        event, _ = self.writer.write_once(ticket["site"], change, ticket["tz"], event_id)
         return self.get(change.ticket_id), event  # type: ignore[return-value]
+
+    def stored_event(self, event_id: str) -> dict[str, Any] | None:
+        """The stored event with this id (id, site, device, type, payload), or None."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(events.c.id, events.c.site, events.c.device, events.c.type, events.c.payload)
+                               .where(events.c.id == event_id)).mappings().first()
+        return dict(row) if row else None
+
+    def outcome(self, ticket_id: str, event_id: str) -> dict[str, Any] | None:
+        """What the projection made of an event for this ticket: its history line, or None."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(ticket_history).where(ticket_history.c.ticket_id == ticket_id,
+                                                            ticket_history.c.event_id == event_id)
+                               .order_by(ticket_history.c.id.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -106,8 +140,9 @@ class TicketSystem:
 
     def board(self, sites: tuple[str, ...] | None, *, kind: str | None = None, state: str | None = None,
               unit: str | None = None, assignee: str | None = None, open_only: bool = True,
-              limit: int = 100) -> list[dict[str, Any]]:
-        """Open tickets, soonest due first, then those without a running timer (newest first).
+              limit: int = 100, kinds: tuple[str, ...] | None = None, unassigned: bool = False) -> list[dict[str, Any]]:
+        """Open tickets, soonest due first, then those without a running timer (newest first);
+        `kinds` keeps those kinds, `unassigned` those nobody is assigned to.
 
         Two queries, each walking the (site, is_open, next_due_at, created_at) index, so the
         board stays fast however many closed tickets the site has.
@@ -117,6 +152,10 @@ class TicketSystem:
                 q = q.where(tickets.c.site.in_(sites))
             if open_only:
                 q = q.where(tickets.c.is_open.is_(True))
+            if kinds is not None:
+                q = q.where(tickets.c.kind.in_(kinds))
+            if unassigned:
+                q = q.where(tickets.c.assignee.is_(None))
             for col, value in ((tickets.c.kind, kind), (tickets.c.state, state), (tickets.c.unit, unit),
                                (tickets.c.assignee, assignee)):
                 if value is not None:
@@ -130,6 +169,12 @@ class TicketSystem:
                 rest = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_(None))
                                     .order_by(tickets.c.created_at.desc()).limit(limit - len(due))).mappings().all()
         return [dict(r) for r in list(due) + list(rest)]
+
+    def work_orders(self, username: str, sites: tuple[str, ...] | None) -> dict[str, list[dict[str, Any]]]:
+        """A technician's list (board columns, soonest due first): "mine", the open tickets assigned
+        to `username`; "unclaimed", open work orders issued on `sites` that nobody is assigned to."""
+        return {"mine": self.board(sites, assignee=username, limit=200),
+                "unclaimed": self.board(sites, kinds=CLAIM_KINDS, state=ISSUED, unassigned=True, limit=100)}
 
     def recent_for_unit(self, site: str, unit: str, limit: int = 10) -> list[dict[str, Any]]:
         """A unit's tickets on one site (board columns), newest first, at most `limit`."""
