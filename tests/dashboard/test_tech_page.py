@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -63,10 +64,10 @@ def api_client(central, username: str) -> httpx.Client:
     return client
 
 
-def claim_lines(ticket: dict) -> list[dict]:
-    """The ticket's history lines that moved it to claimed."""
-    return [h for h in ticket["history"] if h["outcome"] == "applied" and "claimed" in str(h["detail"])
-            and h["type"] != "ticket.attachment_added"]
+def claim_lines(ticket: dict, outcome: str | None = None) -> list[dict]:
+    """The ticket's history lines of claims (applied, or refused or stale: any that reached central)."""
+    return [h for h in ticket["history"] if h["type"] == "ticket.transitioned" and
+            h["detail"].get("to_state") == "claimed" and outcome in (None, h["outcome"])]
 
 
 def phone(make_page, lang: str = "zh-Hans"):
@@ -99,6 +100,11 @@ def camera_jpeg(width: int = 2400, height: int = 1800) -> bytes:
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=92)
     return out.getvalue()
+
+
+def photo_file(name: str, data: bytes, mime: str = "image/jpeg") -> dict:
+    """A file for the page's photo input, as the phone's camera would hand it over."""
+    return {"name": name, "mimeType": mime, "buffer": data}
 
 
 def jpeg_in(body: bytes) -> Image.Image:
@@ -162,7 +168,7 @@ def test_slip_address_through_login_to_claim_on_site_done_photo_and_signature(ma
 
     original = camera_jpeg()
     with pg.expect_request(lambda r: r.url.endswith("/photos") and r.method == "POST") as sent:
-        pg.set_input_files("#photo-input", files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": original}])
+        pg.set_input_files("#photo-input", files=[photo_file("IMG_0001.jpg", original)])
     body = sent.value.post_data_buffer
     # Made smaller on the phone before it went anywhere.
     assert max(jpeg_in(body).size) == 1600 and len(body) < len(original)
@@ -218,10 +224,7 @@ def test_offline_claim_is_queued_then_sent_once(make_page, central, desk):
     open_as(pg, central, "tech-zhao", claim[len(central.url):])
     pg.wait_for_selector("#claim")
     # The service worker keeps the page's shell from the first visit.
-    pg.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    wait_until(lambda: pg.evaluate("!!navigator.serviceWorker.controller") or pg.reload() and False,
-               what="the service worker controlling the page")
-    pg.wait_for_selector("#claim")
+    pg.wait_for_function("!!navigator.serviceWorker.controller")
 
     pg.context.set_offline(True)
     pg.click("#claim")
@@ -263,7 +266,7 @@ def test_two_technicians_claim_at_once_one_wins_the_other_sees_who(make_page, ce
     assert pages[loser].locator("#held").inner_text() == f"已被 {winner} 签收"
     assert f"已被 {winner} 签收" in pages[loser].locator("#notices").inner_text()
     assert pages[loser].locator("#claim, #on-site").count() == 0
-    assert len(claim_lines(desk.ticket(ticket_id))) == 1
+    assert len(claim_lines(desk.ticket(ticket_id), "applied")) == 1
 
 
 def forged(token: str) -> str:
@@ -301,7 +304,7 @@ def test_bad_addresses_and_bad_photos_are_refused_with_the_reason(make_page, cen
     wait_until(lambda: "照片太大" in pg.locator("#notices").inner_text(), what="the size refusal")
     # Refused items leave the outbox; the order goes on (a good photo is taken after them).
     assert pg.evaluate("Outbox.all().then((items) => items.length)") == 0
-    pg.set_input_files("#photo-input", files=[{"name": "ok.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg(800, 600)}])
+    pg.set_input_files("#photo-input", files=[photo_file("ok.jpg", camera_jpeg(800, 600))])
     pg.wait_for_selector("#order-photos img[data-kind=photo]")
     assert [a["kind"] for a in desk.attachments(ticket_id)] == ["photo"]
 
@@ -358,4 +361,5 @@ def test_english_on_the_phone(make_page, central, desk):
 
 
 def expired_token(central, ticket_id: str) -> str:
-    raise NotImplementedError
+    """A claim token central signed for the ticket whose time ran out a second ago."""
+    return central.app.state.tickets.links.make(ticket_id, datetime.now(UTC) - timedelta(seconds=1))

@@ -50,7 +50,7 @@ const TEXTS = {
     "outcome.missed": "未接", "outcome.blocked": "已拦截",
     "time.min": "{n} 分", "time.h": "{n} 小时", "time.d": "{n} 天", "time.s": "{n} 秒",
     // The technician's phone page (tech.html)
-    "tech.title": "我的工单", "tech.mine": "我的工单", "tech.mine_none": "目前没有您的工单",
+    "tech.title": "维修工单", "tech.mine": "我的工单", "tech.mine_none": "目前没有您的工单",
     "tech.unclaimed": "待签收", "tech.unclaimed_none": "没有待签收的工单", "tech.no_unit": "未填单元",
     "tech.all_orders": "全部工单", "tech.contact": "联系人", "tech.holder": "签收人",
     "tech.claim": "签收", "tech.on_site": "到场", "tech.done": "完工", "tech.confirm": "提交住户确认",
@@ -127,7 +127,7 @@ const TEXTS = {
     "outcome.answered_by_staff": "answered by staff", "outcome.missed": "missed", "outcome.blocked": "blocked",
     "time.min": "{n} min", "time.h": "{n} h", "time.d": "{n} d", "time.s": "{n} s",
     // The technician's phone page (tech.html)
-    "tech.title": "My work orders", "tech.mine": "My work orders", "tech.mine_none": "No work orders of yours",
+    "tech.title": "Work orders", "tech.mine": "My work orders", "tech.mine_none": "No work orders of yours",
     "tech.unclaimed": "To claim", "tech.unclaimed_none": "Nothing waiting to be claimed", "tech.no_unit": "no unit",
     "tech.all_orders": "All work orders", "tech.contact": "Contact", "tech.holder": "Claimed by",
     "tech.claim": "Claim", "tech.on_site": "On site", "tech.done": "Done", "tech.confirm": "Send the resident's confirmation",
