@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -149,6 +150,9 @@ def test_slip_address_through_login_to_claim_on_site_done_photo_and_signature(ma
     log_in(pg, "tech-li")
     pg.wait_for_selector("#order")
     assert pg.url.endswith("/dashboard/tech?ticket=" + ticket_id)
+    # Logged in once for the phone: the session lasts 30 days, not a desk shift.
+    session = next(c for c in pg.context.cookies() if c["name"] == "frontdesk_session")
+    assert session["expires"] > time.time() + 29 * 86400
     assert pg.locator("#order-unit").inner_text() == "3-1502"
     assert "厨房水龙头漏水" in pg.locator("#order-content").inner_text()
     assert "138" in pg.locator("#order-contact").inner_text() and "13800138000" not in pg.content()
