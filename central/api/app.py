@@ -19,6 +19,7 @@ from ..tickets.settings import TicketsConfig
 from ..tickets.system import TicketSystem
 from . import (
     accounts,
+    attachments,
     calls,
     commands,
     directory,
@@ -34,8 +35,8 @@ from . import (
 )
 from .deps import Api
 
-RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, work, registers, statistics, commands, passes,
-             privacy, events, directory)
+RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, work, attachments, registers, statistics, commands,
+             passes, privacy, events, directory)
 
 
 def create_app(store: Store, on_command: Callable[[], None] | None = None,

@@ -20,6 +20,7 @@ from frontdesk.schema.tickets import TicketOpened, TicketTransitioned
 from ..store import Store
 from ..tables import events
 from . import lifecycle
+from .attachments import Attachments
 from .changes import CLAIMED, TicketChange
 from .links import ClaimLinks, address
 from .numbers import normalise
@@ -58,6 +59,7 @@ class TicketSystem:
         self.writer = CentralEventWriter(store, self.config.central_device)
         self.projection = TicketProjection(self.config, self.writer)
         self.links = ClaimLinks(store.engine, self.config.claim_link_days)
+        self.attachments = Attachments(store.engine)
 
     def install(self) -> TicketSystem:
         """Add the projection to the store's ingest transaction (once)."""
