@@ -118,8 +118,10 @@ function renderNet() {
   if (queue.length) box.append(el("p", {class: "net queued-count", id: "queued-count", text: t("tech.queued_count", {n: queue.length})}));
 }
 
+// The newest answer, and a refusal before it (a refusal stays until something else goes wrong or
+// the view changes: "sent" after it must not hide why an earlier photo was refused).
 function notice(kind, text) {
-  notices = [{kind, text}, ...notices].slice(0, 3);
+  notices = [{kind, text}, ...notices.filter((n) => n.kind === "error")].slice(0, 2);
   const box = clear(document.getElementById("notices"));
   for (const n of notices) box.append(el("div", {class: "message " + n.kind, role: n.kind === "error" ? "alert" : "status", text: n.text}));
 }
@@ -296,7 +298,7 @@ async function openTicket(id) {
   backLink(page);
   page.append(el("article", {class: "order", id: "order", "data-ticket": ticket.id},
     el("div", {id: "order-facts"}), el("div", {id: "order-queue"}), el("div", {id: "order-actions"}),
-    el("section", {id: "order-photos", "aria-labelledby": "photos-title"})));
+    el("div", {id: "order-photos"})));
   renderOrder();
   loadAttachments(ticket.id);
 }
@@ -428,7 +430,7 @@ function signatureField() {
   send.addEventListener("click", () => {
     if (!pad.drawn) return;
     send.disabled = true;
-    act("confirm", "confirm", {signature_png: pad.png(), note: takeNote()});
+    act("confirm", "confirm", {method: "signature", signature_png: pad.png(), note: takeNote()});
   });
   const field = el("section", {class: "field sign", "aria-labelledby": "sign-title"},
     el("h3", {id: "sign-title", text: t("tech.resident_signs")}),
@@ -444,11 +446,13 @@ async function loadAttachments(id) {
   let rows;
   try { rows = items(await call("GET", API.attachments(id)), "attachments"); } catch (err) { return; }
   if (!box || !current || current.id !== id) return;
-  clear(box).append(el("h3", {id: "photos-title", text: t("tech.photos", {n: rows.length})}));
+  clear(box);
   if (!rows.length) return;
-  box.append(el("div", {class: "thumbs"}, rows.map((a, i) => el("img", {
-    src: API.attachment(id, a.id), "data-kind": a.kind, loading: "lazy",
-    alt: t(a.kind === "signature" ? "tech.signature_alt" : "tech.photo_alt", {n: i + 1})}))));
+  box.append(el("section", {"aria-labelledby": "photos-title"},
+    el("h3", {id: "photos-title", text: t("tech.photos", {n: rows.length})}),
+    el("div", {class: "thumbs"}, rows.map((a, i) => el("img", {
+      src: API.attachment(id, a.id), "data-kind": a.kind, loading: "lazy",
+      alt: t(a.kind === "signature" ? "tech.signature_alt" : "tech.photo_alt", {n: i + 1})})))));
 }
 
 // -- acting: into the outbox first, then sent -------------------------------------------------
