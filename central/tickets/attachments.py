@@ -23,7 +23,7 @@ from .tables import ticket_attachments
 
 FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 try:  # HEIC (iPhones' own format) only where the optional pillow-heif plugin is installed
-    from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
+    from pillow_heif import register_heif_opener
 
     register_heif_opener()
     FORMATS["HEIF"] = "HEIC"
@@ -93,6 +93,8 @@ def prepare(raw: bytes, kind: str) -> Prepared:
         raise ImageRefused(f"refused as a decompression bomb: {err}") from None
     except (OSError, SyntaxError, ValueError, EOFError) as err:  # what Pillow raises for damaged files
         raise ImageRefused(f"the image is damaged or cut short: {err}"[:300]) from None
+    except Exception as err:  # a broken EXIF block and the like: still that upload's problem only
+        raise ImageRefused(f"the image could not be read: {type(err).__name__}: {err}"[:300]) from None
     flat.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     if kind == "signature":

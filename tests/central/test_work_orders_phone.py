@@ -39,9 +39,9 @@ def work_order(desk: TestClient, site: str = SITE, **extra) -> tuple[str, str]:
 
 
 def token_of(claim_code: str) -> str:
-    path = urlsplit(claim_code).path
-    assert path.startswith("/w/"), claim_code
-    return path[3:]
+    before, marker, token = urlsplit(claim_code).path.rpartition("/w/")
+    assert marker and "/" not in token, claim_code
+    return token
 
 
 # -- the claim address ------------------------------------------------------------------------------
@@ -319,3 +319,28 @@ def test_a_phone_logs_in_once_for_a_month(central_sqlite, remember):
     else:
         assert lasts <= timedelta(hours=12)  # the desk's session as it was
         assert f"Max-Age={12 * 3600}" in cookie
+
+
+@pytest.mark.parametrize("base", ["https://desk.example.com",
+                                  "https://property-services.garden-court.example.com/frontdesk/central/" + "x" * 60])
+def test_the_claim_address_prints_as_a_qr_that_scans_back(sqlite_url, base):
+    """The slip the edge prints from central's data: its QR decodes to the claim address, on the
+    wide and the narrow paper, with a short and a long public_url."""
+    from frontdesk.drivers.printer import get_profile
+    from frontdesk.drivers.printer.virtual import render_stream
+    from frontdesk.edge.printing.layout import compose_slip
+    from tests.printer.conftest import decode_symbols
+
+    c = Central(sqlite_url, {"tickets": {"public_url": base}})
+    try:
+        tid, _ = work_order(c.client("desk"))
+        wo = c.client("desk").post(f"/api/v1/tickets/{tid}/print", json={"device": "desk-1"}).json()
+        data = {"property": "锦绣花园物业服务中心", **wo["payload"]["data"]}
+        assert data["claim_code"].startswith(base + "/w/")
+        for profile in ("80mm-gb18030", "58mm-gb2312"):
+            prof = get_profile(profile)
+            image = render_stream(compose_slip("workorder", "zh", data, prof), prof.dots).image()
+            assert ("QRCode", data["claim_code"]) in decode_symbols(image), profile
+        assert c.tickets.links.check(token_of(data["claim_code"]))[0] == tid
+    finally:
+        c.close()
