@@ -17,6 +17,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from frontdesk.ids import new_id
+
 from ..a11y import assert_accessible, assert_touch_targets
 from ..browser import keep_for_docs
 from .dashboard_helpers import PHONE, SITE, wait_until
@@ -255,6 +257,8 @@ def test_offline_claim_is_queued_then_sent_once(make_page, central, desk):
     pg.reload()
     pg.wait_for_selector("#queued")
     assert "待发送" in pg.locator("#queued").inner_text()
+    # ... but not the order itself: answers from central are never kept to be shown as current.
+    assert "没有网络" in pg.locator("#problem").inner_text()
 
     pg.context.set_offline(False)
     pg.wait_for_selector("#order")
@@ -304,6 +308,11 @@ def test_bad_addresses_and_bad_photos_are_refused_with_the_reason(make_page, cen
         pg.goto(central.url + "/dashboard/tech?claim=" + junk)
         pg.wait_for_selector("#problem")
         assert "无效" in pg.locator("#problem").inner_text()
+    for junk in ("%3Cimg%20src%3Dx%3E", "../../api/v1/users", new_id()):
+        pg.goto(central.url + "/dashboard/tech?ticket=" + junk)
+        pg.wait_for_selector("#problem")
+        assert "没有这张工单" in pg.locator("#problem").inner_text()
+    assert pg.locator("main img").count() == 0
     pg.goto(central.url + "/dashboard/tech?claim=" + expired_token(central, ticket_id))
     pg.wait_for_selector("#problem")
     assert "过期" in pg.locator("#problem").inner_text()

@@ -77,7 +77,8 @@ function setOffline(value) {
 function failed(err, where) {
   if (err instanceof NetError) { retryRoute = true; showProblem(where, t("tech.offline_view")); return; }
   if (err.status === 401) { needLogin(t("tech.session_ended")); return; }
-  showProblem(where, err.status === 403 ? t("tech.not_allowed") : t("error.load") + ": " + err.message);
+  showProblem(where, err.status === 403 ? t("tech.not_allowed") : err.status === 404 ? t("tech.no_order")
+    : t("error.load") + ": " + err.message);
 }
 
 function needLogin(why) {
