@@ -36,7 +36,7 @@ from .live import LiveEvents, LiveItem
 from .masking import mask_live_item
 
 STATIC = Path(__file__).parent / "static"
-PAGES = ("desk", "board", "visitors", "registers", "stats", "commands", "login")
+PAGES = ("desk", "board", "visitors", "registers", "stats", "commands", "login", "tech")
 
 # The stream sends a `ping` when nothing else happened for this long; the page's toolkit
 # reconnects after three missed beats (a half-open connection EventSource would not notice).
@@ -116,6 +116,13 @@ def dashboard_router(store: Store, hub: Fanout[LiveItem] | None = None,
     @router.get("/dashboard/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse("/dashboard/desk", status_code=307)
+
+    # The technician's phone page keeps its shell in a service worker so it opens with no signal
+    # (in a lift). Served from here rather than /dashboard/static/ because a worker only controls
+    # pages under its own folder: this one may take the scope /dashboard/tech.
+    @router.get("/dashboard/tech-sw.js", include_in_schema=False)
+    def tech_worker() -> Any:
+        return static_file(STATIC, "sw.js")
 
     @router.get("/dashboard/{page}", include_in_schema=False)
     def page(page: str) -> Any:

@@ -17,8 +17,8 @@ def central_any(database_url):
         yield c
 
 
-def _page(browser, viewport, locale="zh-CN"):
-    context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Shanghai")
+def _page(browser, viewport, locale="zh-CN", **options):
+    context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Shanghai", **options)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda err: errors.append(str(err)))
@@ -37,10 +37,12 @@ def page(browser):
 
 @pytest.fixture
 def make_page(browser):
+    """Pages in their own browser contexts; `options` go to the context (a phone: has_touch=True,
+    is_mobile=True)."""
     made = []
 
-    def make(viewport=DESK, locale="zh-CN"):
-        context, pg = _page(browser, viewport, locale)
+    def make(viewport=DESK, locale="zh-CN", **options):
+        context, pg = _page(browser, viewport, locale, **options)
         made.append((context, pg))
         return pg
 

@@ -30,6 +30,11 @@ const Toolkit = (() => {
       siteCommands: (site) => "/api/v1/sites/" + enc(site) + "/commands",
       command: (id) => "/api/v1/commands/" + enc(id),
       live: "/api/v1/dashboard/live",
+      // the technician's phone: the slip's claim address, their orders, photos and signatures
+      claimLink: (token) => "/api/v1/claim-links/" + enc(token),
+      myWorkOrders: "/api/v1/work-orders/mine",
+      attachments: (id) => "/api/v1/tickets/" + enc(id) + "/attachments",
+      attachment: (id, aid) => "/api/v1/tickets/" + enc(id) + "/attachments/" + enc(aid),
     }),
     screens: Object.freeze({
       config: "/api/config",
