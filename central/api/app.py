@@ -21,11 +21,13 @@ from . import (
     accounts,
     calls,
     commands,
+    desk,
     directory,
     events,
     passes,
     privacy,
     registers,
+    staff,
     statistics,
     ticket_changes,
     tickets,
@@ -34,7 +36,8 @@ from . import (
 from .deps import Api
 
 RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, registers, statistics, commands, passes,
-             privacy, events, directory)
+             privacy, events, directory,
+             desk, staff)
 
 
 def create_app(store: Store, on_command: Callable[[], None] | None = None,

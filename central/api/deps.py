@@ -29,6 +29,7 @@ from ..auth.roles import PERSONAL_DATA_ROLES
 from ..auth.settings import AuthConfig
 from ..store import Store
 from ..tickets import lifecycle
+from ..tickets.actions import refusal
 from ..tickets.changes import TicketChange
 from ..tickets.system import TicketNotFound, TicketSystem
 from ..tickets.times import iso
@@ -91,16 +92,30 @@ class Api:
             raise HTTPException(404, "no such ticket")
         return ticket
 
-    def change(self, staff: Staff, model: type[TicketChange], ticket_id: str, **fields: Any) -> dict[str, Any]:
+    def change(self, staff: Staff, model: type[TicketChange], ticket_id: str, *, must_apply: bool = False,
+               **fields: Any) -> dict[str, Any]:
         """Write one change (`model` made of `fields`, by `staff`) to a ticket the account may see;
-        404 if it may not, 422 if the change is refused. The changed ticket as JSON."""
+        404 if it may not, 422 if the change is refused. The changed ticket as JSON.
+
+        `must_apply`: 409 with the projection's reason when the ticket's state made the change
+        change nothing (a move back, a pause of a paused ticket); the projection is the one judge
+        of that, also for a change sent again (it is answered as it was the first time)."""
         self.ticket(ticket_id, staff)
         change = build(model, ticket_id=ticket_id, by=staff.username, **fields)
         try:
-            ticket, _ = self.system.change(change)
+            ticket, event = self.system.change(change)
         except (lifecycle.TransitionError, SchemaError, TicketNotFound) as err:
             raise HTTPException(422, str(err)) from None
+        if must_apply:
+            outcome, detail = self.system.outcome(ticket_id, event.id)
+            if outcome not in (None, "applied"):
+                raise HTTPException(409, str(detail.get("reason") or outcome))
         return out(ticket, staff)
+
+    def refuse_unless(self, ticket: dict[str, Any], action: str) -> None:
+        """HTTP 409 if the ticket's state does not allow the desk's `action` (tickets/actions.py)."""
+        if (reason := refusal(ticket, action)) is not None:
+            raise HTTPException(409, reason)
 
     def audit_read(self, staff: Staff, entity: str, entity_id: str | None, site: str | None,
                    rows: list[dict[str, Any]], **detail: Any) -> None:

@@ -98,6 +98,15 @@ class TicketSystem:
                                 .order_by(ticket_history.c.id)).mappings().all()
         return [{**dict(r), "at": utc(r["at"]).isoformat()} for r in rows]
 
+    def outcome(self, ticket_id: str, event_id: str) -> tuple[str | None, dict[str, Any]]:
+        """What applying one event to the ticket came to (applied, stale, rejected) and its detail;
+        (None, {}) if the ticket's history has no line for it."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(ticket_history.c.outcome, ticket_history.c.detail)
+                               .where(ticket_history.c.ticket_id == ticket_id, ticket_history.c.event_id == event_id)
+                               .order_by(ticket_history.c.id.desc()).limit(1)).first()
+        return (row[0], dict(row[1] or {})) if row else (None, {})
+
     def children(self, ticket_id: str) -> list[dict[str, Any]]:
         """The ticket's child tickets (board columns), oldest first, at most 100."""
         with self.store.engine.connect() as conn:
@@ -106,8 +115,10 @@ class TicketSystem:
 
     def board(self, sites: tuple[str, ...] | None, *, kind: str | None = None, state: str | None = None,
               unit: str | None = None, assignee: str | None = None, open_only: bool = True,
-              limit: int = 100) -> list[dict[str, Any]]:
+              limit: int = 100, ids: Sequence[str] | None = None,
+              due_before: datetime | None = None) -> list[dict[str, Any]]:
         """Open tickets, soonest due first, then those without a running timer (newest first).
+        `ids` keeps only those tickets; `due_before` only those whose next timer is due before then.
 
         Two queries, each walking the (site, is_open, next_due_at, created_at) index, so the
         board stays fast however many closed tickets the site has.
@@ -117,16 +128,20 @@ class TicketSystem:
                 q = q.where(tickets.c.site.in_(sites))
             if open_only:
                 q = q.where(tickets.c.is_open.is_(True))
+            if ids is not None:
+                q = q.where(tickets.c.id.in_(list(ids)))
             for col, value in ((tickets.c.kind, kind), (tickets.c.state, state), (tickets.c.unit, unit),
                                (tickets.c.assignee, assignee)):
                 if value is not None:
                     q = q.where(col == value)
             return q
         with self.store.engine.connect() as conn:
-            due = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_not(None))
-                               .order_by(tickets.c.next_due_at).limit(limit)).mappings().all()
+            running = base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_not(None))
+            if due_before is not None:
+                running = running.where(tickets.c.next_due_at < due_before)
+            due = conn.execute(running.order_by(tickets.c.next_due_at).limit(limit)).mappings().all()
             rest: Sequence[RowMapping] = []
-            if len(due) < limit:
+            if len(due) < limit and due_before is None:
                 rest = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_(None))
                                     .order_by(tickets.c.created_at.desc()).limit(limit - len(due))).mappings().all()
         return [dict(r) for r in list(due) + list(rest)]
