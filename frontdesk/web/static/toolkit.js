@@ -30,6 +30,15 @@ const Toolkit = (() => {
       siteCommands: (site) => "/api/v1/sites/" + enc(site) + "/commands",
       command: (id) => "/api/v1/commands/" + enc(id),
       live: "/api/v1/dashboard/live",
+      // the desk's ticket screens (desk home, new ticket, ticket page, board)
+      attention: "/api/v1/desk/attention",
+      staff: "/api/v1/staff",
+      units: (site) => "/api/v1/sites/" + enc(site) + "/units",
+      ticketSearch: "/api/v1/tickets/search",
+      ticketAction: (id, action) => "/api/v1/tickets/" + enc(id) + "/" + enc(action),
+      photos: (id) => "/api/v1/tickets/" + enc(id) + "/photos",
+      attachments: (id) => "/api/v1/tickets/" + enc(id) + "/attachments",
+      attachment: (id, aid) => "/api/v1/tickets/" + enc(id) + "/attachments/" + enc(aid),
     }),
     screens: Object.freeze({
       config: "/api/config",
