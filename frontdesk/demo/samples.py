@@ -95,8 +95,9 @@ class Samples:
         return bytes(128 + int(60 * math.sin(2 * math.pi * 440 * i / 8000)) for i in range(8000 * 3))
 
     def directory(self) -> dict:
-        """The body of a directory.replace command: the demo caller's number, unit and name."""
-        return {"entries": [{"number": CALLER["number"], "unit": CALLER["unit"], "name": CALLER["name"]}]}
+        """The site's resident directory as central keeps it: the demo caller and a neighbour."""
+        return {"entries": [{"unit": CALLER["unit"], "name": CALLER["name"], "phone": CALLER["number"]},
+                            {"unit": "3-1201", "name": "李娜", "phone": "13900001201"}]}
 
     def allowlist(self) -> dict:
         """The body of a cards.allowlist.replace command: the demo's staff and resident cards (version 1)."""

@@ -26,7 +26,6 @@ from ..runtime.mosquitto import Mosquitto
 from ..runtime.ports import free_port, wait_listening
 from ..schema import Payload, SchemaError, validate_event
 from ..schema.access import CardsAllowlistReplace
-from ..schema.call import DirectoryReplace
 from .fleet import LocalFleet
 from .samples import Samples
 
@@ -35,7 +34,8 @@ P = TypeVar("P", bound=Payload)
 SITE = "demo-site"
 PROPERTY = "示范花园物业服务中心"
 # Demo accounts on the dashboard (a real site creates its own with `frontdesk central user add`).
-ACCOUNTS = {"desk": ("desk", "frontdesk-demo"), "manager": ("manager", "frontdesk-demo")}
+ACCOUNTS = {"desk": ("desk", "frontdesk-demo"), "manager": ("manager", "frontdesk-demo"),
+            "tech": ("technician", "frontdesk-demo"), "tech2": ("technician", "frontdesk-demo")}
 # The demo's devices and the role each is registered with at central.
 DEVICE_ROLES = {"desk-1": "desk", "lobby-1": "kiosk", "gate-1": "gate"}
 
@@ -305,16 +305,22 @@ port = {gate.screen_port}
             self.token = json.loads(resp.read())["token"]
 
     def _push_card_allowlist(self) -> None:
-        """The gate learns its cards, the desk its resident directory, from central's commands."""
+        """The gate learns its cards from central's command; central keeps the resident directory and
+        sends its numbers to the desk."""
         assert self.samples
-        for device, type_, payload in (("gate-1", CardsAllowlistReplace.TYPE, self.samples.allowlist()),
-                                       ("desk-1", DirectoryReplace.TYPE, self.samples.directory())):
-            subprocess.run([sys.executable, "-m", "frontdesk", "central", "send", "-c", str(self.central_toml), SITE,
-                            device, type_, json.dumps(payload)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "frontdesk", "central", "send", "-c", str(self.central_toml), SITE,
+                        "gate-1", CardsAllowlistReplace.TYPE, json.dumps(self.samples.allowlist())],
+                       check=True, stdout=subprocess.DEVNULL)
+        self.call("PUT", f"/api/v1/sites/{SITE}/directory", self.samples.directory())
+        self.post(f"/api/v1/sites/{SITE}/directory/push", {"devices": ["desk-1"]})
 
     def post(self, path: str, body: dict) -> Any:
         """POST to central's API as the demo's manager."""
-        req = urllib.request.Request(self.api + path, data=json.dumps(body).encode(), method="POST",
+        return self.call("POST", path, body)
+
+    def call(self, method: str, path: str, body: dict) -> Any:
+        """A request with a JSON body to central's API as the demo's manager."""
+        req = urllib.request.Request(self.api + path, data=json.dumps(body).encode(), method=method,
                                      headers={"Authorization": f"Bearer {self.token}",
                                               "Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as resp:

@@ -18,6 +18,7 @@ from frontdesk.schema.transcript import CallTranscribed
 
 from .samples import CALLER, UNKNOWN_CARD
 from .system import SITE, DemoSystem
+from .tour_work import work_order_steps
 
 T = TypeVar("T")
 
@@ -89,6 +90,8 @@ def run_tour(system: DemoSystem, say: Callable[[str], None] = print) -> list[Ste
         "card.scanned deny (unknown_card) from gate-1")
     say("tour: a resident calls the desk about a leak after hours")
     call_steps(system, step)
+    say("tour: a resident reports a leak at the counter; the technician claims the slip with a phone")
+    work_order_steps(system, step, lambda ticket_id: claim_address(system, ticket_id), _wait)
     return steps
 
 
@@ -130,8 +133,8 @@ def call_steps(system: DemoSystem, step: Callable[..., Any]) -> None:
         PrintJobConfirmed, lambda p: p.job_id == job_id, "desk-1", 30),
         f"print.job.confirmed {job_id}; slips in {system.slips_dir('desk')}")
     if printed:
-        step("the slip's QR code reads back", _wait(lambda: _slip_qr(system, ticket["id"]), 15),
-             "the claim QR on the rendered slip decodes with frontdesk's own scanner")
+        step("the slip's QR code reads back", _wait(lambda: claim_address(system, ticket["id"]), 15),
+             "the claim address on the rendered slip decodes with frontdesk's own scanner")
     month = datetime.now(UTC).strftime("%Y-%m")
     stats = system.get(f"/api/v1/stats/monthly?site={SITE}&month={month}")
     step("the month's statistics count it", stats if _counts_repair(stats) else None,
@@ -150,21 +153,34 @@ def _wait(probe: Callable[[], object], seconds: float):
         time.sleep(0.3)
 
 
-def _slip_qr(system: DemoSystem, ticket_id: str) -> str | None:
+def slip_codes(system: DemoSystem) -> list[str]:
+    """The codes read from the desk printer's rendered slips, newest slip first, with frontdesk's
+    own scanner (a slip still being written is skipped)."""
     import cv2
 
     from frontdesk.drivers.scan.chain import default_chain
 
     chain = default_chain()
-    for png in sorted(system.slips_dir("desk").glob("slip-*.png")):
+    found = []
+    for png in sorted(system.slips_dir("desk").glob("slip-*.png"), key=lambda p: p.stat().st_mtime, reverse=True):
         image = cv2.imread(str(png))
-        if image is None:  # a slip still being written
-            continue
-        for symbol in chain.decode(image):
-            if ticket_id in symbol.text:
-                return symbol.text
+        if image is not None:
+            found += [symbol.text for symbol in chain.decode(image)]
+    return found
+
+
+def claim_address(system: DemoSystem, ticket_id: str) -> str | None:
+    """The claim address on the slip printed for `ticket_id` (resolved through central, as the
+    technician's page does), or None while it is not printed."""
+    for code in slip_codes(system):
+        if "/w/" in code:
+            try:
+                if system.get(f"/api/v1/claim-links/{code.rsplit('/w/', 1)[1]}")["id"] == ticket_id:
+                    return code
+            except OSError:
+                continue
     return None
 
 
 def _counts_repair(stats: dict) -> bool:
-    return "repair" in str(stats)
+    return any(k["kind"] == "repair" and k["opened"] >= 1 for k in stats.get("kinds", []))
