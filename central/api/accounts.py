@@ -1,6 +1,7 @@
 """Accounts: login, logout, who am I, staff accounts (admin) and the audit log (manager, admin)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -12,11 +13,14 @@ from .deps import Api
 
 
 class LoginRequest(BaseModel):
-    """Credentials; `token` true asks for a bearer token instead of a session cookie."""
+    """Credentials; `token` true asks for a bearer token instead of a session cookie, `remember` true
+    for a long session ([auth] remember_days)."""
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
     # true: return a bearer token (scripts, other services) instead of setting a cookie
     token: bool = False
+    # true: a session of [auth] remember_days (a technician's phone logs in once), not the desk's hours
+    remember: bool = False
 
 
 class LoginResponse(BaseModel):
@@ -46,13 +50,14 @@ def router(api: Api) -> APIRouter:
 
     @router.post("/auth/login", response_model=LoginResponse, responses={401: {"description": "wrong credentials"}})
     def login(req: LoginRequest, response: Response) -> LoginResponse:
-        got = accounts.login(req.username, req.password, "token" if req.token else "cookie")
+        lasts = timedelta(days=cfg.remember_days) if req.remember else timedelta(minutes=cfg.session_ttl_min)
+        got = accounts.login(req.username, req.password, "token" if req.token else "cookie", lasts)
         if got is None:
             raise HTTPException(401, "wrong user name or password")
         token, session = got
         if not req.token:
             response.set_cookie(cfg.cookie_name, token, httponly=True, samesite="strict", secure=cfg.cookie_secure,
-                                max_age=cfg.session_ttl_min * 60, path="/")
+                                max_age=int(lasts.total_seconds()), path="/")
         s = session.staff
         return LoginResponse(username=s.username, display_name=s.display_name, role=s.role, sites=list(s.sites),
                              csrf_token=session.csrf, token=token if req.token else None,

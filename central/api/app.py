@@ -19,6 +19,7 @@ from ..tickets.settings import TicketsConfig
 from ..tickets.system import TicketSystem
 from . import (
     accounts,
+    attachments,
     calls,
     commands,
     desk,
@@ -31,12 +32,13 @@ from . import (
     statistics,
     ticket_changes,
     tickets,
+    work,
     work_orders,
 )
 from .deps import Api
 
-RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, registers, statistics, commands, passes,
-             privacy, events, directory,
+RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, work, attachments, registers, statistics, commands,
+             passes, privacy, events, directory,
              desk, staff)
 
 

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Query
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
+from frontdesk.ids import is_uuid7
 from frontdesk.schema import SchemaError
 from frontdesk.schema.envelope import Payload
 from frontdesk.topics import ID_PATTERN
@@ -42,7 +43,21 @@ PERSONAL_FIELDS = ("contact_name", "contact_phone", "number", "caller_name", "re
 M = TypeVar("M", bound=BaseModel)
 Require = Callable[[str], Callable[..., Staff]]
 
-__all__ = ["SITE", "SITE_Q", "PERSONAL", "Api", "check_site", "sites_for", "out", "plausible", "build"]
+__all__ = ["SITE", "SITE_Q", "PERSONAL", "Api", "check_site", "sites_for", "out", "plausible", "build", "EventId",
+           "EVENT_ID_FIELD"]
+
+
+def _uuid7(value: str | None) -> str | None:
+    if value is not None and not is_uuid7(value):
+        raise ValueError("must be a UUIDv7 in canonical form (as frontdesk.ids.new_id makes)")
+    return value
+
+
+# The id of the event an action becomes, made by the client (the phone's offline queue) so that
+# sending the action again is the same event: see Api.write.
+EventId = Annotated[str | None, AfterValidator(_uuid7)]
+EVENT_ID_FIELD = Field(default=None, description="a UUIDv7 made by the client: resending the same action with "
+                                                 "the same id changes nothing")
 
 
 def plausible(value: datetime | None) -> datetime | None:
@@ -55,7 +70,12 @@ def plausible(value: datetime | None) -> datetime | None:
 def out(row: dict[str, Any], staff: Staff) -> dict[str, Any]:
     """A row as JSON for `staff`: times as ISO strings, personal data masked unless their role may see it."""
     row = {k: (iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
-    return row if staff.role in PERSONAL_DATA_ROLES else mask_row(row)
+    if staff.role in PERSONAL_DATA_ROLES:
+        return row
+    masked = mask_row(row)
+    if "kind" in row and "state" in row and "number" in row:
+        masked["number"] = row["number"]  # a ticket's number (BX-20261129-007) is no phone number
+    return masked
 
 
 def build(model: type[M], **fields: Any) -> M:
@@ -92,25 +112,64 @@ class Api:
             raise HTTPException(404, "no such ticket")
         return ticket
 
-    def change(self, staff: Staff, model: type[TicketChange], ticket_id: str, *, must_apply: bool = False,
-               **fields: Any) -> dict[str, Any]:
+    def change(self, staff: Staff, model: type[TicketChange], ticket_id: str, event_id: str | None = None,
+               *, must_apply: bool = False, **fields: Any) -> dict[str, Any]:
         """Write one change (`model` made of `fields`, by `staff`) to a ticket the account may see;
-        404 if it may not, 422 if the change is refused. The changed ticket as JSON.
+        404 if it may not, 422 if the change is refused, 409 if a claim holds it (see `write`).
+        The changed ticket as JSON.
 
         `must_apply`: 409 with the projection's reason when the ticket's state made the change
         change nothing (a move back, a pause of a paused ticket); the projection is the one judge
-        of that, also for a change sent again (it is answered as it was the first time)."""
+        of that, also for a change sent again (answered as it was the first time)."""
+        ticket, line = self.write(staff, model, ticket_id, event_id, **fields)
+        if must_apply and line is not None and line["outcome"] != "applied":
+            raise HTTPException(409, str(line["detail"].get("reason") or line["outcome"]))
+        return out(ticket, staff)
+
+    def write(self, staff: Staff, model: type[TicketChange], ticket_id: str, event_id: str | None = None,
+              **fields: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Write one change; (the ticket's row after it, the change's history line).
+
+        `event_id` (a UUIDv7 the client made) makes the change idempotent: an id already stored
+        for this ticket, author and action changes nothing and answers with the ticket as it is
+        now (the store keeps one event per id); an id stored for anything else is a 409. A
+        change the projection rejected because someone else holds the work order is a 409
+        naming the holder (the decision is the projection's, made with the ticket row locked).
+        """
         self.ticket(ticket_id, staff)
         change = build(model, ticket_id=ticket_id, by=staff.username, **fields)
-        try:
-            ticket, event = self.system.change(change)
-        except (lifecycle.TransitionError, SchemaError, TicketNotFound) as err:
-            raise HTTPException(422, str(err)) from None
-        if must_apply:
-            outcome, detail = self.system.outcome(ticket_id, event.id)
-            if outcome not in (None, "applied"):
-                raise HTTPException(409, str(detail.get("reason") or outcome))
-        return out(ticket, staff)
+        if event_id is not None and self.already_written(staff, change, event_id):
+            ticket = self.system.get(ticket_id)
+            used = event_id
+        else:
+            try:
+                ticket, event = self.system.change(change, event_id)
+            except (lifecycle.TransitionError, SchemaError, TicketNotFound) as err:
+                raise HTTPException(422, str(err)) from None
+            if event_id is not None:
+                self.already_written(staff, change, event_id)  # another request may have used the id first
+            used = event.id
+        line = self.system.outcome(ticket_id, used)
+        if line is not None and line["outcome"] == "rejected" and line["detail"].get("holder"):
+            raise HTTPException(409, {"message": line["detail"].get("reason") or "someone else holds this work order",
+                                      "holder": line["detail"]["holder"]})
+        return ticket, line  # type: ignore[return-value]
+
+    def already_written(self, staff: Staff, change: Payload, event_id: str) -> bool:
+        """True if central stored `event_id` already for this same action (type, ticket, author and
+        what it says, the note aside); HTTP 409 if the id was used for anything else; False if new."""
+        stored = self.system.stored_event(event_id)
+        if stored is None:
+            return False
+        def what(payload: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in payload.items() if k != "note"}  # a note may be retyped
+
+        if (stored["device"] != self.system.writer.device or stored["type"] != type(change).TYPE
+                or what(stored["payload"] or {}) != what(change.model_dump(mode="json"))
+                or stored["payload"].get("by") != staff.username):
+            raise HTTPException(409, {"message": "this event_id was used for another change (another ticket, "
+                                                 "author or action)", "event_id": event_id})
+        return True
 
     def refuse_unless(self, ticket: dict[str, Any], action: str) -> None:
         """HTTP 409 if the ticket's state does not allow the desk's `action` (tickets/actions.py)."""

@@ -22,15 +22,16 @@ from frontdesk.schema.tickets import (
 
 from ..auth.accounts import Staff
 from ..auth.roles import TECHNICIAN_STATES, allowed
-from .deps import PERSONAL, Api, plausible
+from .deps import EVENT_ID_FIELD, PERSONAL, Api, EventId, plausible
 
 NOTE = Field(default=None, max_length=2000)
 
 
 class Transition(BaseModel):
-    """A move to another state of the ticket's lifecycle, with an optional note."""
+    """A move to another state of the ticket's lifecycle, with an optional note (and event_id)."""
     to_state: str = Field(pattern=r"^[a-z_]{1,32}$")
     note: str | None = NOTE
+    event_id: EventId = EVENT_ID_FIELD
 
 
 class Assign(BaseModel):
@@ -56,16 +57,22 @@ class Patch(BaseModel):
 
 
 class Pause(BaseModel):
-    """Why the timers stop, the appointment agreed (if any), and an optional note."""
+    """Why the timers stop, the appointment agreed (if any), and an optional note (and event_id)."""
     reason: PauseReason
     appointment_at: datetime | None = None
     note: str | None = NOTE
+    event_id: EventId = EVENT_ID_FIELD
     _a = field_validator("appointment_at")(classmethod(lambda cls, v: plausible(v)))
 
 
 class Note(BaseModel):
     """An optional note (resume, reopen)."""
     note: str | None = NOTE
+
+
+class Resume(Note):
+    """An optional note and event_id (resume)."""
+    event_id: EventId = EVENT_ID_FIELD
 
 
 class Callback(BaseModel):
@@ -97,6 +104,7 @@ def router(api: Api) -> APIRouter:
         need = "tickets.work" if req.to_state in TECHNICIAN_STATES else "tickets.change"
         if not allowed(staff.role, need):
             raise HTTPException(403, f"the {staff.role} role may not move a ticket to {req.to_state}")
+        # event_id included; a move the ticket's state makes meaningless (back, or to where it is) is a 409
         return api.change(staff, TicketTransitioned, ticket_id, must_apply=True, **req.model_dump())
 
     @r.post("/tickets/{ticket_id}/assign", summary="Give the ticket to a technician (tickets.change)")
@@ -113,10 +121,10 @@ def router(api: Api) -> APIRouter:
     @r.post("/tickets/{ticket_id}/pause", summary="Stop pausable timers: waiting for the resident, "
             "or an agreed appointment (tickets.work)")
     def pause(ticket_id: str, req: Pause, staff: Staff = Depends(require("tickets.work"))) -> dict[str, Any]:
-        return api.change(staff, TicketPaused, ticket_id, must_apply=True, **req.model_dump())
+        return api.change(staff, TicketPaused, ticket_id, must_apply=True, **req.model_dump())  # event_id included
 
     @r.post("/tickets/{ticket_id}/resume", summary="Timers count again (tickets.work)")
-    def resume(ticket_id: str, req: Note, staff: Staff = Depends(require("tickets.work"))) -> dict[str, Any]:
+    def resume(ticket_id: str, req: Resume, staff: Staff = Depends(require("tickets.work"))) -> dict[str, Any]:
         return api.change(staff, TicketResumed, ticket_id, must_apply=True, **req.model_dump())
 
     @r.post("/tickets/{ticket_id}/reopen", summary="Reopen a done or closed ticket (tickets.change)")

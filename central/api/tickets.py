@@ -112,6 +112,8 @@ def router(api: Api) -> APIRouter:
     @r.get("/sla", summary="The SLA timer definitions per kind, and the lifecycles (tickets.read)")
     def sla(staff: Staff = Depends(require("tickets.read"))) -> dict[str, Any]:
         return {"lifecycles": {k: list(lifecycle.states(k)) for k in lifecycle.KINDS},
-                "timers": {k: [t.model_dump() for t in v] for k, v in system.config.sla.items()}}
+                "timers": {k: [t.model_dump() for t in v] for k, v in system.config.sla.items()},
+                # the forms say at once which photos are too large (central refuses them anyway)
+                "photo_max_mb": system.config.photo_max_mb}
 
     return r

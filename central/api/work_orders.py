@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from frontdesk.schema.printing import PrintSlip
@@ -29,10 +29,12 @@ class WorkOrder(PrintRequest):
     assignee: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-def print_slip(api: Api, ticket: dict[str, Any], staff: Staff, req: PrintRequest) -> dict[str, Any]:
-    """The ticket's print.slip command to `req.device`, made once per ticket and device."""
+def print_slip(api: Api, ticket: dict[str, Any], staff: Staff, req: PrintRequest, base_url: str) -> dict[str, Any]:
+    """The ticket's print.slip command to `req.device`, made once per ticket and device; the slip's
+    QR is the claim address under [tickets] public_url, else under `base_url` (this request's)."""
     check_site(staff, ticket["site"])
-    data = workorder_data(ticket, api.system.config.sla.get(ticket["kind"], []), req.language)
+    claim = api.system.claim_address(ticket["id"], base_url)
+    data = workorder_data(ticket, api.system.config.sla.get(ticket["kind"], []), req.language, claim)
     # One work-order job per ticket, "wo:<ticket>": the edge's print queue ignores a job id it
     # has seen, so asking twice prints once (print.reprint prints again).
     job_id = f"wo:{ticket['id']}"[:80]
@@ -52,7 +54,8 @@ def router(api: Api) -> APIRouter:
 
     @r.post("/tickets/{ticket_id}/work-order", summary="Make the work order: issue it (repair), "
             "optionally assign, and print the slip at an edge (tickets.change)")
-    def work_order(ticket_id: str, req: WorkOrder, staff: Staff = Depends(require("tickets.change"))) -> dict[str, Any]:
+    def work_order(ticket_id: str, req: WorkOrder, request: Request,
+                   staff: Staff = Depends(require("tickets.change"))) -> dict[str, Any]:
         ticket = api.ticket(ticket_id, staff)
         api.refuse_unless(ticket, "work_order")
         kind = ticket["kind"]
@@ -61,11 +64,11 @@ def router(api: Api) -> APIRouter:
         if req.assignee:
             system.change(TicketAssigned(ticket_id=ticket_id, by=staff.username, assignee=req.assignee))
         ticket = api.ticket(ticket_id, staff)
-        return {"ticket": out(ticket, staff), "command": print_slip(api, ticket, staff, req)}
+        return {"ticket": out(ticket, staff), "command": print_slip(api, ticket, staff, req, str(request.base_url))}
 
     @r.post("/tickets/{ticket_id}/print", summary="Print the ticket's slip on an edge's printer (commands.print)")
-    def print_ticket(ticket_id: str, req: PrintRequest,
+    def print_ticket(ticket_id: str, req: PrintRequest, request: Request,
                      staff: Staff = Depends(require("commands.print"))) -> dict[str, Any]:
-        return print_slip(api, api.ticket(ticket_id, staff), staff, req)
+        return print_slip(api, api.ticket(ticket_id, staff), staff, req, str(request.base_url))
 
     return r

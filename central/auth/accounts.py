@@ -125,8 +125,10 @@ class Accounts:
                  if wanted is None or "*" in r["sites"] or wanted & set(r["sites"])]
         return sorted(found, key=lambda r: (r["display_name"], r["username"]))
 
-    def login(self, username: str, password: str, kind: str = "cookie") -> tuple[str, Session] | None:
-        """A new session for good credentials: (the secret token, the session), else None."""
+    def login(self, username: str, password: str, kind: str = "cookie",
+              ttl: timedelta | None = None) -> tuple[str, Session] | None:
+        """A new session for good credentials, lasting `ttl` (default: the session TTL): (the secret
+        token, the session), else None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
         # the hash is checked even for an unknown user, so the answer takes as long either way
@@ -134,7 +136,7 @@ class Accounts:
             return None
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         now = datetime.now(UTC)
-        expires = now + self.ttl
+        expires = now + (ttl or self.ttl)
         with self.engine.begin() as conn:
             conn.execute(insert(sessions).values(id=_token_id(token), user_id=row["id"], kind=kind, csrf=csrf,
                                                  created_at=now, expires_at=expires))

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from frontdesk.schema.tickets import (
     TicketAssigned,
+    TicketAttachmentAdded,
     TicketCallbackRecorded,
     TicketPaused,
     TicketReopened,
@@ -30,7 +31,7 @@ from .times import iso, utc
 
 # The changes made by hand through the API (SLA breaches come from the writer, notes from the edge).
 TicketChange = (TicketTransitioned | TicketAssigned | TicketUpdated | TicketPaused | TicketResumed | TicketReopened
-                | TicketCallbackRecorded)
+                | TicketCallbackRecorded | TicketAttachmentAdded)
 
 Outcome = tuple[str, dict[str, Any]]
 Change = Callable[[dict[str, Any], dict[str, Any], Any, datetime], Outcome]
@@ -56,6 +57,41 @@ def transitioned(row: dict[str, Any], ms: dict[str, Any], p: TicketTransitioned,
         return "stale", {**detail, "reason": f"already {row['state']}"}
     ms[target] = iso(at)
     return "stale", {**detail, "reason": f"already {row['state']}; time filled in"}
+
+
+CLAIMED = "claimed"
+
+
+def holder(row: dict[str, Any]) -> str | None:
+    """Who holds a work order: its assignee once it has been claimed (签收), else nobody."""
+    kind = row["kind"]
+    if row.get("assignee") is None or CLAIMED not in lifecycle.states(kind):
+        return None
+    return row["assignee"] if lifecycle.rank(kind, row["state"]) >= lifecycle.rank(kind, CLAIMED) else None
+
+
+def is_claim(p: Any) -> bool:
+    """True for a move to `claimed`: decided by `claimed`, which needs to know who claims."""
+    return isinstance(p, TicketTransitioned) and p.to_state == CLAIMED
+
+
+def claimed(row: dict[str, Any], ms: dict[str, Any], p: TicketTransitioned, at: datetime, by: str) -> Outcome:
+    """A claim by `by`: first come, first served. Rejected, naming the holder, when someone else
+    holds the order already; otherwise the move to `claimed` as `transitioned` judges it, and the
+    claimer becomes the assignee (the one who collects the slip signs for it).
+
+    This runs in the ingest transaction with the ticket row locked (projection.py), so of two
+    claims at once the second sees the first's holder: the API turns that rejection into a 409.
+    """
+    current = holder(row)
+    if current is not None and current != by:
+        return "rejected", {"to_state": CLAIMED, "reason": f"already claimed by {current}", "holder": current}
+    outcome, detail = transitioned(row, ms, p, at)
+    # a late claim that only fills in the time still names who took an order nobody held
+    if outcome == "applied" or (outcome == "stale" and CLAIMED in ms and row["assignee"] is None):
+        row["assignee"] = by
+        detail["assignee"] = by
+    return outcome, detail
 
 
 def assigned(row: dict[str, Any], ms: dict[str, Any], p: TicketAssigned, at: datetime) -> Outcome:
@@ -124,6 +160,11 @@ def callback_recorded(row: dict[str, Any], ms: dict[str, Any], p: TicketCallback
     return "applied", {"reached": p.reached, "satisfied": p.satisfied}
 
 
+def attachment_added(row: dict[str, Any], ms: dict[str, Any], p: TicketAttachmentAdded, at: datetime) -> Outcome:
+    """A photo or signature is kept in the ticket's history; state unchanged."""
+    return "applied", {"attachment_id": p.attachment_id, "kind": p.kind, "sha256": p.sha256, "bytes": p.bytes}
+
+
 def sla_breached(row: dict[str, Any], ms: dict[str, Any], p: TicketSlaBreached, at: datetime) -> Outcome:
     """The timer's breach is noted (a repeated report keeps the first time)."""
     breaches = dict(row["breaches"])
@@ -140,7 +181,7 @@ def note_transcribed(row: dict[str, Any], ms: dict[str, Any], p: NoteTranscribed
 CHANGES: dict[type[BaseModel], Change] = {
     TicketTransitioned: transitioned, TicketAssigned: assigned, TicketUpdated: updated, TicketPaused: paused,
     TicketResumed: resumed, TicketReopened: reopened, TicketCallbackRecorded: callback_recorded,
-    TicketSlaBreached: sla_breached, NoteTranscribed: note_transcribed,
+    TicketSlaBreached: sla_breached, NoteTranscribed: note_transcribed, TicketAttachmentAdded: attachment_added,
 }
 
 # The ticket.* events that change an existing ticket (ticket.opened makes one).

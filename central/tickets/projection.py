@@ -41,7 +41,7 @@ from frontdesk.schema.transcript import CallTranscribed, NoteTranscribed, Transc
 
 from ..tables import events as events_table
 from . import lifecycle
-from .changes import CHANGES, TICKET_CHANGE_TYPES, TicketChange, changed_by, claimed_by
+from .changes import CHANGES, TICKET_CHANGE_TYPES, TicketChange, changed_by, claimed, claimed_by, is_claim
 from .numbers import next_number
 from .rules import RULES, Fold, call_line_id
 from .settings import TicketsConfig
@@ -72,7 +72,10 @@ _LINK_CALL = (update(calls).where(calls.c.call_id == bindparam("b_ref"), calls.c
 _LINK_VISIT = (update(visits).where(visits.c.visit_id == bindparam("b_ref"), visits.c.site == bindparam("b_site"),
                                     visits.c.ticket_id.is_(None)).values(ticket_id=bindparam("b_ticket")))
 _TICKET_SITE = select(tickets.c.site).where(tickets.c.id == bindparam("b_id"))
-_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("b_id"), tickets.c.site == bindparam("b_site"))
+# FOR UPDATE: a change is decided on the row as it is, and two central replicas on PostgreSQL
+# deciding two claims at once take turns (SQLite ignores it: its ingest holds the write lock).
+_TICKET_BY_ID = (select(tickets).where(tickets.c.id == bindparam("b_id"), tickets.c.site == bindparam("b_site"))
+                 .with_for_update())
 _TICKET_INSERT = insert(tickets)
 _TICKET_UPDATE = update(tickets).where(tickets.c.id == bindparam("b_id"), tickets.c.site == bindparam("b_site"))
 _HISTORY_INSERT = insert(ticket_history)
@@ -441,7 +444,10 @@ class TicketProjection:
         p = event.typed_payload()
         ms = dict(row["milestones"])
         change = CHANGES.get(type(p))
-        if change is None:
+        by = changed_by(p, event.device, central=self._from_central(event))
+        if is_claim(p):
+            outcome, detail = claimed(row, ms, p, at, by)
+        elif change is None:
             outcome, detail = "rejected", {"reason": f"{event.type} does not change tickets"}
         elif isinstance(p, TicketUpdated) and self._foreign_parent(conn, p.fields.get("parent_id"), event.site):
             outcome, detail = "rejected", {"reason": f"parent ticket {p.fields['parent_id']} belongs to another site"}
@@ -459,7 +465,6 @@ class TicketProjection:
             conn.execute(_TICKET_UPDATE, {"b_id": ticket_id, "b_site": event.site,
                                           **{k: v for k, v in row.items() if k != "id"}})
         note = getattr(p, "note", None)
-        by = changed_by(p, event.device, central=self._from_central(event))
         self._history(conn, ticket_id, event, at, by, outcome,
                       {**detail, **({"note": note} if note else {}), **self._claim(event, p, by)})
 

@@ -8,6 +8,9 @@ working day (major ones within 7).
 
     [tickets]
     visit_retention_days = 180
+    public_url = "https://desk.example.com"   # the work-order slip's claim address starts here
+    claim_link_days = 30                       # how long a slip's claim address stays valid
+    photo_max_mb = 12                          # the largest photo a technician's phone may upload
     [tickets.calendars.cn-2026]
     workdays = [1, 2, 3, 4, 5]
     holidays = [2026-10-01, 2026-10-02]
@@ -150,6 +153,13 @@ class TicketsConfig(Section):
     # central's own writer. Edges identify only as site/device (their role is not known to
     # central), so this lists device ids, per site. Empty: only central changes tickets.
     edge_ticket_devices: dict[str, list[str]] = {}
+    # Where phones reach central: the claim address printed on a work-order slip is
+    # <public_url>/w/<token>. Empty: the address of the request that issued the work order.
+    public_url: str = Field(default="", max_length=200, pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
+    # A slip's claim address stays valid this long (the paper slip lives about as long).
+    claim_link_days: int = Field(default=30, ge=1, le=366)
+    # The largest photo a technician may upload (larger uploads are refused before they are read).
+    photo_max_mb: float = Field(default=12, gt=0, le=100)
 
     @model_validator(mode="after")
     def _check(self) -> TicketsConfig:

@@ -18,8 +18,11 @@ from frontdesk.schema import Event
 from frontdesk.schema.tickets import TicketOpened, TicketTransitioned
 
 from ..store import Store
+from ..tables import events
 from . import lifecycle
-from .changes import TicketChange
+from .attachments import Attachments
+from .changes import CLAIMED, TicketChange
+from .links import ClaimLinks, address
 from .numbers import normalise
 from .projection import TicketProjection
 from .settings import TicketsConfig
@@ -37,6 +40,11 @@ BOARD_COLUMNS = [tickets.c.id, tickets.c.number, tickets.c.site, tickets.c.kind,
 
 
 
+# The kinds a technician claims (签收): those whose lifecycle has a `claimed` state.
+CLAIM_KINDS = tuple(k for k in lifecycle.KINDS if CLAIMED in lifecycle.states(k))
+ISSUED = "work_order_issued"
+
+
 class TicketNotFound(LookupError):
     """No such ticket (or parent ticket) where one was named."""
 
@@ -50,6 +58,8 @@ class TicketSystem:
         self.site_tz = site_tz or {}
         self.writer = CentralEventWriter(store, self.config.central_device)
         self.projection = TicketProjection(self.config, self.writer)
+        self.links = ClaimLinks(store.engine, self.config.claim_link_days)
+        self.attachments = Attachments(store.engine)
 
     def install(self) -> TicketSystem:
         """Add the projection to the store's ingest transaction (once)."""
@@ -60,6 +70,16 @@ class TicketSystem:
     def tz_for(self, site: str) -> str:
         """The site's time zone ([sites.<id>] timezone; Asia/Shanghai when not configured)."""
         return self.site_tz.get(site, "Asia/Shanghai")
+
+    def claim_address(self, ticket_id: str, request_base: str) -> str | None:
+        """The claim address for a ticket's slip: [tickets] public_url (else `request_base`, the
+        address the request that issued the work order came to) + /w/<token>; None for a ticket
+        whose id is not a UUID (a token carries the id's 16 bytes)."""
+        try:
+            token = self.links.make(ticket_id)
+        except ValueError:
+            return None
+        return address(self.config.public_url or request_base, token)
 
     # -- changes ---------------------------------------------------------------------------------
 
@@ -72,16 +92,32 @@ class TicketSystem:
         self.writer.write(site, opened, self.tz_for(site))
         return self.get(opened.ticket_id)  # type: ignore[return-value]
 
-    def change(self, change: TicketChange) -> tuple[dict[str, Any], Event]:
-        """Write one change to an existing ticket; TicketNotFound, or TransitionError for a state
-        the ticket's kind does not have (said at once, not only in the history)."""
+    def change(self, change: TicketChange, event_id: str | None = None) -> tuple[dict[str, Any], Event]:
+        """Write one change to an existing ticket (under `event_id` if given: see write_once);
+        TicketNotFound, or TransitionError for a state the ticket's kind does not have (said at
+        once, not only in the history)."""
         ticket = self.get(change.ticket_id)
         if ticket is None:
             raise TicketNotFound(change.ticket_id)
         if isinstance(change, TicketTransitioned):
             lifecycle.rank(ticket["kind"], change.to_state)
-        event = self.writer.write(ticket["site"], change, ticket["tz"])
+        event, _ = self.writer.write_once(ticket["site"], change, ticket["tz"], event_id)
         return self.get(change.ticket_id), event  # type: ignore[return-value]
+
+    def stored_event(self, event_id: str) -> dict[str, Any] | None:
+        """The stored event with this id (id, site, device, type, payload), or None."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(events.c.id, events.c.site, events.c.device, events.c.type, events.c.payload)
+                               .where(events.c.id == event_id)).mappings().first()
+        return dict(row) if row else None
+
+    def outcome(self, ticket_id: str, event_id: str) -> dict[str, Any] | None:
+        """What the projection made of an event for this ticket: its history line, or None."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(ticket_history).where(ticket_history.c.ticket_id == ticket_id,
+                                                            ticket_history.c.event_id == event_id)
+                               .order_by(ticket_history.c.id.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -98,15 +134,6 @@ class TicketSystem:
                                 .order_by(ticket_history.c.id)).mappings().all()
         return [{**dict(r), "at": utc(r["at"]).isoformat()} for r in rows]
 
-    def outcome(self, ticket_id: str, event_id: str) -> tuple[str | None, dict[str, Any]]:
-        """What applying one event to the ticket came to (applied, stale, rejected) and its detail;
-        (None, {}) if the ticket's history has no line for it."""
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(ticket_history.c.outcome, ticket_history.c.detail)
-                               .where(ticket_history.c.ticket_id == ticket_id, ticket_history.c.event_id == event_id)
-                               .order_by(ticket_history.c.id.desc()).limit(1)).first()
-        return (row[0], dict(row[1] or {})) if row else (None, {})
-
     def children(self, ticket_id: str) -> list[dict[str, Any]]:
         """The ticket's child tickets (board columns), oldest first, at most 100."""
         with self.store.engine.connect() as conn:
@@ -115,10 +142,11 @@ class TicketSystem:
 
     def board(self, sites: tuple[str, ...] | None, *, kind: str | None = None, state: str | None = None,
               unit: str | None = None, assignee: str | None = None, open_only: bool = True,
-              limit: int = 100, ids: Sequence[str] | None = None,
-              due_before: datetime | None = None) -> list[dict[str, Any]]:
-        """Open tickets, soonest due first, then those without a running timer (newest first).
-        `ids` keeps only those tickets; `due_before` only those whose next timer is due before then.
+              limit: int = 100, kinds: tuple[str, ...] | None = None, unassigned: bool = False,
+              ids: Sequence[str] | None = None, due_before: datetime | None = None) -> list[dict[str, Any]]:
+        """Open tickets, soonest due first, then those without a running timer (newest first);
+        `kinds` keeps those kinds, `unassigned` those nobody is assigned to, `ids` only those
+        tickets, `due_before` only those whose next timer is due before then.
 
         Two queries, each walking the (site, is_open, next_due_at, created_at) index, so the
         board stays fast however many closed tickets the site has.
@@ -128,6 +156,10 @@ class TicketSystem:
                 q = q.where(tickets.c.site.in_(sites))
             if open_only:
                 q = q.where(tickets.c.is_open.is_(True))
+            if kinds is not None:
+                q = q.where(tickets.c.kind.in_(kinds))
+            if unassigned:
+                q = q.where(tickets.c.assignee.is_(None))
             if ids is not None:
                 q = q.where(tickets.c.id.in_(list(ids)))
             for col, value in ((tickets.c.kind, kind), (tickets.c.state, state), (tickets.c.unit, unit),
@@ -145,6 +177,12 @@ class TicketSystem:
                 rest = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_(None))
                                     .order_by(tickets.c.created_at.desc()).limit(limit - len(due))).mappings().all()
         return [dict(r) for r in list(due) + list(rest)]
+
+    def work_orders(self, username: str, sites: tuple[str, ...] | None) -> dict[str, list[dict[str, Any]]]:
+        """A technician's list (board columns, soonest due first): "mine", the open tickets assigned
+        to `username`; "unclaimed", open work orders issued on `sites` that nobody is assigned to."""
+        return {"mine": self.board(sites, assignee=username, limit=200),
+                "unclaimed": self.board(sites, kinds=CLAIM_KINDS, state=ISSUED, unassigned=True, limit=100)}
 
     def recent_for_unit(self, site: str, unit: str, limit: int = 10) -> list[dict[str, Any]]:
         """A unit's tickets on one site (board columns), newest first, at most `limit`."""

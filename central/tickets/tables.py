@@ -4,7 +4,20 @@ register and the visit register. They live in the central store's database, besi
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Float, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
 from ..tables import metadata
 
@@ -160,4 +173,37 @@ ticket_counters = Table(
     Column("prefix", String(4), primary_key=True),
     Column("day", String(8), primary_key=True),
     Column("last", Integer, nullable=False),
+)
+
+
+# Keys central signs with (the work-order slip's claim address, links.py): made at random on
+# first use and kept here, so every central replica signs and checks alike (migration 0006).
+link_keys = Table(
+    "link_keys", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Evidence a technician adds on site: photos of the work, the resident's signature (attachments.py).
+# Stored re-encoded (no EXIF, bounded size); each is also a ticket.attachment_added event in the
+# ticket's history, which carries its sha256 but not its bytes.
+ticket_attachments = Table(
+    "ticket_attachments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("site", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # photo | signature
+    Column("mime", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("note", String(2000)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # The ticket.attachment_added event that recorded it: a resend with the same id finds it here.
+    Column("event_id", String(36), nullable=False, unique=True),
+    Index("ix_ticket_attachments_ticket", "ticket_id", "created_at"),
 )

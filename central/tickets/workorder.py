@@ -30,8 +30,10 @@ def on_site_deadline(ticket: dict[str, Any], definitions: list[Any]) -> str | No
     return iso(utc(claim_due) + timedelta(minutes=on_site.minutes or 0, days=on_site.days or 0))
 
 
-def workorder_data(ticket: dict[str, Any], definitions: list[Any], language: str = "zh") -> dict[str, Any]:
-    """The work-order slip's fields (edge/printing/templates/workorder.*.slip)."""
+def workorder_data(ticket: dict[str, Any], definitions: list[Any], language: str = "zh",
+                   claim_code: str | None = None) -> dict[str, Any]:
+    """The work-order slip's fields (edge/printing/templates/workorder.*.slip). `claim_code` is what
+    the slip's QR holds: the claim address (links.py); without one, the ticket's id as FD1:WO:<id>."""
     unit = ticket.get("unit") or ""
     building, _, room = unit.partition("-") if "-" in unit else ("", "", unit)
     labels = KIND_LABELS.get(language, KIND_LABELS["en"])
@@ -39,4 +41,4 @@ def workorder_data(ticket: dict[str, Any], definitions: list[Any], language: str
             "content": ticket.get("details") or ticket["title"], "building": building, "unit": room,
             "caller_name": ticket.get("contact_name") or "", "caller_phone": ticket.get("contact_phone") or "",
             "created_at": iso(ticket["created_at"]), "appointment": iso(ticket.get("appointment_at")),
-            "sla_deadline": on_site_deadline(ticket, definitions), "claim_code": f"FD1:WO:{ticket['id']}"}
+            "sla_deadline": on_site_deadline(ticket, definitions), "claim_code": claim_code or f"FD1:WO:{ticket['id']}"}

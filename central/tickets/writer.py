@@ -75,10 +75,18 @@ class CentralEventWriter:
 
     def write(self, site: str, payload: Payload, tz: str) -> Event:
         """Ingest one event made at central now (API change, SLA breach); SchemaError if refused."""
+        return self.write_once(site, payload, tz)[0]
+
+    def write_once(self, site: str, payload: Payload, tz: str, event_id: str | None = None) -> tuple[Event, bool]:
+        """Ingest one event made at central now under `event_id` (a UUIDv7 the caller made, so
+        that sending the same action again is the same event; default: a fresh one). Returns
+        (the event, whether it is new): an id the store has already is not written again (the
+        store deduplicates by id), and the caller answers with the ticket as it is. SchemaError
+        if refused."""
         with self._lock:
             with self.store.engine.connect() as conn:
                 seq = _next_seq(conn, site, self.device)
-            event = make_event(payload, site=site, device=self.device, seq=seq, tz=tz)
+            event = make_event(payload, site=site, device=self.device, seq=seq, tz=tz, event_id=event_id)
             topic = topics.topic(site, self.device, topics.EVENTS)
             self._writing.add(event.id)
             try:
@@ -87,7 +95,7 @@ class CentralEventWriter:
                 self._writing.discard(event.id)
         if result.rejected:
             raise SchemaError(f"central event {event.type} was not accepted")
-        return event
+        return event, result.inserted > 0
 
     def emit(self, conn: Connection, cause: Event, payload: Payload, tag: str,
              occurred_at: datetime | None = None) -> Event | None:

@@ -130,6 +130,17 @@ class TicketCallbackRecorded(_TicketChange):
     satisfied: bool | None = None
 
 
+@register_event("ticket.attachment_added")
+class TicketAttachmentAdded(_TicketChange):
+    """Evidence added to the ticket: a photo of the work or the resident's signature. The image
+    itself is kept at central (ticket_attachments); the event names it and its SHA-256."""
+
+    attachment_id: str = Field(pattern=TICKET_ID)
+    kind: Literal["photo", "signature"]
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    bytes: int = Field(ge=1, le=100 * 1024 * 1024)
+
+
 @register_event("ticket.sla_breached")
 class TicketSlaBreached(Payload):
     """One of the ticket's timers passed its due time unmet (written once per timer by central)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from PIL import Image
 
 from frontdesk.ids import new_id
 from frontdesk.schema.tickets import TicketOpened
@@ -213,7 +214,11 @@ def test_a_50_mb_photo_is_refused_with_the_reason_shown(page, central, tmp_path)
     page.fill("#wo-content", "询问停车位")
     notes_txt = tmp_path / "notes.txt"
     notes_txt.write_text("not a photo")
-    page.set_input_files("#wo-photos", files=[str(huge), str(notes_txt)])
+    good = tmp_path / "tap.jpg"
+    Image.new("RGB", (2400, 1200), (30, 120, 200)).save(good, "JPEG")
+    fake = tmp_path / "fake.jpg"
+    fake.write_bytes(b"this is text, named like a photo")
+    page.set_input_files("#wo-photos", files=[str(huge), str(notes_txt), str(good), str(fake)])
     notes = page.locator("#wo-photo-notes")
     wait_until(lambda: notes.locator("li.refused").count() == 2, what="the photos' reasons")
     assert "huge.jpg" in notes.inner_text() and "超过 12 MB" in notes.inner_text()
@@ -221,5 +226,14 @@ def test_a_50_mb_photo_is_refused_with_the_reason_shown(page, central, tmp_path)
     page.click("#wo-save")
     page.wait_for_url("**/dashboard/ticket?id=*")
     page.wait_for_selector("#ticket-notes")
-    assert "huge.jpg" in page.locator("#ticket-notes").inner_text()
-    assert len(ticket_rows(central, unit="2-0303")) == 1  # the ticket was made; only the photos were refused
+    refused = page.locator("#ticket-notes").inner_text()
+    # Too large and not an image: said at once; the renamed text file: central's reason.
+    assert "huge.jpg" in refused and "notes.txt" in refused and "fake.jpg" in refused
+    assert "tap.jpg" not in refused
+    made = ticket_rows(central, unit="2-0303")
+    assert len(made) == 1  # the ticket was made; only those photos were refused
+    # The good photo is on the ticket: a thumbnail in its timeline, stored resized by central.
+    page.wait_for_selector("#ticket-timeline .thumbs img")
+    assert page.locator("#ticket-timeline .thumbs img").evaluate("img => img.complete && img.naturalWidth") > 0
+    kept = central.app.state.tickets.attachments.list_for(made[0]["id"])
+    assert len(kept) == 1 and max(kept[0]["width"], kept[0]["height"]) <= 1600

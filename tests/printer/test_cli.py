@@ -14,7 +14,7 @@ def test_slip_preview_and_render_round_trip(tmp_path, capsys):
     out_png = tmp_path / "again.png"
     assert main(["printer", "render", str(raw), "--png", str(out_png), "--text"]) == 0
     out = capsys.readouterr().out
-    assert "维修派工单" in out and "[QR FD1:WO:" in out
+    assert "维修派工单" in out and "[QR https://desk.example.com/w/" in out
     assert render_stream(raw.read_bytes()).text_lines == out.strip("\n").split("\n")
 
 

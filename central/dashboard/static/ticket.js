@@ -123,7 +123,7 @@ function historyText(h) {
         (d.satisfied === true ? " · " + t("callback.satisfied") : d.satisfied === false ? " · " + t("callback.unsatisfied") : "");
     case "ticket.sla_breached": return t("tl.breached", {timer: d.timer || ""});
     case "note.transcribed": return t("tl.note") + " " + (d.text || "");
-    case "ticket.attachment_added": return t("tl.photo");
+    case "ticket.attachment_added": return t(d.kind === "signature" ? "tl.signature" : "tl.photo");
     default: return h.type;
   }
 }

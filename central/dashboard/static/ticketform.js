@@ -9,7 +9,7 @@ const FORM_KINDS = ["repair", "complaint", "help_request", "inquiry", "paid_serv
 const CALL_KINDS = ["repair", "complaint", "help_request", "inquiry", "paid_service"];
 const GUARD_KINDS = ["mail", "visit", "help_request"];
 const SOURCES = ["counter", "phone", "wechat"];
-const PHOTO_MAX_MB = 12;   // central's default [tickets] photo_max_mb; central checks again
+let PHOTO_MAX_MB = 12;     // [tickets] photo_max_mb as GET /sla says (its default until then); central checks again
 const PRINTER_KEY = "frontdesk.printer";
 
 function field(id, labelKey, control) {
@@ -160,6 +160,8 @@ function ticketForm(host, opts) {
   }
   showPrint();
   fillPrinters(printer, printers, call ? call.device : null);
+  api("GET", "/api/v1/sla").then((sla) => { if (sla && sla.photo_max_mb) PHOTO_MAX_MB = sla.photo_max_mb; },
+                                 () => { /* the default stands */ });
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

@@ -1,13 +1,13 @@
 """The resident directory central keeps per site (units, residents, phone numbers).
 
 Revision ID: 0007_directory
-Revises: 0005_ticket_numbers
+Revises: 0006_work_evidence
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_directory"
-down_revision = "0005_ticket_numbers"
+down_revision = "0006_work_evidence"
 branch_labels = None
 depends_on = None
 
