@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any, TypeGuard, get_args
 
 from pydantic import BaseModel
 
@@ -70,7 +70,7 @@ def holder(row: dict[str, Any]) -> str | None:
     return row["assignee"] if lifecycle.rank(kind, row["state"]) >= lifecycle.rank(kind, CLAIMED) else None
 
 
-def is_claim(p: Any) -> bool:
+def is_claim(p: Any) -> TypeGuard[TicketTransitioned]:
     """True for a move to `claimed`: decided by `claimed`, which needs to know who claims."""
     return isinstance(p, TicketTransitioned) and p.to_state == CLAIMED
 

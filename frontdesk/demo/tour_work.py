@@ -63,7 +63,7 @@ def _claim_steps(step: Step, tech: Session, tech2: Session, ticket: dict[str, An
     order = tech.get(f"/api/v1/claim-links/{token}")
     step("the page shows the order", order.get("id") == ticket["id"] or None, f"order {order.get('number')}")
     claimed = tech.post(f"/api/v1/tickets/{ticket['id']}/claim", {})
-    stopped = next((t for t in claimed.get("timers", []) if t.get("name") == "claim"), {})
+    stopped: dict[str, Any] = next((t for t in claimed.get("timers", []) if t.get("name") == "claim"), {})
     step("one tap claims it (签收) and stops the claim timer", claimed.get("state") == "claimed" and
          stopped.get("met_at") or None, f"state {claimed.get('state')}, claim timer met at {stopped.get('met_at')}")
     try:

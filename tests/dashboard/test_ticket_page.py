@@ -106,7 +106,6 @@ def test_complaint_class_and_validity(page, central, tmp_path):
     page.click("#act-complaint")
     page.wait_for_selector("#act-dialog[open]")
     assert_accessible(page)  # the page with a dialog open
-    screenshot(page, "ticket-dialog", tmp_path)
     page.check("#act-complaint_class-1")
     page.check("#act-complaint_valid-false")
     page.keyboard.press("Escape")  # Esc closes without a change
