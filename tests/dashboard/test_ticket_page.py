@@ -116,6 +116,7 @@ def test_complaint_class_and_validity(page, central, tmp_path):
     assert (got["complaint_class"], got["complaint_valid"]) == (2, False)
     page.wait_for_selector("#ticket-class")
     assert "2" in page.locator("#ticket-class").inner_text()
+    assert "null" not in page.locator("#ticket-head").inner_text()  # absent fields leave nothing behind
     assert_accessible(page)
     screenshot(page, "ticket-page", tmp_path)
 

@@ -51,7 +51,8 @@ function renderHead() {
   const tk = ticket;
   const head = clear(document.getElementById("ticket-head"));
   document.title = (tk.number || tk.id) + " · " + t("app.title");
-  head.append(
+  // el() leaves out absent parts; a bare append() would write them as "null".
+  head.append(...[
     el("h2", {id: "ticket-number"}, el("span", {class: "number", text: tk.number || tk.id}), " ",
        el("span", {id: "ticket-title", text: tk.title})),
     el("p", {},
@@ -78,7 +79,7 @@ function renderHead() {
     tk.parent_id ? el("p", {}, el("a", {href: ticketHref(tk.parent_id), id: "ticket-parent", text: t("ticket.parent")})) : null,
     printCommand ? el("p", {class: "wo-print", id: "ticket-print"},
       el("span", {class: "badge " + printCommand.state, "data-state": printCommand.state,
-                  text: t("wo.print_sent", {state: t("state." + printCommand.state)})})) : null);
+                  text: t("wo.print_sent", {state: t("state." + printCommand.state)})})) : null].filter(Boolean));
 }
 
 function renderTimers() {
