@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from ..auth.accounts import AccountError, Session, Staff
-from ..auth.roles import ROLES
+from ..auth.roles import PERMISSIONS, ROLES
 from .deps import Api
 
 
@@ -76,7 +76,9 @@ def router(api: Api) -> APIRouter:
     def me(session: Session = Depends(current_session)) -> dict[str, Any]:
         s = session.staff
         return {"username": s.username, "display_name": s.display_name, "role": s.role, "sites": list(s.sites),
-                "csrf_token": session.csrf, "expires_at": session.expires_at.isoformat()}
+                "csrf_token": session.csrf, "expires_at": session.expires_at.isoformat(),
+                # what the screens may offer this account (the API checks each request anyway)
+                "permissions": sorted(p for p, roles in PERMISSIONS.items() if s.role in roles)}
 
     @router.get("/users")
     def list_users(staff: Staff = Depends(require("users.admin"))) -> list[dict[str, Any]]:

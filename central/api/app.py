@@ -22,12 +22,14 @@ from . import (
     attachments,
     calls,
     commands,
+    desk,
     directory,
     events,
     passes,
     privacy,
     registers,
     residents,
+    staff,
     statistics,
     ticket_changes,
     tickets,
@@ -37,7 +39,7 @@ from . import (
 from .deps import Api
 
 RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, work, attachments, registers, statistics, commands,
-             passes, privacy, events, directory, residents)
+             passes, privacy, events, directory, residents, desk, staff)
 
 
 def create_app(store: Store, on_command: Callable[[], None] | None = None,

@@ -30,6 +30,7 @@ from ..auth.roles import PERSONAL_DATA_ROLES
 from ..auth.settings import AuthConfig
 from ..store import Store
 from ..tickets import lifecycle
+from ..tickets.actions import refusal
 from ..tickets.changes import TicketChange
 from ..tickets.system import TicketNotFound, TicketSystem
 from ..tickets.times import iso
@@ -112,11 +113,17 @@ class Api:
         return ticket
 
     def change(self, staff: Staff, model: type[TicketChange], ticket_id: str, event_id: str | None = None,
-               **fields: Any) -> dict[str, Any]:
+               *, must_apply: bool = False, **fields: Any) -> dict[str, Any]:
         """Write one change (`model` made of `fields`, by `staff`) to a ticket the account may see;
         404 if it may not, 422 if the change is refused, 409 if a claim holds it (see `write`).
-        The changed ticket as JSON."""
-        ticket, _ = self.write(staff, model, ticket_id, event_id, **fields)
+        The changed ticket as JSON.
+
+        `must_apply`: 409 with the projection's reason when the ticket's state made the change
+        change nothing (a move back, a pause of a paused ticket); the projection is the one judge
+        of that, also for a change sent again (answered as it was the first time)."""
+        ticket, line = self.write(staff, model, ticket_id, event_id, **fields)
+        if must_apply and line is not None and line["outcome"] != "applied":
+            raise HTTPException(409, str(line["detail"].get("reason") or line["outcome"]))
         return out(ticket, staff)
 
     def write(self, staff: Staff, model: type[TicketChange], ticket_id: str, event_id: str | None = None,
@@ -163,6 +170,11 @@ class Api:
             raise HTTPException(409, {"message": "this event_id was used for another change (another ticket, "
                                                  "author or action)", "event_id": event_id})
         return True
+
+    def refuse_unless(self, ticket: dict[str, Any], action: str) -> None:
+        """HTTP 409 if the ticket's state does not allow the desk's `action` (tickets/actions.py)."""
+        if (reason := refusal(ticket, action)) is not None:
+            raise HTTPException(409, reason)
 
     def audit_read(self, staff: Staff, entity: str, entity_id: str | None, site: str | None,
                    rows: list[dict[str, Any]], **detail: Any) -> None:

@@ -104,31 +104,37 @@ def router(api: Api) -> APIRouter:
         need = "tickets.work" if req.to_state in TECHNICIAN_STATES else "tickets.change"
         if not allowed(staff.role, need):
             raise HTTPException(403, f"the {staff.role} role may not move a ticket to {req.to_state}")
-        return api.change(staff, TicketTransitioned, ticket_id, **req.model_dump())  # event_id included
+        # event_id included; a move the ticket's state makes meaningless (back, or to where it is) is a 409
+        return api.change(staff, TicketTransitioned, ticket_id, must_apply=True, **req.model_dump())
 
     @r.post("/tickets/{ticket_id}/assign", summary="Give the ticket to a technician (tickets.change)")
     def assign(ticket_id: str, req: Assign, staff: Staff = Depends(require("tickets.change"))) -> dict[str, Any]:
+        api.refuse_unless(api.ticket(ticket_id, staff), "assign")
         return api.change(staff, TicketAssigned, ticket_id, **req.model_dump())
 
     @r.patch("/tickets/{ticket_id}", summary="Correct fields (tickets.change)")
     def patch(ticket_id: str, req: Patch, staff: Staff = Depends(require("tickets.change"))) -> dict[str, Any]:
+        if req.model_fields_set & {"complaint_class", "complaint_valid"}:
+            api.refuse_unless(api.ticket(ticket_id, staff), "complaint")
         return correct(api, staff, ticket_id, req.model_dump(exclude_unset=True, exclude={"note"}), req.note)
 
     @r.post("/tickets/{ticket_id}/pause", summary="Stop pausable timers: waiting for the resident, "
             "or an agreed appointment (tickets.work)")
     def pause(ticket_id: str, req: Pause, staff: Staff = Depends(require("tickets.work"))) -> dict[str, Any]:
-        return api.change(staff, TicketPaused, ticket_id, **req.model_dump())  # event_id included
+        return api.change(staff, TicketPaused, ticket_id, must_apply=True, **req.model_dump())  # event_id included
 
     @r.post("/tickets/{ticket_id}/resume", summary="Timers count again (tickets.work)")
     def resume(ticket_id: str, req: Resume, staff: Staff = Depends(require("tickets.work"))) -> dict[str, Any]:
-        return api.change(staff, TicketResumed, ticket_id, **req.model_dump())
+        return api.change(staff, TicketResumed, ticket_id, must_apply=True, **req.model_dump())
 
     @r.post("/tickets/{ticket_id}/reopen", summary="Reopen a done or closed ticket (tickets.change)")
     def reopen(ticket_id: str, req: Note, staff: Staff = Depends(require("tickets.change"))) -> dict[str, Any]:
+        api.refuse_unless(api.ticket(ticket_id, staff), "reopen")
         return api.change(staff, TicketReopened, ticket_id, **req.model_dump())
 
     @r.post("/tickets/{ticket_id}/callback", summary="Record the callback (回访) (tickets.change)")
     def callback(ticket_id: str, req: Callback, staff: Staff = Depends(require("tickets.change"))) -> dict[str, Any]:
+        api.refuse_unless(api.ticket(ticket_id, staff), "callback")
         return api.change(staff, TicketCallbackRecorded, ticket_id, **req.model_dump())
 
     return r

@@ -2,7 +2,7 @@
 tickets, and the SLA definitions with the lifecycles."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -17,6 +17,9 @@ from ..tickets import lifecycle
 from ..tickets.system import TicketNotFound
 from .deps import SITE, SITE_Q, Api, build, check_site, out, plausible, sites_for
 
+# The board screen shows every open ticket of a site at once (rendered in one pass: board.js).
+BOARD_MAX = 5000
+BOARD_IDS_MAX = 100
 # Guards open these kinds only (the gate's mail and visitors, and help requests).
 GUARD_KINDS = ("mail", "visit", "help_request")
 
@@ -41,7 +44,8 @@ class NewTicket(TicketFields):
     complaint_valid: bool | None = None
     major: bool = False
     parent_id: str | None = Field(default=None, pattern=TICKET_ID)
-    source: Literal["desk", "mail", "api"] = "desk"
+    # counter, phone, wechat: how the request reached the desk (the new-ticket form asks)
+    source: Literal["desk", "mail", "api", "counter", "phone", "wechat"] = "desk"
     source_ref: str | None = Field(default=None, max_length=64)
 
 
@@ -66,10 +70,15 @@ def router(api: Api) -> APIRouter:
     @r.get("/tickets", summary="The ticket board: open tickets, soonest due first (tickets.read)")
     def board(site: str | None = SITE_Q, kind: Kind | None = None, state: str | None = Query(None, max_length=32),
               unit: str | None = Query(None, max_length=32), assignee: str | None = Query(None, max_length=64),
-              include_closed: bool = False, limit: int = Query(100, ge=1, le=500),
+              overdue: bool = Query(False, description="only tickets whose next timer is past due"),
+              id: list[str] | None = Query(None, max_length=BOARD_IDS_MAX,
+                                           description="only these tickets (a screen refreshing the rows an event "
+                                                       "named; the other filters still apply)"),
+              include_closed: bool = False, limit: int = Query(100, ge=1, le=BOARD_MAX),
               staff: Staff = Depends(require("tickets.read"))) -> list[dict[str, Any]]:
         rows = system.board(sites_for(staff, site), kind=kind, state=state, unit=unit, assignee=assignee,
-                            open_only=not include_closed, limit=limit)
+                            open_only=not include_closed, limit=limit, ids=id,
+                            due_before=datetime.now(UTC) if overdue else None)
         return [out(row, staff) for row in rows]
 
     @r.post("/tickets", status_code=201, summary="Open a ticket by hand (tickets.create)")
@@ -103,6 +112,8 @@ def router(api: Api) -> APIRouter:
     @r.get("/sla", summary="The SLA timer definitions per kind, and the lifecycles (tickets.read)")
     def sla(staff: Staff = Depends(require("tickets.read"))) -> dict[str, Any]:
         return {"lifecycles": {k: list(lifecycle.states(k)) for k in lifecycle.KINDS},
-                "timers": {k: [t.model_dump() for t in v] for k, v in system.config.sla.items()}}
+                "timers": {k: [t.model_dump() for t in v] for k, v in system.config.sla.items()},
+                # the forms say at once which photos are too large (central refuses them anyway)
+                "photo_max_mb": system.config.photo_max_mb}
 
     return r

@@ -57,6 +57,7 @@ def router(api: Api) -> APIRouter:
     def work_order(ticket_id: str, req: WorkOrder, request: Request,
                    staff: Staff = Depends(require("tickets.change"))) -> dict[str, Any]:
         ticket = api.ticket(ticket_id, staff)
+        api.refuse_unless(ticket, "work_order")
         kind = ticket["kind"]
         if ISSUED in lifecycle.states(kind) and lifecycle.rank(kind, ticket["state"]) < lifecycle.rank(kind, ISSUED):
             system.change(TicketTransitioned(ticket_id=ticket_id, by=staff.username, to_state=ISSUED))

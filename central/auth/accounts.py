@@ -111,6 +111,20 @@ class Accounts:
                                        users.c.active).order_by(users.c.username)).mappings().all()
         return [dict(r) for r in rows]
 
+    def staff_of(self, sites: tuple[str, ...] | None, role: str | None = None) -> list[dict[str, Any]]:
+        """Active accounts (username, display_name, role) working on any of `sites` (None = every
+        site; an account of every site, "*", works on each), of `role` if given, by display name."""
+        q = select(users.c.username, users.c.display_name, users.c.role, users.c.sites).where(users.c.active.is_(True))
+        if role is not None:
+            q = q.where(users.c.role == role)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).mappings().all()
+        # Sites are a JSON list (its SQL differs per database); the staff list is short.
+        wanted = None if sites is None else set(sites)
+        found = [{"username": r["username"], "display_name": r["display_name"], "role": r["role"]} for r in rows
+                 if wanted is None or "*" in r["sites"] or wanted & set(r["sites"])]
+        return sorted(found, key=lambda r: (r["display_name"], r["username"]))
+
     def login(self, username: str, password: str, kind: str = "cookie",
               ttl: timedelta | None = None) -> tuple[str, Session] | None:
         """A new session for good credentials, lasting `ttl` (default: the session TTL): (the secret

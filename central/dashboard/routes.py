@@ -36,7 +36,8 @@ from .live import LiveEvents, LiveItem
 from .masking import mask_live_item
 
 STATIC = Path(__file__).parent / "static"
-PAGES = ("desk", "board", "visitors", "registers", "stats", "commands", "login", "tech")
+PAGES = ("desk", "board", "visitors", "registers", "stats", "commands", "login", "tech",
+         "ticket", "ticket-new")
 
 # The stream sends a `ping` when nothing else happened for this long; the page's toolkit
 # reconnects after three missed beats (a half-open connection EventSource would not notice).

@@ -23,7 +23,7 @@ from .tables import ticket_attachments
 
 FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 try:  # HEIC (iPhones' own format) only where the optional pillow-heif plugin is installed
-    from pillow_heif import register_heif_opener
+    from pillow_heif import register_heif_opener  # type: ignore[import-not-found,unused-ignore]
 
     register_heif_opener()
     FORMATS["HEIF"] = "HEIC"

@@ -142,9 +142,11 @@ class TicketSystem:
 
     def board(self, sites: tuple[str, ...] | None, *, kind: str | None = None, state: str | None = None,
               unit: str | None = None, assignee: str | None = None, open_only: bool = True,
-              limit: int = 100, kinds: tuple[str, ...] | None = None, unassigned: bool = False) -> list[dict[str, Any]]:
+              limit: int = 100, kinds: tuple[str, ...] | None = None, unassigned: bool = False,
+              ids: Sequence[str] | None = None, due_before: datetime | None = None) -> list[dict[str, Any]]:
         """Open tickets, soonest due first, then those without a running timer (newest first);
-        `kinds` keeps those kinds, `unassigned` those nobody is assigned to.
+        `kinds` keeps those kinds, `unassigned` those nobody is assigned to, `ids` only those
+        tickets, `due_before` only those whose next timer is due before then.
 
         Two queries, each walking the (site, is_open, next_due_at, created_at) index, so the
         board stays fast however many closed tickets the site has.
@@ -158,16 +160,20 @@ class TicketSystem:
                 q = q.where(tickets.c.kind.in_(kinds))
             if unassigned:
                 q = q.where(tickets.c.assignee.is_(None))
+            if ids is not None:
+                q = q.where(tickets.c.id.in_(list(ids)))
             for col, value in ((tickets.c.kind, kind), (tickets.c.state, state), (tickets.c.unit, unit),
                                (tickets.c.assignee, assignee)):
                 if value is not None:
                     q = q.where(col == value)
             return q
         with self.store.engine.connect() as conn:
-            due = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_not(None))
-                               .order_by(tickets.c.next_due_at).limit(limit)).mappings().all()
+            running = base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_not(None))
+            if due_before is not None:
+                running = running.where(tickets.c.next_due_at < due_before)
+            due = conn.execute(running.order_by(tickets.c.next_due_at).limit(limit)).mappings().all()
             rest: Sequence[RowMapping] = []
-            if len(due) < limit:
+            if len(due) < limit and due_before is None:
                 rest = conn.execute(base(select(*BOARD_COLUMNS)).where(tickets.c.next_due_at.is_(None))
                                     .order_by(tickets.c.created_at.desc()).limit(limit - len(due))).mappings().all()
         return [dict(r) for r in list(due) + list(rest)]

@@ -52,7 +52,8 @@ class TicketOpened(Payload):
     complaint_valid: bool | None = None
     major: bool = False
     parent_id: str | None = Field(default=None, pattern=TICKET_ID)
-    source: Literal["call", "kiosk", "desk", "mail", "api", "edge"] = "desk"
+    # counter / phone / wechat: how a request reached the desk when a clerk types it in
+    source: Literal["call", "kiosk", "desk", "mail", "api", "edge", "counter", "phone", "wechat"] = "desk"
     # The call_id / visit_id / mail number this ticket came from.
     source_ref: str | None = Field(default=None, max_length=64)
     appointment_at: datetime | None = None

@@ -101,7 +101,7 @@ function renderHeader(page) {
     return "/dashboard/" + p + (qs ? "?" + qs : "");
   };
   const nav = el("nav", {"aria-label": "main"},
-    ["desk", "board", "visitors", "registers", "stats", "commands"].map((p) =>
+    ["desk", "ticket-new", "board", "visitors", "registers", "stats", "commands"].map((p) =>
       el("a", {href: keep(p), class: p === page ? "here" : null, id: "nav-" + p, text: t("nav." + p)})));
   const langSel = el("select", {id: "lang", "aria-label": t("lang"), onchange: (e) => {
     localStorage.setItem("frontdesk.lang", e.target.value);
@@ -172,4 +172,77 @@ function openLive(onEvent, onResync) {
 function hideLiveBadge() {
   const badge = document.getElementById("live-state");
   if (badge) badge.hidden = true;
+}
+
+// -- the desk's ticket screens (desk home, new ticket, ticket page, board) ------------------------
+
+// Whether the account may do `permission` (GET /auth/me lists them); the API checks each request anyway.
+function can(me, permission) { return !!(me && Array.isArray(me.permissions) && me.permissions.includes(permission)); }
+
+// A file upload (multipart form), with the session's CSRF token; errors as api() reports them.
+async function apiUpload(url, form) {
+  const headers = {"Accept": "application/json"};
+  const csrf = sessionStorage.getItem("frontdesk.csrf");
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  let res;
+  try {
+    res = await fetch(url, {method: "POST", headers, credentials: "same-origin", body: form});
+  } catch (err) {
+    throw new ApiError(0, t("error.network"));
+  }
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
+  if (!res.ok) {
+    let detail = data && data.detail !== undefined ? data.detail : data;
+    if (detail && typeof detail === "object" && detail.message) detail = detail.message;
+    if (typeof detail !== "string") detail = JSON.stringify(detail);
+    throw new ApiError(res.status, detail || res.statusText);
+  }
+  return data;
+}
+
+// Where a ticket's page is (the site filter travels along).
+function ticketHref(id) {
+  const q = new URLSearchParams({id});
+  if (siteParam()) q.set("site", siteParam());
+  return "/dashboard/ticket?" + q.toString();
+}
+
+function newTicketHref(extra) {
+  const q = new URLSearchParams(extra || {});
+  if (siteParam()) q.set("site", siteParam());
+  const qs = q.toString();
+  return "/dashboard/ticket-new" + (qs ? "?" + qs : "");
+}
+
+// Messages a page leaves for the next one (a photo the ticket page should say was refused).
+function leaveNotes(notes) { if (notes && notes.length) sessionStorage.setItem("frontdesk.notes", JSON.stringify(notes)); }
+function takeNotes() {
+  const kept = sessionStorage.getItem("frontdesk.notes");
+  sessionStorage.removeItem("frontdesk.notes");
+  try { return kept ? JSON.parse(kept) : []; } catch (e) { return []; }
+}
+
+// Keys of the desk and the board: N opens a new ticket, / goes to the search box; not while
+// typing in a field or with a dialog open.
+function deskKeys(focusSearch) {
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    const target = e.target || {};
+    if (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+    if (document.querySelector("dialog[open]")) return;
+    if (e.key === "n" || e.key === "N") { e.preventDefault(); location.href = newTicketHref(); }
+    else if (e.key === "/") { e.preventDefault(); focusSearch(); }
+  });
+}
+
+function openModal(dlg) { if (dlg.showModal) dlg.showModal(); else dlg.setAttribute("open", ""); }
+function closeModal(dlg) { if (dlg.close) dlg.close(); else dlg.removeAttribute("open"); }
+
+// Due in / overdue by, for a timer or a ticket's next due time ("" without one).
+function dueText(iso) {
+  if (!iso) return "";
+  const left = new Date(iso).getTime() - Date.now();
+  return left < 0 ? t("board.overdue", {t: fmtSpan(left)}) : t("board.in", {t: fmtSpan(left)});
 }

@@ -5,7 +5,6 @@
 
 const calls = new Map();      // call_id -> summary (same folding rules as central/dashboard/desk_state.py)
 let selected = null;          // call_id shown on the right
-const WO_KINDS = ["repair", "complaint", "help_request", "inquiry", "paid_service"];
 
 function foldCall(call, type, p, when) {
   for (const k of ["number", "name", "unit", "resident_name", "number_absent_reason"]) if (p[k]) call[k] = p[k];
@@ -103,57 +102,26 @@ async function loadUnit() {
   }
 }
 
-function openWorkOrder(call) {
+// "Make work order" on a call opens the new-ticket form prefilled from the call (unit, phone,
+// kind and content from the transcript, the printer of the edge the call came in on); "Create
+// and print" opens the call's ticket (or corrects the one central opened from the transcript),
+// issues the work order and sends the slip to the printer.
+async function openWorkOrder(call) {
   const dlg = document.getElementById("wo-dialog");
-  const kind = document.getElementById("wo-kind");
-  clear(kind).append(...WO_KINDS.map((k) => el("option", {value: k, text: kindName(k)})));
-  const suggested = (call.transcripts || []).map((x) => x.category).find((x) => WO_KINDS.includes(x));
-  kind.value = suggested || "repair";
-  document.getElementById("wo-unit").value = call.unit || "";
-  document.getElementById("wo-phone").value = call.number || "";
-  document.getElementById("wo-content").value = (call.transcripts || []).map((x) => x.text).join("\n");
-  document.getElementById("wo-appointment").value = "";
-  clear(document.getElementById("wo-error"));
-  dlg.dataset.call = call.call_id;
-  if (dlg.showModal) dlg.showModal(); else dlg.setAttribute("open", "");
-  document.getElementById("wo-content").focus();
-}
-
-async function submitWorkOrder(e) {
-  e.preventDefault();
-  const dlg = document.getElementById("wo-dialog");
-  const call = calls.get(dlg.dataset.call) || {};
-  const button = document.getElementById("wo-submit");
-  const appointment = document.getElementById("wo-appointment").value;
-  const content = document.getElementById("wo-content").value.trim();
-  const kind = document.getElementById("wo-kind").value;
-  const fields = {
-    title: (content.split("\n")[0] || kindName(kind)).slice(0, 60),
-    details: content || null,
-    unit: document.getElementById("wo-unit").value.trim() || null,
-    contact_phone: document.getElementById("wo-phone").value.trim() || null,
-    appointment_at: appointment ? new Date(appointment).toISOString() : null,
-  };
-  if (call.resident_name) fields.contact_name = call.resident_name;
-  button.disabled = true;
-  try {
-    // Central decides: it corrects the ticket the call already has (opened when the transcript
-    // was classified) with what the desk typed, or opens one for the call.
-    const ticket = await api("PUT", API.callTicket(call.call_id), {kind, ...fields});
-    const ticketId = ticket.id;
-    call.ticket_id = ticketId;
-    // Issue the work order and print its slip on the printer of the edge the call came in on.
-    const made = await api("POST", API.workOrder(ticketId), {device: call.device, language: LANG === "en" ? "en" : "zh"});
-    dlg.close ? dlg.close() : dlg.removeAttribute("open");
-    // The call's card shows its work order and the print command's delivery state.
-    call.workOrder = {ticket_id: made.ticket.id, number: made.ticket.number, command: made.command};
-    renderCalls();
-    loadUnit();
-  } catch (err) {
-    showMessage(document.getElementById("wo-error"), "error", t("wo.failed", {why: err.message}));
-  } finally {
-    button.disabled = false;
-  }
+  const me = await whoAmI();
+  const form = ticketForm(document.getElementById("wo-host"), {
+    mode: "call", me, site: call.site, call,
+    onDone: (ticket, command, notes) => {
+      closeModal(dlg);
+      call.ticket_id = ticket.id;
+      call.workOrder = {ticket_id: ticket.id, number: ticket.number, command, notes};
+      renderCalls();
+      loadUnit();
+    },
+    onCancel: () => closeModal(dlg),
+  });
+  openModal(dlg);
+  form.focus();
 }
 
 // The work order's print command is shown pending, and turns delivered (or rejected) when the
@@ -161,7 +129,9 @@ async function submitWorkOrder(e) {
 function workOrderLine(wo) {
   const cmd = wo.command;
   return el("div", {class: "message ok wo-done", "data-ticket": wo.ticket_id},
-    t("wo.done", {id: wo.number || wo.ticket_id}), " ",
+    el("a", {href: ticketHref(wo.ticket_id), class: "wo-link", onclick: (e) => e.stopPropagation(),
+             text: t("wo.done", {id: wo.number || wo.ticket_id})}), " ",
+    (wo.notes || []).map((n) => el("div", {class: "wo-note", text: n})),
     cmd ? el("span", {class: "wo-print"}, el("span", {class: "badge " + cmd.state, "data-state": cmd.state,
                                                       text: t("wo.print_sent", {state: t("state." + cmd.state)})}),
                      cmd.detail ? " " + cmd.detail : "") : null);
@@ -218,16 +188,9 @@ function onLive(item) {
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => {
-  renderHeader("desk");
+// The calls' part of the desk home (desk-home.js starts the page).
+function startCalls() {
   document.getElementById("calls-title").textContent = t("desk.calls");
   document.getElementById("unit-title").textContent = t("desk.unit_tickets");
-  for (const k of ["heading", "kind-label", "unit-label", "phone-label", "content-label", "appointment-label", "submit", "cancel"]) {
-    const key = {heading: "wo.title", submit: "wo.submit", cancel: "wo.cancel"}[k] || "wo." + k.replace("-label", "");
-    document.getElementById("wo-" + k).textContent = t(key);
-  }
-  document.getElementById("wo-form").addEventListener("submit", submitWorkOrder);
-  document.getElementById("wo-cancel").addEventListener("click", () => document.getElementById("wo-dialog").close());
   loadCalls();
-  openLive(onLive, loadCalls);
-});
+}

@@ -33,6 +33,13 @@ const Toolkit = (() => {
       // the technician's phone: the slip's claim address, their orders, photos and signatures
       claimLink: (token) => "/api/v1/claim-links/" + enc(token),
       myWorkOrders: "/api/v1/work-orders/mine",
+      // the desk's ticket screens (desk home, new ticket, ticket page, board)
+      attention: "/api/v1/desk/attention",
+      staff: "/api/v1/staff",
+      units: (site) => "/api/v1/sites/" + enc(site) + "/units",
+      ticketSearch: "/api/v1/tickets/search",
+      ticketAction: (id, action) => "/api/v1/tickets/" + enc(id) + "/" + enc(action),
+      photos: (id) => "/api/v1/tickets/" + enc(id) + "/photos",
       attachments: (id) => "/api/v1/tickets/" + enc(id) + "/attachments",
       attachment: (id, aid) => "/api/v1/tickets/" + enc(id) + "/attachments/" + enc(aid),
     }),
