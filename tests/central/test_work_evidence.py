@@ -8,6 +8,7 @@ import hashlib
 import io
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -153,7 +154,10 @@ def test_a_50_mb_upload_is_refused_without_being_read(central_sqlite, declared):
             return await client.post(f"/api/v1/tickets/{tid}/photos", headers=headers,
                                      content=_multipart_stream(size, boundary, 256 * 1024, pulled))
 
-    r = asyncio.run(send())
+    # In a thread of its own: a browser test earlier in the session leaves Playwright's event
+    # loop running in this one, and asyncio.run() refuses to start inside a running loop.
+    with ThreadPoolExecutor(1) as pool:
+        r = pool.submit(asyncio.run, send()).result()
     assert r.status_code == 413, r.text
     assert "12 MB" in r.json()["detail"]
     if declared:
