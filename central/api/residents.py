@@ -286,12 +286,14 @@ def _desk_routes(r: APIRouter, res: Residents) -> None:
     api, require = res.api, res.api.require
 
     @r.get("/sites/{site}/resident-codes", summary="Residents waiting for a sign-in code the desk reads out, "
-           "oldest first (residents.codes)")
+           "oldest first, each with its number also masked (phone_masked) for the screen (residents.codes)")
     def waiting(site: str, staff: Staff = Depends(require("residents.codes"))) -> list[dict[str, Any]]:
         check_site(staff, site)
         rows = res.signin.pending(site)
         api.audit_read(staff, "resident_code_request", None, site, rows)
-        return [out(x, staff) for x in rows]
+        # The desk's panel shows the masked form (the screen faces the counter); the full number
+        # is what "make code" sends back.
+        return [{**out(x, staff), "phone_masked": mask_phone(x["phone"])} for x in rows]
 
     @r.post("/sites/{site}/resident-codes", status_code=201, summary="Make a sign-in code for a resident who "
             "calls or stands at the counter; the desk reads it out (residents.codes; audited, the code is not)")

@@ -71,6 +71,7 @@ def test_asking_for_a_code_says_the_same_for_listed_and_unlisted_numbers(central
     # Only the desk sees who is waiting: the listed number, with its unit.
     waiting = central.client("desk").get(f"/api/v1/sites/{SITE}/resident-codes").json()
     assert [(w["phone"], w["units"]) for w in waiting] == [(LI, ["5-101"])]
+    assert waiting[0]["phone_masked"] == "139****9000"  # what the desk's panel shows (the screen faces the counter)
     assert central.client("guard").get(f"/api/v1/sites/{SITE}/resident-codes").status_code == 403
     assert central.client("other-desk").get(f"/api/v1/sites/{SITE}/resident-codes").status_code == 403
     # The desk may learn that a number is not listed (it is staff); a resident never does.

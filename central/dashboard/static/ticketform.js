@@ -16,10 +16,12 @@ function field(id, labelKey, control) {
   return [el("label", {for: id, id: id + "-label", text: t(labelKey)}), control];
 }
 
-// The unit combobox (WAI-ARIA 1.2 combobox with a listbox popup).
+// The unit combobox (WAI-ARIA 1.2 combobox with a listbox popup). `idPrefix` starts the ids of its
+// options, so that two forms on one page (a work order and an invitation) keep them apart.
 class UnitCombo {
-  constructor(input, list, {siteOf, onPick}) {
+  constructor(input, list, {siteOf, onPick, idPrefix}) {
     this.input = input; this.list = list; this.siteOf = siteOf; this.onPick = onPick;
+    this.idPrefix = idPrefix || "wo-unit";
     this.options = []; this.active = -1; this.timer = null; this.asked = 0;
     input.addEventListener("input", () => { clearTimeout(this.timer); this.timer = setTimeout(() => this.lookup(), 150); });
     input.addEventListener("keydown", (e) => this.key(e));
@@ -47,11 +49,11 @@ class UnitCombo {
     this.active = -1;
     this.input.removeAttribute("aria-activedescendant");
     if (!this.options.length) {
-      this.list.append(el("li", {class: "muted", role: "option", "aria-disabled": "true", id: "wo-unit-none",
+      this.list.append(el("li", {class: "muted", role: "option", "aria-disabled": "true", id: this.idPrefix + "-none",
                                  text: t("tf.no_unit_found")}));
     }
     this.options.forEach((o, i) => {
-      this.list.append(el("li", {role: "option", id: "wo-unit-opt-" + i, "aria-selected": "false", "data-unit": o.unit,
+      this.list.append(el("li", {role: "option", id: this.idPrefix + "-opt-" + i, "aria-selected": "false", "data-unit": o.unit,
                                  onmousedown: (e) => { e.preventDefault(); this.pick(i); }},
         el("strong", {text: o.unit}), o.name ? " · " + o.name : "", o.phone ? " · " + o.phone : ""));
     });
@@ -63,7 +65,7 @@ class UnitCombo {
     if (!this.options.length) return;
     this.active = (this.active + step + this.options.length) % this.options.length;
     this.list.querySelectorAll("[role=option]").forEach((li, i) => li.setAttribute("aria-selected", String(i === this.active)));
-    const li = document.getElementById("wo-unit-opt-" + this.active);
+    const li = document.getElementById(this.idPrefix + "-opt-" + this.active);
     this.input.setAttribute("aria-activedescendant", li.id);
     li.scrollIntoView({block: "nearest"});
   }

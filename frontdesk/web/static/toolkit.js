@@ -42,6 +42,11 @@ const Toolkit = (() => {
       photos: (id) => "/api/v1/tickets/" + enc(id) + "/photos",
       attachments: (id) => "/api/v1/tickets/" + enc(id) + "/attachments",
       attachment: (id, aid) => "/api/v1/tickets/" + enc(id) + "/attachments/" + enc(aid),
+      // the desk's residents panel: sign-in codes it reads out, passes it issues for a resident
+      residentCodes: (site) => "/api/v1/sites/" + enc(site) + "/resident-codes",
+      invitations: (site) => "/api/v1/sites/" + enc(site) + "/invitations",
+      invitationCancel: (site, id) => "/api/v1/sites/" + enc(site) + "/invitations/" + enc(id) + "/cancel",
+      visitorQr: (token) => "/api/v1/visitor-links/" + enc(token) + "/qr.svg",
     }),
     screens: Object.freeze({
       config: "/api/config",
