@@ -6,7 +6,6 @@ accessibility and touch targets."""
 from __future__ import annotations
 
 import base64
-import io
 import os
 import re
 import time
@@ -15,16 +14,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from PIL import Image
 
 from frontdesk.ids import new_id
 
 from ..a11y import assert_accessible, assert_touch_targets
 from ..browser import keep_for_docs
 from .dashboard_helpers import PHONE, SITE, wait_until
+from .phone_helpers import PHONE_OPTIONS, camera_jpeg, photo_file, sign
 
 PASSWORD = "correct-horse-9"
-PHONE_OPTIONS = {"viewport": PHONE, "has_touch": True, "is_mobile": True}
 
 
 class Desk:
@@ -101,19 +99,6 @@ def check_a11y(pg) -> None:
     assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "wider than the phone"
 
 
-def camera_jpeg(width: int = 2400, height: int = 1800) -> bytes:
-    """A photo as a phone camera makes one: large, and not something that compresses to nothing."""
-    picture = Image.effect_noise((width, height), 48).convert("RGB")
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=92)
-    return out.getvalue()
-
-
-def photo_file(name: str, data: bytes, mime: str = "image/jpeg") -> dict:
-    """A file for the page's photo input, as the phone's camera would hand it over."""
-    return {"name": name, "mimeType": mime, "buffer": data}
-
-
 def shrunk_in_page(pg, jpeg: bytes) -> list:
     """[width, height, type] of what the page's shrinkPhoto makes of `jpeg`."""
     return pg.evaluate("""async (b64) => {
@@ -122,19 +107,6 @@ def shrunk_in_page(pg, jpeg: bytes) -> list:
         const bitmap = await createImageBitmap(out);
         return [bitmap.width, bitmap.height, out.type];
     }""", base64.b64encode(jpeg).decode())
-
-
-def sign(pg) -> None:
-    """A signature drawn across the pad with the pointer."""
-    pad = pg.locator("#signature")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    x, y = box["x"] + 30, box["y"] + box["height"] / 2
-    pg.mouse.move(x, y)
-    pg.mouse.down()
-    for step in range(1, 12):
-        pg.mouse.move(x + step * 24, y + (18 if step % 2 else -18), steps=3)
-    pg.mouse.up()
 
 
 def shot(pg, name: str, tmp_path) -> None:
