@@ -36,7 +36,7 @@ def staff_page(browser, system, username, then, **options):
         page.fill("#username", username)
         page.fill("#password", ACCOUNTS[username][1])
         page.click("#login-submit")
-        page.wait_for_url(f"**/dashboard/{then}*")
+        page.wait_for_url(lambda url: f"/dashboard/{then}" in url and "/login" not in url)
     return page
 
 

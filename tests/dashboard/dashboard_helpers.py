@@ -105,7 +105,7 @@ def login(page, central, username: str, password: str, then: str = "desk", query
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#login-submit")
-    page.wait_for_url(f"**/dashboard/{then}*")
+    page.wait_for_url(lambda url: f"/dashboard/{then}" in url and "/login" not in url)
 
 
 def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
