@@ -33,6 +33,8 @@ frontdesk demo is running  (files in {system.root})
   broker      mosquitto on {b.host}:{b.port}, TLS only, a fleet certificate per client
               log: {b.data_dir / 'mosquitto.log'}
   central     {system.api}/dashboard/  (desk dashboard: log in as desk / {ACCOUNTS['desk'][1]})
+              {system.api}/dashboard/tech  (technician's phone: tech / {ACCOUNTS['tech'][1]})
+              {system.api}/r/{SITE}  (residents: a code from the desk home's 住户 panel)
               {system.api}/docs  (API)           store: {system.root / 'central' / 'central.db'}
   desk-1      work-order printer tcp://127.0.0.1:{system.printers['desk']}   slips: {system.slips_dir('desk')}
   lobby-1     kiosk screen http://127.0.0.1:{lobby.screen_port}/kiosk     camera: folder:{lobby_camera}
