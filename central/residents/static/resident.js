@@ -15,23 +15,8 @@ const RESIDENT_API = Object.freeze({
 });
 const CSRF_KEY = "frontdesk.resident.csrf";
 
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return node;
-}
-
-function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+// Safe DOM building (every value as text): the toolkit's.
+const {el, clear} = Toolkit;
 
 class ApiError extends Error {
   constructor(status, detail, retryAfter) { super(detail); this.status = status; this.retryAfter = retryAfter; }

@@ -4,7 +4,8 @@
  * reconnect watchdog.
  *
  * A plain script, no build step: it defines one global, `Toolkit`, and touches no element of
- * the page (each app decides what to show). Values from a server are never parsed as markup. */
+ * the page (each app decides what to show). Values from a server are never parsed as markup:
+ * pages build their elements with `el()`, which puts every value on the page as text. */
 "use strict";
 
 const Toolkit = (() => {
@@ -194,5 +195,26 @@ const Toolkit = (() => {
     }
   }
 
-  return Object.freeze({API, Translations, formatTime, LiveStream});
+  // -- safe DOM building ---------------------------------------------------------------------------
+  // el("p", {class: "x", text: value, onclick: f}, child, ...): attributes set one by one, text
+  // only ever as textContent or text nodes, so a value from a server is never markup.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+
+  return Object.freeze({API, Translations, formatTime, LiveStream, el, clear});
 })();
