@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 
@@ -90,30 +89,42 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
     from frontdesk.drivers.printer.virtual import VirtualPrinter
     vp = VirtualPrinter(args.host, args.port, dots=args.dots)
     vp.set_state(**{s: True for s in args.state})
+    # Ctrl-C and a service manager's SIGTERM both stop it cleanly (slips saved, port closed),
+    # whatever signal handling the process inherited (a background job starts with SIGINT ignored).
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     vp.start()
     print(f"virtual printer listening on {vp.url} ({args.dots} dots); Ctrl-C to stop", file=sys.stderr)
     saved = 0
     try:
-        while True:
-            time.sleep(0.5)
-            if args.out:
-                slips = vp.slips()
-                done = len(vp.renderer.cuts)
-                for i in range(saved, done):
-                    args.out.mkdir(parents=True, exist_ok=True)
-                    final = args.out / f"slip-{i + 1:04d}.png"
-                    slips[i].save(final.with_suffix(".tmp"), format="PNG")
-                    final.with_suffix(".tmp").replace(final)  # readers never see half a file
-                    print(f"slip {i + 1} -> {args.out / f'slip-{i + 1:04d}.png'}", file=sys.stderr)
-                saved = max(saved, done)
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(0.5):
+            saved = _save_slips(vp, args.out, saved)
+        _save_slips(vp, args.out, saved)
     finally:
         vp.stop()
     return 0
+
+
+def _save_slips(vp, out: Path | None, saved: int) -> int:
+    """Save the slips cut since the last call as PNG files in `out`; the count saved so far."""
+    if not out:
+        return saved
+    slips = vp.slips()
+    done = len(vp.renderer.cuts)
+    for i in range(saved, done):
+        out.mkdir(parents=True, exist_ok=True)
+        final = out / f"slip-{i + 1:04d}.png"
+        slips[i].save(final.with_suffix(".tmp"), format="PNG")
+        final.with_suffix(".tmp").replace(final)  # readers never see half a file
+        print(f"slip {i + 1} -> {final}", file=sys.stderr)
+    return max(saved, done)
 
 
 def _preview(args: argparse.Namespace) -> int:
