@@ -119,7 +119,7 @@ class Residents:
             invitation, token = self.invitations.create(new, self.key(new.site))
         except InvitationError as err:
             raise HTTPException(422, str(err)) from None
-        base = getattr(self.api.system.config, "public_url", None) or str(request.base_url)
+        base = self.api.system.public_base(str(request.base_url))
         return {**invitation, "link": f"{base.rstrip('/')}/r/v/{token}"}
 
     def cancel(self, invitation: dict[str, Any], by: str) -> dict[str, Any]:

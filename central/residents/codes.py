@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from ..directory.residents import Directory, phone_key
 from ..store import Store
+from ..tickets.times import utc
 from .tables import resident_attempts, resident_code_requests, resident_codes, resident_locks
 
 CODE_DIGITS = 6
@@ -105,10 +106,6 @@ class SignedIn:
     units: tuple[str, ...]
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _hash_code(salt: str, code: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 
@@ -168,7 +165,7 @@ class SignIn:
         since = now - REQUEST_WINDOW
         for column, value, limit in ((resident_attempts.c.phone_hash, subject, REQUESTS_PER_NUMBER),
                                      (resident_attempts.c.client, client, REQUESTS_PER_CLIENT)):
-            times = [_utc(t) for (t,) in conn.execute(
+            times = [utc(t) for (t,) in conn.execute(
                 select(resident_attempts.c.at).where(column == value, resident_attempts.c.kind == "request",
                                                      resident_attempts.c.at > since)
                 .order_by(resident_attempts.c.at.desc()).limit(limit))]
@@ -188,7 +185,7 @@ class SignIn:
                                        resident_code_requests.c.answered_at.is_(None),
                                        resident_code_requests.c.requested_at > since)
                                 .order_by(resident_code_requests.c.requested_at)).mappings().all()
-        return [{**dict(r), "requested_at": _utc(r["requested_at"])} for r in rows]
+        return [{**dict(r), "requested_at": utc(r["requested_at"])} for r in rows]
 
     def make_code(self, site: str, phone: str, by: str, now: datetime | None = None) -> tuple[str, datetime, list[str]]:
         """A code the desk reads out to a resident: (code, expires_at, units). NotListed if the number
@@ -260,7 +257,7 @@ class SignIn:
             or_(and_(resident_locks.c.scope == "phone", resident_locks.c.subject == subject,
                      resident_locks.c.site == site),
                 and_(resident_locks.c.scope == "client", resident_locks.c.subject == client)))).scalar()
-        return _utc(until) if until is not None else None
+        return utc(until) if until is not None else None
 
     def _maybe_lock(self, conn: Connection, site: str, subject: str, client: str, now: datetime) -> datetime | None:
         since = now - LOCK_WINDOW

@@ -24,6 +24,7 @@ from ..fleet.tables import fleet_devices
 from ..passes import issue_pass
 from ..store import Store
 from ..tickets.tables import visits
+from ..tickets.times import utc
 from .tables import resident_invitations
 
 # How far ahead an invitation may end, and how far in the past its start may lie (the form's
@@ -32,7 +33,6 @@ LONGEST = timedelta(days=7)
 START_SLACK = timedelta(minutes=15)
 # The posts that check passes, by their fleet role.
 PASS_POST_ROLES = ("kiosk", "gate")
-STATES = ("upcoming", "used", "cancelled", "expired")
 
 
 class InvitationError(ValueError):
@@ -50,10 +50,6 @@ class NewInvitation:
     valid_until: datetime
     made_by_kind: str
     made_by: str
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def link_hash(token: str) -> str:
@@ -146,7 +142,7 @@ class Invitations:
 
     @staticmethod
     def _view(row: dict[str, Any], used: bool, now: datetime) -> dict[str, Any]:
-        view = {k: (_utc(v) if isinstance(v, datetime) else v) for k, v in row.items() if k != "link_hash"}
+        view = {k: (utc(v) if isinstance(v, datetime) else v) for k, v in row.items() if k != "link_hash"}
         if view["cancelled_at"] is not None:
             state = "cancelled"
         elif used:

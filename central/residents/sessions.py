@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, insert, select
 
 from ..store import Store
+from ..tickets.times import utc
 from .codes import SignedIn
 from .tables import resident_sessions
 
@@ -30,10 +31,6 @@ class ResidentSession:
 
 def _token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class ResidentSessions:
@@ -61,9 +58,9 @@ class ResidentSessions:
             return None
         with self.store.engine.connect() as conn:
             row = conn.execute(select(resident_sessions).where(resident_sessions.c.id == _token_id(token))).first()
-        if row is None or _utc(row.expires_at) <= datetime.now(UTC):
+        if row is None or utc(row.expires_at) <= datetime.now(UTC):
             return None
-        return ResidentSession(row.site, row.phone_key, tuple(row.units), row.csrf, _utc(row.expires_at))
+        return ResidentSession(row.site, row.phone_key, tuple(row.units), row.csrf, utc(row.expires_at))
 
     def close(self, token: str) -> None:
         """End the session (sign out)."""

@@ -7,8 +7,6 @@ from typing import Any
 
 from . import lifecycle
 
-ACTIONS = ("assign", "work_order", "complaint", "callback", "reopen")
-
 
 def refusal(ticket: dict[str, Any], action: str) -> str | None:
     """Why `action` does not fit `ticket` as it is now, or None if it does."""

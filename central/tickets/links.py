@@ -29,16 +29,15 @@ from .tables import link_keys
 KEY_NAME = "claim"
 MAC_BYTES = 16
 TOKEN_BYTES = 16 + 4 + MAC_BYTES
-TOKEN_CHARS = 48  # base64 of 36 bytes, which needs no padding
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{48}$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{48}$")  # base64 of 36 bytes, which needs no padding
 # What the claim address's path looks like, for the router and for anyone reading a slip.
 PATH = "/w/"
 
-FORGED, EXPIRED, NO_SUCH_TICKET = "forged", "expired", "no such ticket"
+FORGED, EXPIRED = "forged", "expired"
 
 
 class LinkError(ValueError):
-    """A claim token refused; `reason` is "forged", "expired" or "no such ticket"."""
+    """A claim token refused; `reason` is "forged" or "expired"."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -79,7 +79,12 @@ class TicketSystem:
             token = self.links.make(ticket_id)
         except ValueError:
             return None
-        return address(self.config.public_url or request_base, token)
+        return address(self.public_base(request_base), token)
+
+    def public_base(self, request_base: str) -> str:
+        """Where people's phones reach central: [tickets] public_url, else the address the request
+        at hand came to."""
+        return self.config.public_url or request_base
 
     # -- changes ---------------------------------------------------------------------------------
 

@@ -10,9 +10,8 @@ const API = Toolkit.API.central;
 // Safe DOM building (every value as text): the toolkit's.
 const {el, clear} = Toolkit;
 
-class ApiError extends Error {
-  constructor(status, detail) { super(detail); this.status = status; }
-}
+// An answer other than 2xx (status, detail): the toolkit's.
+const ApiError = Toolkit.HttpError;
 
 // Every call sends the session cookie (HttpOnly, set by login); state-changing ones also send the
 // session's CSRF token, which login and /auth/me hand to the page, as central's auth asks.
@@ -31,18 +30,10 @@ async function api(method, url, body, params) {
   }
   const res = await fetch(url, {method, headers, credentials: "same-origin",
                                 body: body === undefined ? undefined : JSON.stringify(body)});
-  const text = await res.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
-  if (!res.ok) {
-    let detail = data && data.detail !== undefined ? data.detail : data;
-    if (typeof detail !== "string") detail = JSON.stringify(detail);
-    if (res.status === 401 && !location.pathname.endsWith("/login")) {
-      location.href = "/dashboard/login?next=" + encodeURIComponent(location.pathname + location.search);
-    }
-    throw new ApiError(res.status, detail || res.statusText);
+  if (res.status === 401 && !location.pathname.endsWith("/login")) {
+    location.href = "/dashboard/login?next=" + encodeURIComponent(location.pathname + location.search);
   }
-  return data;
+  return Toolkit.readJson(res);
 }
 
 // Lists come back either as a bare array or as {items: [...]}; screens take both.
@@ -175,16 +166,13 @@ async function apiUpload(url, form) {
   } catch (err) {
     throw new ApiError(0, t("error.network"));
   }
-  const text = await res.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
-  if (!res.ok) {
-    let detail = data && data.detail !== undefined ? data.detail : data;
-    if (detail && typeof detail === "object" && detail.message) detail = detail.message;
-    if (typeof detail !== "string") detail = JSON.stringify(detail);
-    throw new ApiError(res.status, detail || res.statusText);
+  try {
+    return await Toolkit.readJson(res);
+  } catch (err) {
+    // A refusal that explains itself ({message, ...}) is shown by its message.
+    if (err.body && typeof err.body === "object" && err.body.message) err.message = err.body.message;
+    throw err;
   }
-  return data;
 }
 
 // Where a ticket's page is (the site filter travels along).
@@ -230,4 +218,15 @@ function dueText(iso) {
   if (!iso) return "";
   const left = new Date(iso).getTime() - Date.now();
   return left < 0 ? t("board.overdue", {t: fmtSpan(left)}) : t("board.in", {t: fmtSpan(left)});
+}
+
+// Counts down the due cells matching `selector` (each with data-due): the time left or overdue,
+// "soon" inside five minutes, "late" once past.
+function tickDue(selector) {
+  const now = Date.now();
+  for (const cell of document.querySelectorAll(selector)) {
+    const left = new Date(cell.dataset.due).getTime() - now;
+    cell.textContent = dueText(cell.dataset.due);
+    cell.className = "due" + (left < 0 ? " late" : left < 5 * 60000 ? " soon" : "");
+  }
 }

@@ -76,14 +76,7 @@ function buildRow(tk, template) {
   return tr;
 }
 
-function tick() {
-  const now = Date.now();
-  for (const cell of document.querySelectorAll("td.due[data-due]")) {
-    const left = new Date(cell.dataset.due).getTime() - now;
-    cell.textContent = dueText(cell.dataset.due);
-    cell.className = "due" + (left < 0 ? " late" : left < 5 * 60000 ? " soon" : "");
-  }
-}
+function tick() { tickDue("td.due[data-due]"); }
 
 // Soonest due first, then those without a running timer, newest first (as central orders them).
 function byDue(a, b) {
@@ -208,13 +201,11 @@ async function refreshIds() {
   ids.forEach((id) => q.append("id", id));
   try {
     const fresh = items(await api("GET", API.tickets + "?" + q.toString()));
-    const byId = new Map(fresh.map((tk) => [tk.id, tk]));
     tickets = tickets.filter((tk) => !ids.includes(tk.id)).concat(fresh);
     tickets.sort(byDue);
     if (tickets.length > BOARD_LIMIT) tickets.length = BOARD_LIMIT;
     renderRows(false);
     tick();
-    window.fdBoardLiveUpdates = (window.fdBoardLiveUpdates || 0) + byId.size;
   } catch (err) {
     load();  // could not patch the rows: the whole board again
   }

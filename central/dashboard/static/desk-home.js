@@ -3,6 +3,9 @@
 // (GET /desk/attention), refreshed on the live stream. N opens a new ticket, / finds one.
 "use strict";
 
+// The due cells of the desk home's panels, counted down every second.
+const ATTENTION_DUE = ".attention .due[data-due]";
+
 let attentionTimer = null;
 
 function dueRow(tk) {
@@ -38,18 +41,9 @@ async function loadAttention() {
     listPanel("panel-due", "home.due_soon", a.due_soon, a.due_soon_more, "home.none_due");
     listPanel("panel-callbacks", "home.callbacks", a.callbacks, a.callbacks_more, "home.none_callbacks");
     countsPanel(a);
-    tickDue();
+    tickDue(ATTENTION_DUE);
   } catch (err) {
     showMessage(clear(document.getElementById("panel-overdue")), "error", t("error.load") + ": " + err.message);
-  }
-}
-
-function tickDue() {
-  const now = Date.now();
-  for (const cell of document.querySelectorAll(".attention .due[data-due]")) {
-    const left = new Date(cell.dataset.due).getTime() - now;
-    cell.textContent = dueText(cell.dataset.due);
-    cell.className = "due" + (left < 0 ? " late" : left < 5 * 60000 ? " soon" : "");
   }
 }
 
@@ -70,7 +64,7 @@ function deskTools() {
       if (rows.length === 1) { location.href = ticketHref(rows[0].id); return; }
       clear(found).append(rows.length ? el("ul", {class: "attention", id: "desk-found-list"}, rows.map(dueRow))
                                       : el("p", {class: "empty", id: "desk-nothing", text: t("board.nothing")}));
-      tickDue();
+      tickDue(ATTENTION_DUE);
     } catch (err) {
       showMessage(found, "error", err.message);
     }
@@ -98,7 +92,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   deskKeys(() => search.focus());
   startCalls();
   loadAttention();
-  setInterval(tickDue, 1000);
+  setInterval(() => tickDue(ATTENTION_DUE), 1000);
   setInterval(loadAttention, 60000);  // tickets move into "falling due" as time passes
   openLive(onHomeLive, () => { loadCalls(); loadAttention(); });
 });

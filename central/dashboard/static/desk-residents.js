@@ -211,7 +211,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   resPanel.mayInvite = can(me, "commands.passes");
   residentsPanel(me);
   loadWaiting();
-  resPanel.timer = setInterval(loadWaiting, RES_REFRESH_MS);
+  setInterval(loadWaiting, RES_REFRESH_MS);
   setInterval(tickAgo, RES_TICK_MS);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) loadWaiting(); });
 });

@@ -47,13 +47,7 @@ async function call(method, url, body) {
     throw new NetError(t("tech.offline"));
   }
   setOffline(false);
-  let data = null;
-  try { data = await res.json(); } catch (err) { data = null; }
-  if (!res.ok) {
-    const detail = data && data.detail !== undefined ? data.detail : res.statusText;
-    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail));
-  }
-  return data;
+  return Toolkit.readJson(res);
 }
 
 function setMe(who) {

@@ -100,14 +100,7 @@ function timerCell(tm) {
   return el("td", {class: "due", "data-due": tm.due_at || null});
 }
 
-function tick() {
-  const now = Date.now();
-  for (const cell of document.querySelectorAll("#page td.due[data-due]")) {
-    const left = new Date(cell.dataset.due).getTime() - now;
-    cell.textContent = dueText(cell.dataset.due);
-    cell.className = "due" + (left < 0 ? " late" : left < 5 * 60000 ? " soon" : "");
-  }
-}
+function tick() { tickDue("#page td.due[data-due]"); }
 
 function historyText(h) {
   const d = h.detail || {};
@@ -275,7 +268,6 @@ async function openAction(action) {
   const dlg = document.getElementById("act-dialog");
   const spec = ACTION_FORMS[action];
   currentAction = action;
-  dlg.dataset.action = action;
   document.getElementById("act-heading").textContent = action === "move"
     ? t("act.move") : t("act." + action);
   document.getElementById("act-submit").textContent = t("act.submit_" + (action === "workorder" ? "print" : "ok"));

@@ -18,9 +18,8 @@ const CSRF_KEY = "frontdesk.resident.csrf";
 // Safe DOM building (every value as text): the toolkit's.
 const {el, clear} = Toolkit;
 
-class ApiError extends Error {
-  constructor(status, detail, retryAfter) { super(detail); this.status = status; this.retryAfter = retryAfter; }
-}
+// An answer other than 2xx (status, detail, retryAfter): the toolkit's.
+const ApiError = Toolkit.HttpError;
 
 async function api(method, url, body) {
   const headers = {"Accept": "application/json"};
@@ -36,15 +35,7 @@ async function api(method, url, body) {
   } catch (err) {
     throw new ApiError(0, t("error.network"));
   }
-  const text = await res.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
-  if (!res.ok) {
-    let detail = data && data.detail !== undefined ? data.detail : data;
-    if (typeof detail !== "string") detail = JSON.stringify(detail);
-    throw new ApiError(res.status, detail || res.statusText, Number(res.headers.get("Retry-After")) || 0);
-  }
-  return data;
+  return Toolkit.readJson(res);
 }
 
 // The site a resident page belongs to: /r/<site>/<page>.

@@ -216,5 +216,29 @@ const Toolkit = (() => {
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
 
-  return Object.freeze({API, Translations, formatTime, LiveStream, el, clear});
+  // -- answers from a server ---------------------------------------------------------------------
+  // An HTTP answer other than 2xx: its status, the server's `detail` as text (an object's JSON;
+  // the object itself in `body`) and the seconds its Retry-After asks for (0 if none).
+  class HttpError extends Error {
+    constructor(status, detail, retryAfter, body) {
+      super(detail);
+      this.status = status;
+      this.retryAfter = retryAfter || 0;
+      this.body = body;
+    }
+  }
+
+  // The JSON of a fetch() answer (its text when it is not JSON, null when empty); an HttpError
+  // for anything but 2xx.
+  async function readJson(res) {
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
+    if (res.ok) return data;
+    const body = data && data.detail !== undefined ? data.detail : data;
+    const detail = typeof body === "string" ? body : JSON.stringify(body);
+    throw new HttpError(res.status, detail || res.statusText, Number(res.headers.get("Retry-After")) || 0, body);
+  }
+
+  return Object.freeze({API, Translations, formatTime, LiveStream, el, clear, HttpError, readJson});
 })();
