@@ -110,3 +110,24 @@ def test_a_page_loaded_under_a_rebound_name_is_refused(make_post, rebinding_brow
         expect(page.locator("#present")).to_contain_text("李四", timeout=5000)
     finally:
         context.close()
+
+
+def test_a_failed_check_out_at_the_gate_shows_a_reference_in_both_languages(make_post, page, monkeypatch):
+    post = make_post("gate", access={"role": "gate"}, kiosk={"role": "gate"})
+    post.access.register_walk_in("李四", "13912345678", "5-0802", "visit", registered_by="guard")
+    open_screen(page, post, "gate")
+    page.click("#tab-present")
+    button = page.locator("#present .present-row").filter(has_text="李四").locator("button")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("journal locked by pid 4242 at /var/lib/frontdesk")
+
+    monkeypatch.setattr(post.access, "check_out", broken)
+    button.click()
+    button.click()
+    error = page.locator("#present-error")
+    expect(error).to_contain_text("please ask the desk", timeout=5000)
+    ref = re.search(r"reference ([0-9a-f]{8})", error.inner_text())
+    assert ref and error.inner_text() == (f"{ZH['error.internal'].format(ref=ref.group(1))} / "
+                                          f"{EN['error.internal'].format(ref=ref.group(1))}")
+    assert "4242" not in page.content() and post.events("visitor.checked_out") == []

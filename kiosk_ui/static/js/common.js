@@ -60,6 +60,14 @@ const FD = (() => {
     return state.config.languages.map((lang) => { one.lang = lang; return one.t(key, params); }).join(" / ");
   }
 
+  /* A refusal the app answered (its JSON body) as the screen says it: a failure inside with its
+   * reference id, or the rate limit, in both languages; anything else in the screen's language. */
+  function errorText(data, status) {
+    const code = data && has("error." + data.error) ? data.error : (status === 503 ? "unavailable" : "failed");
+    const ref = data && typeof data.reference === "string" ? data.reference.slice(0, 16) : "";
+    return code === "internal" || code === "rate_limited" ? both("error." + code, {ref: ref}) : t("error." + code);
+  }
+
   function reasonText(code) {
     if (!code) return "";
     return has("reason." + code) ? t("reason." + code) : t("reason.other", {code: code});
@@ -346,5 +354,5 @@ const FD = (() => {
     }
   }
 
-  return {API, init, t, both, has, reasonText, setLang, onLang, formatTime, ScanStream, Idle, WalkInForm};
+  return {API, init, t, both, errorText, has, reasonText, setLang, onLang, formatTime, ScanStream, Idle, WalkInForm};
 })();
