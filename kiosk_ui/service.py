@@ -59,6 +59,9 @@ class KioskService:
                         "visitors", self.cfg.role)
         elif self.link.service.cfg.role != self.cfg.role:
             log.warning("kiosk: [kiosk] role is %r but [access] role is %r", self.cfg.role, self.link.service.cfg.role)
+        if self.cfg.host.strip() in ("0.0.0.0", "::", "[::]") and not self.cfg.allowed_hosts:
+            log.warning("kiosk: listening on every address (%s) but [kiosk] allowed_hosts is empty: only "
+                        "http://127.0.0.1 / localhost are served; list the names screens use", self.cfg.host)
         self.server.start()
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
