@@ -8,7 +8,7 @@ periodic job) feeds find_double_use() the pass-use events it stored.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +20,31 @@ from frontdesk.passes import encode_pass
 from frontdesk.schema.access import VisitorCheckedIn
 
 MAX_VALIDITY = timedelta(days=366)
+
+
+class PassCapExceeded(Exception):
+    """A pass longer than the issuing role may sign: says the cap, and who may sign it instead."""
+
+    def __init__(self, role: str, single_use: bool, cap_hours: float, asked_hours: float) -> None:
+        self.role, self.single_use, self.cap_hours, self.asked_hours = role, single_use, cap_hours, asked_hours
+        kind = "single-use" if single_use else "multi-use"
+        what = (f"a {role} may not issue {kind} passes" if cap_hours <= 0
+                else f"a {role} may issue {kind} passes of at most {cap_hours:g} h; this one asks {asked_hours:g} h")
+        super().__init__(f"{what}: a manager or admin can issue it ([tickets.pass_caps])")
+
+    def to_json(self) -> dict[str, Any]:
+        """The refusal as the API answers it (the dashboard words it in the user's language)."""
+        return {"error": "pass_cap", "message": str(self), "role": self.role, "single_use": self.single_use,
+                "cap_hours": self.cap_hours, "asked_hours": round(self.asked_hours, 2)}
+
+
+def check_pass_cap(caps: Mapping[str, Any], role: str, hours: float, single_use: bool) -> None:
+    """PassCapExceeded when `role` may not issue a pass this long (`caps`: [tickets] pass_caps)."""
+    cap = caps.get(role)
+    limit = 0.0 if cap is None else (cap.single_use_hours if single_use else cap.multi_use_hours)
+    # A second's slack: a form's "until" is a few milliseconds past a whole number of hours.
+    if limit <= 0 or hours > limit + 1 / 3600:
+        raise PassCapExceeded(role, single_use, limit, hours)
 
 
 def issue_pass(private_key: Ed25519PrivateKey, *, site: str, host_unit: str, visitor_name: str,

@@ -16,6 +16,7 @@ from frontdesk.schema.access import CardScanned, PassRejected, VisitorCheckedIn,
 from .app import RegistrationUnavailable
 from .feed import LiveFeed
 from .forms import FieldError, WalkIn
+from .ratelimit import ScreenLimits
 from .views import from_event, to_item
 
 if TYPE_CHECKING:
@@ -48,8 +49,9 @@ class AccessLink:
     """Relays one access service's decisions and state to the screens' live feed."""
 
     def __init__(self, lookup: Callable[[], AccessService | None], feed: LiveFeed,
-                 journal: Journal | None = None) -> None:
+                 journal: Journal | None = None, limits: ScreenLimits | None = None) -> None:
         self.lookup = lookup
+        self.limits = limits
         self.feed = feed
         self.journal = journal
         self.service: AccessService | None = None
@@ -68,7 +70,13 @@ class AccessLink:
             self.feed.publish(to_item(decision))
         self.feed.publish_status(screen_status(svc.status()))
         self._unsubscribe = svc.subscribe(self._update)
+        if self.limits is not None:
+            # Every badge this post prints (pass or walk-in) takes from the screen's print limit.
+            svc.badge_allowance = self._may_print
         return True
+
+    def _may_print(self) -> bool:
+        return self.limits is None or self.limits.take("print") is None
 
     def _history(self) -> list[dict[str, Any]]:
         """The last decisions from the journal (the access service only remembers since it started)."""
@@ -87,6 +95,8 @@ class AccessLink:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self.service is not None and self.service.badge_allowance == self._may_print:
+            self.service.badge_allowance = None
 
     def _update(self, update: dict[str, Any]) -> None:
         # Called on the access service's deciding thread: publishing only queues, never blocks.

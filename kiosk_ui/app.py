@@ -6,12 +6,14 @@
 
 The app holds no decision logic: scans are decided and journaled by the access service, and
 registration is handed to it (`Registrar`); the app only shows what was recorded. Every route
-carries the security headers (frontdesk.web.SecureRoute).
+carries the security headers (frontdesk.web.SecureRoute); every request passes the guard first
+(guard.py: the Host allow-list, same-origin forms, no exception text to the page).
 """
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .guard import ScreenGuard, allowed_host_names
 from .pages import pages_router
 from .registration import registration_router
 from .screens import Registrar, RegistrationUnavailable, Screens
@@ -24,6 +26,8 @@ def create_app(screens: Screens) -> FastAPI:
     app.include_router(pages_router(screens))
     app.include_router(stream_router(screens))
     app.include_router(registration_router(screens))
+    cfg = screens.config
+    app.add_middleware(ScreenGuard, allowed_hosts=allowed_host_names(cfg.host, cfg.allowed_hosts))
     return app
 
 

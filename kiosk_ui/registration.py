@@ -2,7 +2,9 @@
 and the masked echo of the phone number a visitor types.
 
     POST /api/visitors      {name, phone, unit, purpose, language}; 201 with the check-in as the
-                            screen shows it, 422 {"field", "error"} with a catalogue code
+                            screen shows it, 422 {"field", "error"} with a catalogue code,
+                            429 {"error": "rate_limited", "retry_after_s", "message"} past the
+                            screen's limit (nothing recorded; the desk is told)
     POST /api/phone-mask    {phone}; {"masked"}: the number as the screen may show it
     GET  /api/present       gate only: visitors in (checked in here, not out), for the guard
     POST /api/present/{visit_id}/checkout   gate only: check a visitor out by hand
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,13 +25,14 @@ from frontdesk.masking import mask_phone
 from frontdesk.web import SecureRoute
 
 from .forms import LIMITS, FieldError, parse_walk_in
+from .ratelimit import Refused
 from .screens import Registrar, RegistrationUnavailable, Screens
-
-log = logging.getLogger(__name__)
 
 MAX_BODY = 8 * 1024
 # The guard's list of visitors in; more than this is central's business (the building report).
 PRESENT_MAX = 100
+# Said when the screen has taken as many walk-ins as a real lobby sends (kiosk_ui/ratelimit.py).
+RATE_LIMITED = "登记过于频繁，请到前台办理 / Too many registrations in a row: please ask the desk"
 
 
 def _refusal(status: int, error: str, detail: str | None = None, field: str | None = "form") -> JSONResponse:
@@ -63,8 +65,8 @@ async def _json_body(request: Request) -> tuple[Any, JSONResponse | None]:
             return None, _refusal(413, "too_large", f"form larger than {MAX_BODY} bytes")
     try:
         return json.loads(body.decode("utf-8")), None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        return None, _refusal(400, "bad_request", f"not UTF-8 JSON: {err}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, _refusal(400, "bad_request", "the form is not UTF-8 JSON")
 
 
 async def _register(screens: Screens, raw: Any) -> JSONResponse:
@@ -75,18 +77,29 @@ async def _register(screens: Screens, raw: Any) -> JSONResponse:
     registrar = screens.registrar()
     if registrar is None:
         return _refusal(503, "unavailable", "the access service is not running on this edge")
+    refused = screens.limits.take("registration") if screens.limits is not None else None
+    if refused is not None:
+        return _rate_limited(refused)
     try:
         # The access service journals synchronously (fsync): keep that off the event loop.
         item = await asyncio.to_thread(registrar.register_walk_in, form, via=screens.config.role,
                                        language=form.language)
     except FieldError as err:
+        # A typo is not a registration: the visitor may correct it without using up the limit.
+        if screens.limits is not None:
+            screens.limits.give_back("registration")
         return _refusal(422, err.code, field=err.field)
-    except RegistrationUnavailable as err:
+    except RegistrationUnavailable as err:  # our own words: no access service on this edge
         return _refusal(503, "unavailable", str(err))
-    except Exception as err:  # recorded nothing: say so on screen, keep serving
-        log.exception("kiosk: walk-in registration failed")
-        return _refusal(500, "failed", f"{type(err).__name__}: {err}"[:300])
+    # Anything else is unexpected: the app's guard logs it and answers with a reference id only.
     return JSONResponse(item, status_code=201)
+
+
+def _rate_limited(refused: Refused) -> JSONResponse:
+    """429 with the code the pages translate, when to try again, and the message in both languages."""
+    body = {"error": "rate_limited", "field": "form", "action": refused.action,
+            "retry_after_s": refused.retry_after_s, "message": RATE_LIMITED}
+    return JSONResponse(body, status_code=429, headers={"Retry-After": str(refused.retry_after_s)})
 
 
 def _gate_registrar(screens: Screens) -> tuple[Registrar | None, JSONResponse | None]:

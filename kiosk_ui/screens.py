@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from .config import KioskConfig
 from .feed import LiveFeed
 from .forms import WalkIn
+from .ratelimit import ScreenLimits
 
 
 class RegistrationUnavailable(Exception):
@@ -37,6 +38,8 @@ class Screens:
     site_name: str = ""
     device: str = ""
     tz: str = "UTC"
+    # How fast this screen takes walk-ins and prints badges; None: no limit (tools, some tests).
+    limits: ScreenLimits | None = None
 
 
 __all__ = ["Registrar", "RegistrationUnavailable", "Screens"]

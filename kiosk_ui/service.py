@@ -21,6 +21,7 @@ from .access_link import AccessLink
 from .app import Screens, create_app
 from .config import KioskConfig
 from .feed import LiveFeed
+from .ratelimit import ScreenLimits
 from .server import ScreenServer
 
 log = logging.getLogger("frontdesk.edge.kiosk")
@@ -35,9 +36,13 @@ class KioskService:
         self.cfg, self.ctx = cfg, ctx
         catalogs.check()  # a broken catalogue is a packaging error: refuse to start with it
         self.feed = LiveFeed(keep=max(50, cfg.recent_scans))
-        self.link = AccessLink(lambda: ctx.access, self.feed, ctx.journal)
+        # The limits live as long as this process: reloading the page does not reset them.
+        self.limits = ScreenLimits(registration=(cfg.registration_burst, cfg.registration_every_s),
+                                   prints=(cfg.print_burst, cfg.print_every_s), post_role=cfg.role,
+                                   event_gap_s=cfg.rate_event_gap_s, record=ctx.journal.record)
+        self.link = AccessLink(lambda: ctx.access, self.feed, ctx.journal, limits=self.limits)
         screens = Screens(config=cfg, feed=self.feed, registrar=self.link.current, device=ctx.device,
-                          site_name=ctx.site_name, tz=ctx.tz)
+                          site_name=ctx.site_name, tz=ctx.tz, limits=self.limits)
         self.app = create_app(screens)
         self.server = ScreenServer(self.app, cfg.host, cfg.port)
 
@@ -54,6 +59,9 @@ class KioskService:
                         "visitors", self.cfg.role)
         elif self.link.service.cfg.role != self.cfg.role:
             log.warning("kiosk: [kiosk] role is %r but [access] role is %r", self.cfg.role, self.link.service.cfg.role)
+        if self.cfg.host.strip() in ("0.0.0.0", "::", "[::]") and not self.cfg.allowed_hosts:
+            log.warning("kiosk: listening on every address (%s) but [kiosk] allowed_hosts is empty: only "
+                        "http://127.0.0.1 / localhost are served; list the names screens use", self.cfg.host)
         self.server.start()
 
     def wait_ready(self, timeout: float = 10.0) -> bool:

@@ -9,7 +9,8 @@ payload bytes, no full phone number, no checkout code (that is for the printed b
     {"seq", "event_id", "type", "at", "kind": checked_in | checked_out | card | rejected,
      "decision": allow | deny, "reason": null | forged | expired | ..., "direction": in | out,
      "via": pass | walk_in | badge | manual | card | code, "name", "unit", "holder",
-     "phone_masked", "valid_until", "host_notified", "badge_requested", "post_role", "detail"}
+     "phone_masked", "valid_until", "host_notified", "badge_requested", "badge_refused", "post_role",
+     "detail"}
 """
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def to_item(decision: dict[str, Any]) -> dict[str, Any]:
         # The check-in event is the host's notification: central forwards it to the host unit.
         "host_notified": checked_in and bool(decision.get("unit")),
         "badge_requested": checked_in and bool(decision.get("print_requested")),
+        # The screen's print limit held the badge back: the visitor collects one at the desk.
+        "badge_refused": checked_in and (decision.get("extra") or {}).get("badge") == "rate_limited",
         "post_role": decision.get("post_role"),
         "detail": detail[:DETAIL_MAX] if isinstance(detail, str) else None,
     }

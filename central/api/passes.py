@@ -12,7 +12,8 @@ from frontdesk.schema.access import PassesRevoke
 
 from ..auth.accounts import Staff
 from ..fleet.registry import site_pass_key
-from ..passes import issue_pass
+from ..passes import PassCapExceeded, check_pass_cap, issue_pass
+from ..residents.invitations import LONGEST
 from .deps import Api, build, check_site, plausible
 
 
@@ -34,14 +35,31 @@ class PassRevoke(BaseModel):
 
 
 def router(api: Api) -> APIRouter:
-    """POST /sites/{site}/passes, POST /sites/{site}/passes/revoke."""
+    """GET /passes/caps, POST /sites/{site}/passes, POST /sites/{site}/passes/revoke."""
     r = APIRouter(prefix="/api/v1", tags=["passes"])
     require = api.require
 
+    @r.get("/passes/caps", summary="The longest passes the signed-in user's role may issue, and every "
+           "role's ([tickets.pass_caps]; commands.passes)")
+    def caps(staff: Staff = Depends(require("commands.passes"))) -> dict[str, Any]:
+        table = api.system.config.pass_caps
+        mine = table.get(staff.role)
+        return {"role": staff.role,
+                "single_use_hours": mine.single_use_hours if mine else 0,
+                "multi_use_hours": mine.multi_use_hours if mine else 0,
+                # Invitations are single-use and end at most this far ahead, whoever makes them.
+                "invitation_days_ahead": LONGEST.days,
+                "roles": {role: cap.model_dump() for role, cap in table.items()}}
+
     @r.post("/sites/{site}/passes", status_code=201, summary="Issue a signed visitor pass for the "
-            "site (commands.passes); the token goes into the visitor's QR code")
+            "site (commands.passes); the token goes into the visitor's QR code. Longer than the user's "
+            "role may issue ([tickets.pass_caps], GET /passes/caps): 403 naming the cap")
     def issue(site: str, req: PassRequest, staff: Staff = Depends(require("commands.passes"))) -> dict[str, Any]:
         check_site(staff, site)
+        try:
+            check_pass_cap(api.system.config.pass_caps, staff.role, req.hours, req.single_use)
+        except PassCapExceeded as err:
+            raise HTTPException(403, err.to_json()) from None
         path = api.system.config.pass_keys.get(site) or site_pass_key(api.fleet_dir, site)
         if path is None:
             raise HTTPException(409, f"site {site!r} has no pass signing key ([tickets.pass_keys] in the config, "
@@ -52,7 +70,8 @@ def router(api: Api) -> APIRouter:
                                         hours=req.hours, single_use=req.single_use)
         except (OSError, ValueError) as err:
             raise HTTPException(409, f"cannot issue the pass: {err}") from None
-        api.accounts.audit(staff, "change", "pass", pass_id, site, {"host_unit": req.host_unit})
+        api.accounts.audit(staff, "change", "pass", pass_id, site,
+                           {"host_unit": req.host_unit, "hours": req.hours, "single_use": req.single_use})
         return {"pass_id": pass_id, "token": token, "site": site, "host_unit": req.host_unit}
 
     @r.post("/sites/{site}/passes/revoke", status_code=201, summary="Revoke passes at the named posts: "

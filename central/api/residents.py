@@ -33,6 +33,7 @@ from ..auth.roles import PERSONAL_DATA_ROLES
 from ..directory.residents import phone_key
 from ..directory.tables import directory
 from ..fleet.registry import site_pass_key
+from ..passes import PassCapExceeded, check_pass_cap
 from ..residents.codes import Locked, NotAPhoneNumber, NotListed, RateLimited, SignIn, WrongCode
 from ..residents.invitations import InvitationError, Invitations, NewInvitation
 from ..residents.qr import pass_svg
@@ -323,6 +324,13 @@ def _desk_routes(r: APIRouter, res: Residents) -> None:
         check_site(staff, site)
         if not res.unit_exists(site, req.unit):
             raise HTTPException(422, f"unit {req.unit!r} is not in the site's directory")
+        if req.valid_from.tzinfo is not None and req.valid_until.tzinfo is not None:
+            # An invitation is a single-use pass: the desk's role caps its window like any pass.
+            hours = (req.valid_until - req.valid_from).total_seconds() / 3600
+            try:
+                check_pass_cap(api.system.config.pass_caps, staff.role, hours, single_use=True)
+            except PassCapExceeded as err:
+                raise HTTPException(403, err.to_json()) from None
         new = NewInvitation(site, req.unit, req.visitor_name, req.visitor_phone, req.valid_from, req.valid_until,
                             "desk", staff.username)
         made = res.create(new, request)

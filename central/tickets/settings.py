@@ -10,6 +10,9 @@ working day (major ones within 7).
     visit_retention_days = 180
     public_url = "https://desk.example.com"   # the work-order slip's claim address starts here
     claim_link_days = 30                       # how long a slip's claim address stays valid
+    [tickets.pass_caps.desk]                   # the longest visitor pass each staff role may issue
+    single_use_hours = 24
+    multi_use_hours = 72                       # 0: this role issues single-use passes only
     photo_max_mb = 12                          # the largest photo a technician's phone may upload
     [tickets.calendars.cn-2026]
     workdays = [1, 2, 3, 4, 5]
@@ -132,6 +135,26 @@ class Calendar(Section):
         return day.isoweekday() in self.workdays and day not in self.holidays
 
 
+# The longest pass central signs at all (frontdesk.central.passes.MAX_VALIDITY).
+YEAR_HOURS = 24 * 366
+
+
+class PassCap(Section):
+    """The longest visitor pass a staff role may issue, single-use and multi-use (hours)."""
+    single_use_hours: float = Field(default=24.0, gt=0, le=YEAR_HOURS)
+    # 0: no multi-use passes for this role.
+    multi_use_hours: float = Field(default=72.0, ge=0, le=YEAR_HOURS)
+
+
+# Guards and desk staff issue passes for today's visitors: a day single-use, a few days multi-use
+# (a contractor's week is a manager's decision). Managers and admins may sign up to a year.
+DEFAULT_PASS_CAPS: dict[str, PassCap] = {
+    "guard": PassCap(), "desk": PassCap(),
+    "manager": PassCap(single_use_hours=YEAR_HOURS, multi_use_hours=YEAR_HOURS),
+    "admin": PassCap(single_use_hours=YEAR_HOURS, multi_use_hours=YEAR_HOURS),
+}
+
+
 class TicketsConfig(Section):
     """The [tickets] section: SLA timers (given kinds replace the defaults), calendars, visit retention,
     the breach check interval, central's device id, the edges allowed to change tickets and the pass
@@ -151,6 +174,9 @@ class TicketsConfig(Section):
     # site -> posts (device ids) that must hear when a resident's invitation is cancelled, besides
     # the site's kiosks and gates in the fleet registry (posts not registered there).
     pass_posts: dict[str, list[str]] = {}
+    # role -> the longest pass that role may issue (API passes, and the desk's invitations for
+    # residents); roles not given keep DEFAULT_PASS_CAPS. Longer asks are refused (403).
+    pass_caps: dict[str, PassCap] = {}
     # site -> the edge devices of that site whose ticket.* events central applies (e.g. a
     # technician's phone claiming a work order); every other ticket.* event must come from
     # central's own writer. Edges identify only as site/device (their role is not known to
@@ -188,7 +214,17 @@ class TicketsConfig(Section):
                 raise ValueError(f"site_calendars.{site}: no calendar named {name!r}")
         self._check_edge_ticket_devices()
         self._check_pass_posts()
+        self._check_pass_caps()
         return self
+
+    def _check_pass_caps(self) -> None:
+        from ..auth.roles import PERMISSIONS
+
+        issuers = PERMISSIONS["commands.passes"]
+        for role in self.pass_caps:
+            if role not in issuers:
+                raise ValueError(f"pass_caps.{role}: not a role that issues passes ({', '.join(sorted(issuers))})")
+        self.pass_caps = {**DEFAULT_PASS_CAPS, **self.pass_caps}
 
     def _check_pass_posts(self) -> None:
         id_re = re.compile(f"^{ID_PATTERN}$")

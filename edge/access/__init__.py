@@ -21,6 +21,9 @@ API for the screens (all methods are thread-safe; each returns after the event i
     svc.scan_payload(raw_bytes, source="api") -> Decision   # a code read elsewhere (same rules)
     svc.scan_card(text, reader="api") -> Decision           # a card number read elsewhere
     svc.submit_frame(bgr_image) -> [Decision]       # decode one frame (the camera loop does this)
+    svc.badge_allowance = fn                        # fn() -> bool asked before each badge print (the
+                                                    #   screen's print limit); False: checked in
+                                                    #   without a badge, extra["badge"] = "rate_limited"
 
 Updates are dicts: {"type": "decision", **Decision.to_json()} or {"type": "status", **status()}.
 A Decision (decision.py) has decision "allow"|"deny", reason ("ok", "forged", "expired",

@@ -105,6 +105,9 @@ class AccessService:
         self.readers: dict[str, ReaderThread] = {}
         self.device_states: dict[str, dict[str, str]] = {}
         self.last_error: str | None = None
+        # Asked before each badge is printed (the screen's print limit, kiosk_ui/ratelimit.py);
+        # False: the visitor is checked in without a badge and the decision says why.
+        self.badge_allowance: Callable[[], bool] | None = None
         ctx.commands.on(CardsAllowlistReplace, handle_allowlist_replace)
         ctx.commands.on(PassesRevoke, handle_revoke)
         ctx.access = self
@@ -340,7 +343,7 @@ class AccessService:
                                  checkout_code=code, registered_by=registered_by)
         until = valid_until.isoformat() if valid_until else None
         items: list[VisitorCheckedIn | PrintRequested] = [visit]
-        printing = self.cfg.badges
+        printing = self.cfg.badges and (self.badge_allowance is None or self.badge_allowance())
         if printing:
             items.append(PrintRequested(
                 kind="badge", language=language or self.cfg.language, printer=self.cfg.badge_printer,
@@ -352,7 +355,9 @@ class AccessService:
         return self._done(events[0], Decision(
             "allow", "ok", "walk_in" if method == "walk_in" else "pass", "in", self.cfg.role, "", name=name, unit=unit,
             visit_id=visit_id, pass_id=pass_id, checkout_code=code, valid_until=until,
-            phone_masked=masked, print_requested=printing, source=source))
+            phone_masked=masked, print_requested=printing, source=source,
+            # The pass is valid whatever the badge printer's limit says: in, but no badge printed.
+            extra={"badge": "rate_limited"} if self.cfg.badges and not printing else {}))
 
     def _badge(self, text: str, raw: bytes, source: str, fmt: str | None) -> Decision:
         ident = text[len(BADGE_PREFIX):].strip().lower()

@@ -284,3 +284,35 @@ def test_guards_and_technicians_get_no_panel_and_the_api_refuses_them(page, cent
             "unit": "3-1502", "visitor_name": "x", "valid_from": datetime.now().astimezone().isoformat(),
             "valid_until": datetime.now().astimezone().isoformat()}).status_code == 403
         assert tech.post(f"/api/v1/sites/{SITE}/invitations/{made.json()['id']}/cancel").status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "en"])
+def test_the_invite_form_shows_the_role_cap_and_why_it_refused(page, central, lang):
+    texts = {"zh-Hans": ("您的角色（前台）最长可签发 24 小时的通行证",
+                         "未能邀请：您的角色（前台）最长可签发 24 小时的通行证，本次为 48 小时"),
+             "en": ("Your role (desk) may issue passes of up to 24 h",
+                    "Not invited: your role (desk) may issue passes of at most 24 h, this one is 48 h")}[lang]
+    open_desk(page, central, lang=lang)
+    page.wait_for_selector("#res-invite-new")
+    invite(page, "3-1502", "周小姐")
+    page.wait_for_selector("#res-cap:not(:empty)")
+    assert page.locator("#res-cap").inner_text().startswith(texts[0])
+    start = datetime.fromisoformat(page.input_value("#res-from"))
+    page.fill("#res-until", (start + timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("#res-invite-submit")
+    page.wait_for_selector("#res-invite-error .message.error")
+    assert page.locator("#res-invite-error").inner_text().startswith(texts[1])
+    assert page.locator("#res-link").count() == 0
+    assert_accessible(page)
+    # Within the cap it is made as before.
+    page.fill("#res-until", (start + timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("#res-invite-submit")
+    page.locator("#res-link").wait_for()
+
+
+def test_a_manager_is_shown_the_longer_cap(page, central):
+    open_desk(page, central, role="manager")
+    page.wait_for_selector("#res-invite-new")
+    invite(page, "3-1502", "周小姐")
+    page.wait_for_selector("#res-cap:not(:empty)")
+    assert page.locator("#res-cap").inner_text().startswith("您的角色（经理）最长可签发 8784 小时的通行证")

@@ -111,9 +111,28 @@ async function cancelInvitation(inv) {
 
 // -- the form ---------------------------------------------------------------------------------------
 
+function roleName(role) { return t("cap.role." + role); }
+
+// Over the user's role's cap ([tickets] pass_caps): the cap and what was asked, in the page's words.
+function capRefusal(body) {
+  const hours = (h) => String(Math.round(Number(h) * 10) / 10);
+  return t("cap.refused", {role: roleName(String(body.role)), cap: hours(body.cap_hours), asked: hours(body.asked_hours)});
+}
+
+// The longest pass the signed-in user may issue, said under the form before anything is sent.
+async function showCap(line) {
+  try {
+    const caps = await api("GET", API.passCaps);
+    line.textContent = t("cap.yours", {role: roleName(caps.role), hours: String(caps.single_use_hours)});
+  } catch (err) {
+    line.textContent = "";  // the form still works; a refusal says the cap
+  }
+}
+
 function inviteError(err, unit) {
   // Central's own words for this one (a 422 also answers a bad window or name, in other words).
   if (err.status === 422 && /not in the site's directory/.test(err.message)) return t("res.unit_unknown", {unit});
+  if (err.status === 403 && err.body && err.body.error === "pass_cap") return capRefusal(err.body);
   if (err.status === 403) return t("error.forbidden");
   return t("res.invite_failed", {why: resReason(err)});
 }
@@ -141,11 +160,13 @@ function inviteForm(result) {
     until: el("input", {id: "res-until", type: "datetime-local", value: resLocalValue(new Date(now.getTime() + INVITE_HOURS * 3600000))}),
   };
   const error = el("div", {id: "res-invite-error", "aria-live": "assertive"});
+  const cap = el("p", {id: "res-cap", class: "muted"});
+  showCap(cap);
   const submit = el("button", {type: "submit", id: "res-invite-submit", text: t("res.invite")});
   const form = el("form", {id: "res-invite-form", class: "stack ticket-form", novalidate: true},
     el("div", {class: "combo"}, field("res-unit", "wo.unit", f.unit), f.list),
     field("res-visitor-name", "res.visitor_name", f.name), field("res-visitor-phone", "res.visitor_phone", f.phone),
-    field("res-from", "res.from", f.from), field("res-until", "res.until", f.until),
+    field("res-from", "res.from", f.from), field("res-until", "res.until", f.until), cap,
     el("p", {class: "actions"}, submit), error);
   new UnitCombo(f.unit, f.list, {siteOf: () => resPanel.site(), idPrefix: "res-unit", onPick: () => f.name.focus()});
   form.addEventListener("submit", async (e) => {

@@ -126,6 +126,10 @@ const TEXTS = {
     "res.revoked_nowhere": "已取消 {name} 的邀请，但本项目没有已知的门岗或自助机：通行证未在任何岗点撤销",
     "res.cancel_failed": "未能取消：{why}", "res.state.upcoming": "待使用", "res.state.used": "已使用",
     "res.state.cancelled": "已取消", "res.state.expired": "已过期",
+    // Pass caps per role (desk home's invite dialog, desk-invitations.js; [tickets] pass_caps).
+    "cap.yours": "您的角色（{role}）最长可签发 {hours} 小时的通行证；更长的通行证请经理或管理员签发",
+    "cap.refused": "未能邀请：您的角色（{role}）最长可签发 {cap} 小时的通行证，本次为 {asked} 小时。请经理或管理员签发",
+    "cap.role.guard": "门岗", "cap.role.desk": "前台", "cap.role.manager": "经理", "cap.role.admin": "管理员",
   },
   "en": {
     "app.title": "Service centre", "nav.desk": "Desk", "nav.board": "Tickets", "nav.visitors": "On site",
@@ -276,6 +280,10 @@ const TEXTS = {
     "res.revoked_nowhere": "The invitation of {name} is cancelled, but the site has no known kiosk or gate: the pass is not revoked at any post",
     "res.cancel_failed": "Not cancelled: {why}", "res.state.upcoming": "upcoming", "res.state.used": "used",
     "res.state.cancelled": "cancelled", "res.state.expired": "expired",
+    // Pass caps per role (desk home's invite dialog, desk-invitations.js; [tickets] pass_caps).
+    "cap.yours": "Your role ({role}) may issue passes of up to {hours} h; longer ones need a manager or admin",
+    "cap.refused": "Not invited: your role ({role}) may issue passes of at most {cap} h, this one is {asked} h. A manager or admin can issue it",
+    "cap.role.guard": "guard", "cap.role.desk": "desk", "cap.role.manager": "manager", "cap.role.admin": "admin",
   },
 };
 

@@ -46,6 +46,7 @@ const Toolkit = (() => {
       // the desk's residents panel: sign-in codes it reads out, passes it issues for a resident
       residentCodes: (site) => "/api/v1/sites/" + enc(site) + "/resident-codes",
       invitations: (site) => "/api/v1/sites/" + enc(site) + "/invitations",
+      passCaps: "/api/v1/passes/caps",
       invitationCancel: (site, id) => "/api/v1/sites/" + enc(site) + "/invitations/" + enc(id) + "/cancel",
       visitorQr: (token) => "/api/v1/visitor-links/" + enc(token) + "/qr.svg",
     }),

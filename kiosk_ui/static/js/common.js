@@ -53,6 +53,21 @@ const FD = (() => {
   function t(key, params) { return state.i18n.t(key, params); }
   function has(key) { return state.i18n.has(key); }
 
+  /* A message in every language at once ("请到前台办理 / Please ask the desk"): for what sends a
+   * visitor to the desk, who may not read the language the screen happens to be in. */
+  function both(key, params) {
+    const one = new Toolkit.Translations(state.i18n.catalogs, state.i18n.lang, null);
+    return state.config.languages.map((lang) => { one.lang = lang; return one.t(key, params); }).join(" / ");
+  }
+
+  /* A refusal the app answered (its JSON body) as the screen says it: a failure inside with its
+   * reference id, or the rate limit, in both languages; anything else in the screen's language. */
+  function errorText(data, status) {
+    const code = data && has("error." + data.error) ? data.error : (status === 503 ? "unavailable" : "failed");
+    const ref = data && typeof data.reference === "string" ? data.reference.slice(0, 16) : "";
+    return code === "internal" || code === "rate_limited" ? both("error." + code, {ref: ref}) : t("error." + code);
+  }
+
   function reasonText(code) {
     if (!code) return "";
     return has("reason." + code) ? t("reason." + code) : t("reason.other", {code: code});
@@ -287,8 +302,9 @@ const FD = (() => {
       this.submitButton.disabled = false;
     }
 
-    setError(code, field) {
+    setError(code, field, params) {
       this.errorCode = code;
+      this.errorParams = params || null;
       this.errorField = field || null;
       for (const node of this.form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
       if (code && field && ERROR_FIELDS[field]) {
@@ -300,7 +316,10 @@ const FD = (() => {
     }
 
     renderError() {
-      this.error.textContent = this.errorCode ? t("error." + this.errorCode) : "";
+      const code = this.errorCode;
+      // Sent to the desk: said in both languages (and a failure's reference id for the desk's log).
+      const toDesk = code === "rate_limited" || code === "internal";
+      this.error.textContent = !code ? "" : toDesk ? both("error." + code, this.errorParams) : t("error." + code);
     }
 
     async submit() {
@@ -330,9 +349,10 @@ const FD = (() => {
         return;
       }
       const code = has("error." + data.error) ? data.error : (res.status === 503 ? "unavailable" : "failed");
-      this.setError(code, data.field);
+      const ref = typeof data.reference === "string" ? data.reference.slice(0, 16) : "";
+      this.setError(code, data.field, {ref: ref});
     }
   }
 
-  return {API, init, t, has, reasonText, setLang, onLang, formatTime, ScanStream, Idle, WalkInForm};
+  return {API, init, t, both, errorText, has, reasonText, setLang, onLang, formatTime, ScanStream, Idle, WalkInForm};
 })();

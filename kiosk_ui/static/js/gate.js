@@ -172,7 +172,7 @@
           presentMore = data.more || 0;
           presentError.textContent = "";
         } else {
-          presentError.textContent = FD.t("error." + (FD.has("error." + data.error) ? data.error : "failed"));
+          presentError.textContent = FD.errorText(data, res.status);
         }
       } catch (err) {
         presentError.textContent = FD.t("error.network");
@@ -186,6 +186,7 @@
 
   async function checkOut(visitId, button) {
     button.disabled = true;
+    let problem = "";
     try {
       const res = await fetch(FD.API.checkOut(visitId), {method: "POST", cache: "no-store"});
       const data = await res.json();
@@ -194,12 +195,14 @@
         showDecision(data);
         addRecent(data);
       } else {
-        presentError.textContent = FD.t("error." + (FD.has("error." + data.error) ? data.error : "failed"));
+        problem = FD.errorText(data, res.status);
       }
     } catch (err) {
-      presentError.textContent = FD.t("error.network");
+      problem = FD.t("error.network");
     }
-    loadPresent();
+    // The list is read again either way; a refusal is said after it, or the reload would wipe it.
+    await loadPresent();
+    if (problem) presentError.textContent = problem;
   }
 
   FD.onLang(() => { renderPanel(); renderList(); renderOk(); renderPresent(); });

@@ -86,7 +86,8 @@
       document.getElementById("welcome-title").textContent = FD.t("welcome.title", {name: name});
       document.getElementById("welcome-host").textContent =
         item.host_notified && item.unit ? FD.t("welcome.host_notified", {unit: item.unit}) : "";
-      document.getElementById("welcome-badge").textContent = item.badge_requested ? FD.t("welcome.badge") : "";
+      document.getElementById("welcome-badge").textContent = item.badge_requested ? FD.t("welcome.badge")
+        : item.badge_refused ? FD.both("welcome.badge_refused") : "";
       const extra = [];
       if (item.valid_until) extra.push(FD.t("welcome.valid_until", {time: FD.formatTime(item.valid_until, true)}));
       if (item.phone_masked) extra.push(FD.t("welcome.phone", {phone: item.phone_masked}));
