@@ -211,7 +211,10 @@ def classify_raw(data_dir: Path, needle: Needle, rows: list[dict[str, Any]]) -> 
         for file, offset in hits:
             entry: dict[str, Any] = {"file": file.relative_to(data_dir).as_posix(), "offset": offset}
             if file != path:
-                unused.append({**entry, "where": "wal" if file.name.endswith("-wal") else "rollback journal"})
+                # The WAL holds the newest pages too: with a matching row in this database a hit there
+                # may be that row; without one it is a leftover.
+                where = "wal" if file.name.endswith("-wal") else "rollback journal"
+                (live if any(db == name for db, _ in live_tables) else unused).append({**entry, "where": where})
                 continue
             table = owners.get(offset // page_size + 1) if page_size else None
             if table is not None and (name, table) in live_tables:
