@@ -142,7 +142,6 @@ class PrivacyService:
                     log.warning("privacy: retention (%s) could not remove %s", kind, error)
                 if counts := {k: v for k, v in done.counts.items() if v}:
                     by_kind[kind] = counts
-            self.journal.after_commit(functools.partial(self._tidy, sorted(touched), []))
         self.last_retention = by_kind
         if by_kind:
             log.info("privacy: retention removed %s (days %s)", by_kind, days)
@@ -150,6 +149,7 @@ class PrivacyService:
                 self.journal.record(RetentionApplied(days=days, counts=by_kind))
             except JournalError:
                 log.exception("privacy: could not journal the retention run")
+        self._tidy(sorted(touched), [])  # after the event, so the WAL is left empty
         return by_kind
 
     # -- lifecycle -------------------------------------------------------------------------------

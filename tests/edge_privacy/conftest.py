@@ -21,3 +21,7 @@ def desk(tmp_path):
     d = Desk(tmp_path)
     yield d
     d.journal.close()
+
+
+# The spine's fleet broker (TLS, per-device ACL) for the tests that go through central.
+from tests.spine.conftest import fleet  # noqa: E402,F401
