@@ -46,8 +46,8 @@ def _encode(doc: dict[str, Any]) -> bytes:
 class JournalPersonalData:
     """Events, answered commands and settings in journal.db."""
 
-    name = "journal"
-    keys = ("journal_events", "journal_commands", "transcripts", "settings")
+    name: str = "journal"
+    keys: tuple[str, ...] = ("journal_events", "journal_commands", "transcripts", "settings")
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -12,8 +12,8 @@ from ..privacy.match import Match
 class AccessPersonalData:
     """access_cards and access_visits; used passes and revocations hold only pass ids."""
 
-    name = "access"
-    keys = ("cards", "visits")
+    name: str = "access"
+    keys: tuple[str, ...] = ("cards", "visits")
 
     @staticmethod
     def _card_is_theirs(match: Match, card_id: str, holder: str, unit: str | None) -> bool:

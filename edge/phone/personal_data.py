@@ -25,8 +25,8 @@ def _setting(db: sqlite3.Connection, key: str) -> object:
 class DirectoryPersonalData:
     """Directory lines (number -> unit, name) and blocked numbers, in the journal's settings."""
 
-    name = "directory"
-    keys = ("directory", "blocklist")
+    name: str = "directory"
+    keys: tuple[str, ...] = ("directory", "blocklist")
 
     def __init__(self, directory: Directory | None = None, area_code: str | None = None) -> None:
         # The running phone service's directory, whose cached copy must be read again afterwards.
@@ -69,8 +69,8 @@ class DirectoryPersonalData:
 class RecordingsPersonalData:
     """Voice messages: <data_dir>/recordings/<local date>/<call_id>.wav."""
 
-    name = "recordings"
-    keys = ("recordings",)
+    name: str = "recordings"
+    keys: tuple[str, ...] = ("recordings",)
 
     def __init__(self, data_dir: str | Path) -> None:
         self.data_dir = Path(data_dir)

@@ -14,8 +14,8 @@ class PrintJobsPersonalData:
     """Jobs whose slip names the person are deleted (queued ones too: they would print the data
     again); retention deletes every job older than the period."""
 
-    name = "print_jobs"
-    keys = ("print_jobs",)
+    name: str = "print_jobs"
+    keys: tuple[str, ...] = ("print_jobs",)
 
     def link(self, db: sqlite3.Connection, match: Match) -> None:
         """A slip's fields are found through the match; they add nothing to it."""

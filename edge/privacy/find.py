@@ -149,7 +149,7 @@ def find_rows(data_dir: Path, needle: Needle) -> list[dict[str, Any]]:
 
 def find_files(data_dir: Path, needle: Needle) -> list[dict[str, Any]]:
     """Files whose name holds the text, and text files whose content does."""
-    hits = []
+    hits: list[dict[str, Any]] = []
     for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(data_dir).as_posix()
         if needle.matches(path.name):
@@ -191,13 +191,17 @@ def _page_owners(path: Path) -> tuple[int, dict[int, str]]:
         tables = dict(db.execute("SELECT name, tbl_name FROM sqlite_master"))
     finally:
         db.close()
-    return size, {page: tables.get(name, name) for page, name in owners.items()}
+    return size, {page: str(tables.get(name, name)) for page, name in owners.items()}
 
 
-def classify_raw(data_dir: Path, needle: Needle, rows: list[dict[str, Any]]) -> tuple[list, list]:
+Hits = list[dict[str, Any]]
+
+
+def classify_raw(data_dir: Path, needle: Needle, rows: Hits) -> tuple[Hits, Hits]:
     """Raw hits split into those in pages of tables where a matching row lives, and the rest
     (WAL, free pages, unused space in a page)."""
-    live, unused = [], []
+    live: Hits = []
+    unused: Hits = []
     live_tables = {(r["database"], r["table"]) for r in rows}
     for path in database_files(data_dir):
         name = path.relative_to(data_dir).as_posix()

@@ -149,7 +149,7 @@ class Match:
         if d in self.phones:
             return True
         e164 = normalise(value, self.country, self.area_code)
-        return bool(e164) and digits(e164) in self.phones
+        return e164 is not None and digits(e164) in self.phones
 
     def is_card(self, value: str) -> bool:
         return bool(self.cards) and text_key(value) in self.cards

@@ -16,8 +16,8 @@ from ..privacy.match import Match
 class TranscriptionPersonalData:
     """<data_dir>/transcribe.db jobs and <data_dir>/dictation/*.wav."""
 
-    name = "transcription"
-    keys = ("transcribe_jobs",)
+    name: str = "transcription"
+    keys: tuple[str, ...] = ("transcribe_jobs",)
 
     def __init__(self, data_dir: str | Path) -> None:
         self.data_dir = Path(data_dir)
