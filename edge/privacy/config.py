@@ -6,6 +6,7 @@ from pydantic import Field
 
 from frontdesk.config import Section
 
+
 class RetentionConfig(Section):
     """Days per kind (frontdesk.schema.privacy.RETENTION_KINDS; 0 = keep for ever), and how often the
     agent applies them."""
