@@ -154,6 +154,10 @@ class PrivacyService:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
+    def wake(self) -> None:
+        """Run retention now instead of at the end of the interval."""
+        self._wake.set()
+
     def start(self) -> None:
         """Apply retention now and then every [retention] every_s (or at once after retention.set)."""
         self._thread = threading.Thread(target=self._run, name="privacy-retention", daemon=True)

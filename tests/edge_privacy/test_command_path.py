@@ -5,11 +5,12 @@ refused with the reason; an edge that erases before it syncs sends only redacted
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from frontdesk.edge.agent import EdgeAgent
 from frontdesk.edge.config import load_edge
 from frontdesk.edge.privacy.match import ERASED
-from frontdesk.schema.privacy import PrivacyErase, Subject
+from frontdesk.schema.privacy import PrivacyErase, RetentionSet, Subject
 
 from ..spine.harness import Central, Edge, central_and_agent, wait_until
 from .helpers import SITE, WANG, ZHANG, events, fill, person_bytes, raw_search
@@ -72,6 +73,31 @@ def test_an_edge_that_erases_before_it_syncs_sends_only_redacted_events(tmp_path
         sent = json.dumps([e["payload"] for e in at_central], ensure_ascii=False)
         assert ZHANG.phone not in sent and "138 0013 8000" not in sent and ERASED in sent
         assert WANG.phone in sent
+    finally:
+        agent.stop()
+        central.stop()
+
+
+def test_retention_set_from_central_and_the_run_it_causes_reach_central(tmp_path, fleet, sqlite_url):
+    central = Central(tmp_path / "c", fleet, sqlite_url).start()
+    clock = {"now": datetime.now(UTC)}
+    agent = EdgeAgent(load_edge(Edge(tmp_path / "e", fleet, ack_timeout_s=20).config), clock=lambda: clock["now"])
+    try:
+        agent.start()
+        fill(agent.journal, agent.ctx.data_dir)
+        store = central.store()
+        command = store.create_command(SITE, "edge-1", RetentionSet(days={"calls": 1, "recordings": 1}))
+        wait_until(lambda: _state(store, command.id) != "pending", 30, what="retention.set answered")
+        view = store.get_command(command.id)
+        assert view["state"] == "delivered" and view["result"]["days"]["calls"] == 1
+        assert view["result"]["days"]["visits"] == 90  # not named: this edge's default
+        clock["now"] += timedelta(days=2)
+        agent.privacy.wake()  # the hourly run, now
+        wait_until(lambda: store.list_events(site=SITE, type_="privacy.retention_applied"), 30,
+                   what="the retention run's event at central")
+        applied = store.list_events(site=SITE, type_="privacy.retention_applied")[0]["payload"]
+        assert applied["counts"] == {"calls": {"journal_events": 6}, "recordings": {"recordings": 2}}
+        assert store.list_quarantine() == []  # every event, the redacted ones too, was accepted
     finally:
         agent.stop()
         central.stop()

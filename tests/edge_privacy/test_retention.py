@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from frontdesk.edge.agent import EdgeAgent
-from frontdesk.edge.config import parse_edge
+from frontdesk.edge.config import ConfigError, parse_edge
 from frontdesk.edge.privacy.match import EXPIRED
 from frontdesk.edge.transcribe.jobqueue import JobQueue
 from frontdesk.runtime.ports import free_port
@@ -179,3 +179,17 @@ def test_the_agent_applies_retention_periodically(tmp_path):
         assert events(agent.journal, "call.ringing")[0]["payload"]["number"] == EXPIRED
     finally:
         agent.stop()
+
+
+def test_the_retention_section_has_defaults_and_refuses_typos_and_bad_days():
+    base = {"site": {"id": SITE}, "edge": {"device": DEVICE}}
+    cfg = parse_edge(base)
+    assert cfg.retention.days() == {"visits": 90, "calls": 180, "recordings": 30, "transcripts": 180,
+                                    "commands": 30, "quarantine": 30, "print_jobs": 30}
+    assert set(cfg.retention.days()) == set(RETENTION_KINDS) and cfg.retention.every_s == 3600
+    assert parse_edge({**base, "retention": {"recordings": 7}}).retention.days()["recordings"] == 7
+    for bad, why in (({"recording": 7}, "retention.recording: unknown key"), ({"calls": -1}, "retention.calls"),
+                     ({"calls": 4000}, "retention.calls"), ({"every_s": 0}, "retention.every_s")):
+        with pytest.raises(ConfigError) as err:
+            parse_edge({**base, "retention": bad}, "edge.toml")
+        assert f"edge.toml: {why}" in str(err.value)
