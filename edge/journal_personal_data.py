@@ -53,8 +53,10 @@ class JournalPersonalData:
         self.path = Path(path)
 
     @staticmethod
-    def _rows(db: sqlite3.Connection, where: str = "1", args: tuple = ()) -> Iterator[tuple[int, str, str, Any]]:
-        """(seq, id, type, decoded body) of events, in batches (the journal may be large)."""
+    def _rows(db: sqlite3.Connection, where: str = "1", args: tuple = (),
+              match: Match | None = None) -> Iterator[tuple[int, str, str, Any]]:
+        """(seq, id, type, decoded body) of events, in batches (the journal may be large); with
+        `match`, only those whose text may hold the subject (Match.may_touch)."""
         after = 0
         while True:
             rows = db.execute(f"SELECT seq, type, body FROM events WHERE seq > ? AND {where} ORDER BY seq LIMIT ?",
@@ -62,15 +64,18 @@ class JournalPersonalData:
             if not rows:
                 return
             for seq, type_, body in rows:
+                text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+                if match is not None and not match.may_touch(text):
+                    continue
                 try:
-                    doc = json.loads(body)
+                    doc = json.loads(text)
                 except ValueError:
                     continue  # not ours to judge here; the uplink sends it as it is
                 yield seq, doc.get("id", ""), type_, doc
             after = rows[-1][0]
 
     def link(self, db: sqlite3.Connection, match: Match) -> None:
-        for _seq, _id, _type, doc in self._rows(db):
+        for _seq, _id, _type, doc in self._rows(db, match=match):
             match.add_links(match.collect_links(doc.get("payload")))
         marks = ",".join("?" * len(CALL_TYPES))
         for _seq, event_id, _type, doc in self._rows(db, f"type IN ({marks})", CALL_TYPES):
@@ -81,7 +86,7 @@ class JournalPersonalData:
                     match.recording_paths.add(payload["path"])
 
     def erase(self, db: sqlite3.Connection, match: Match, done: Outcome) -> None:
-        for seq, _id, type_, doc in self._rows(db):
+        for seq, _id, type_, doc in self._rows(db, match=match):
             payload = doc.get("payload")
             redacted = match.redact(payload, ERASED)
             if redacted == payload:

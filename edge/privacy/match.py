@@ -20,6 +20,8 @@ replaced as a whole. Everywhere else only the matching text is replaced. Ids, ti
 """
 from __future__ import annotations
 
+import functools
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -47,6 +49,9 @@ ID_KEYS = frozenset({"id", "call_id", "visit_id", "job_id", "pass_id", "ticket_i
 # "110" never matches inside 138 110 00000.
 PART_MIN_DIGITS = 7
 MASKED_MIN_DIGITS = 8
+# may_touch() looks for a number by this many of its last digits (a local number has 7 or 8).
+CORE_DIGITS = 7
+_NON_DIGITS = re.compile(r"\D+")  # \d: every script's decimal digits
 # Fields whose value links other records to the person once one record of theirs is found.
 LINK_KEYS = ("call_id", "visit_id")
 # What may stand between digit groups of one phone number written in text.
@@ -63,7 +68,8 @@ def text_key(value: str) -> str:
 
 def digits(value: str) -> str:
     """The decimal digits of a string (any script's digits, as ASCII)."""
-    return "".join(str(d) for ch in value if (d := unicodedata.decimal(ch, None)) is not None)
+    found = _NON_DIGITS.sub("", value)
+    return found if found.isascii() else "".join(str(unicodedata.decimal(ch, 0)) for ch in found)
 
 
 def is_unit_key(key: str) -> bool:
@@ -174,6 +180,24 @@ class Match:
             if self.is_phone(value) or self.is_card(value):
                 return True
             if in_unit and not is_unit_key(key) and self.is_name(value):
+                return True
+        return False
+
+    def may_touch(self, raw: str) -> bool:
+        """A quick look at a stored value as text (a JSON body, say) before it is decoded and walked:
+        False only when nothing in it can match (the walk is what decides). Never misses: a number
+        is looked for by its last seven digits among the text's digits, names and cards folded."""
+        if self.phones and (_cores(frozenset(p[-CORE_DIGITS:] for p in self.phones)).search(raw)
+                            or ("*" in raw and self.masks)):
+            return True
+        if any(i in raw for i in self.call_ids | self.visit_ids):
+            return True
+        if self.cards or self.name:
+            folded = unicodedata.normalize("NFKC", raw).casefold()
+            if any(c in folded or _json_text(c) in folded for c in self.cards):
+                return True
+            if self.name and self.unit and self.unit in folded and (
+                    self.name in folded or _json_text(self.name) in folded):
                 return True
         return False
 
@@ -313,6 +337,20 @@ def _digit_runs(text: str) -> list[list[tuple[int, int]]]:
     if current:
         runs.append(current)
     return runs
+
+
+@functools.lru_cache(maxsize=64)
+def _cores(cores: frozenset[str]) -> re.Pattern[str]:
+    """One pattern finding any of these digit strings with anything but digits between their digits
+    (138 0013 8000, 138-0013-8000) and full-width digits for ASCII ones."""
+    def spelled(core: str) -> str:
+        return r"\D*".join(f"[{d}{chr(0xFF10 + int(d))}]" if d.isascii() else re.escape(d) for d in core)
+    return re.compile("|".join(spelled(c) for c in sorted(cores)))
+
+
+def _json_text(value: str) -> str:
+    """How a string stands inside JSON text (quotes and backslashes escaped)."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
 def _compact_mask(value: str) -> str:

@@ -34,8 +34,9 @@ log = logging.getLogger("frontdesk.edge.privacy")
 
 # The site's retention days from central (retention.set), in the journal's settings.
 RETENTION_SETTING = "privacy.retention"
-# Link rounds: a number from the directory finds calls, a card from the allow-list finds scans.
-LINK_ROUNDS = 3
+# Linking order: a number from the directory finds calls, a card from the allow-list finds scans,
+# a visit of a name in a unit finds its events; the journal then links calls and visits to recordings.
+LINK_FIRST = ("directory", "access", "journal")
 
 Clock = Callable[[], datetime]
 
@@ -70,12 +71,9 @@ class PrivacyService:
     def match(self, db: sqlite3.Connection, subject: Subject) -> Match:
         """The subject with everything the stores link to them (their calls, visits, numbers, cards)."""
         match = Match.of(subject, self.ctx.country, self.area_code)
-        for _ in range(LINK_ROUNDS):
-            before = (len(match.phones), len(match.cards), len(match.call_ids), len(match.visit_ids))
-            for place in self.places:
-                place.link(db, match)
-            if (len(match.phones), len(match.cards), len(match.call_ids), len(match.visit_ids)) == before:
-                break
+        # The stores that add numbers and cards first, so the journal's one pass finds their calls and scans.
+        for place in sorted(self.places, key=lambda p: LINK_FIRST.index(p.name) if p.name in LINK_FIRST else 9):
+            place.link(db, match)
         return match
 
     def erase(self, db: sqlite3.Connection, subject: Subject) -> dict[str, Any]:

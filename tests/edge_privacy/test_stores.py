@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from frontdesk.edge.phone.directory import BLOCKLIST_KEY, DIRECTORY_KEY
 from frontdesk.edge.privacy.match import ERASED, Match
@@ -182,3 +184,22 @@ def test_phone_forms_compare_by_digits():
     for other in ("1380013800", "13800138001", "call 13800138000", "a13800138000", "138****8001"):
         assert not match.is_phone(other), other
     assert match.scrub("id 01a13800138000ff, tel 138 0013 8000.", False) == f"id 01a13800138000ff, tel {ERASED}."
+
+
+_pieces = st.sampled_from([
+    "13800138000", "+86 138-0013-8000", "１３８００１３８０００", "138****8000", "(010) 6552 1234", "65521234", "张三",
+    "ZHANG", "3-201", "3-202", "uid:04A1B2C3", "04a1b2c3", "\"", "\\", "x", " ", "-", "电话", "0", "8000", "1380"])
+_texts = st.lists(_pieces, max_size=6).map("".join)
+_records = st.recursive(_texts, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["unit", "host_unit", "name", "text", "number", "card_id", "call_id", "note"]), inner,
+    max_size=4), max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(record=_records, subject=st.sampled_from([
+    Subject(phone="13800138000"), Subject(phone="010 6552 1234"), Subject(name="张三", unit="3-201"),
+    Subject(name="zhang", unit="3-201"), Subject(card_id="uid:04A1B2C3"), Subject(phone="1380")]))
+def test_the_quick_look_never_skips_what_the_walk_would_change(record, subject):
+    match = Match.of(subject, "cn", "010")
+    if match.redact(record) != record:
+        assert match.may_touch(json.dumps(record, ensure_ascii=False)), record
