@@ -13,6 +13,7 @@ from frontdesk.schema.system import EdgeStarted, EdgeStopped, Ping, SettingsUpda
 
 from .config import EdgeFileBase
 from .journal import Journal, put_setting
+from .privacy.service import Clock, PrivacyService, utc_now
 from .services import EdgeContext, EdgeService, build_services
 from .uplink import Uplink
 
@@ -34,7 +35,7 @@ def _settings_update(db: sqlite3.Connection, payload: SettingsUpdate) -> dict[st
 class EdgeAgent:
     """Journal, uplink and the configured device services of one edge, started and stopped together."""
 
-    def __init__(self, cfg: EdgeFileBase) -> None:
+    def __init__(self, cfg: EdgeFileBase, *, clock: Clock = utc_now) -> None:
         self.cfg = cfg
         self.journal = Journal(cfg.edge.journal_path, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone)
         self.ctx = EdgeContext(journal=self.journal, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone,
@@ -42,6 +43,9 @@ class EdgeAgent:
         self.ctx.commands.on(Ping, _ping)
         self.ctx.commands.on(SettingsUpdate, _settings_update)
         self.services: list[EdgeService] = build_services(cfg.service_sections(), self.ctx)
+        # After every device service: each has added its store of personal data to ctx by now.
+        self.privacy = PrivacyService(cfg.retention, self.ctx, clock=clock)
+        self.services.append(self.privacy)
         self.uplink = Uplink(self.journal, cfg.mqtt, cfg.uplink, self.ctx.commands)
         self._stopped = threading.Event()
 

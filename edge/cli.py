@@ -7,10 +7,11 @@ import logging
 import sys
 
 from .config import load_edge
+from .privacy import cli as privacy_cli
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `frontdesk edge` (run, note, status, enroll, check-config) to the command line's subparsers."""
+    """Add `frontdesk edge` (run, note, status, enroll, check-config, privacy) to the command line's subparsers."""
     edge = sub.add_parser("edge", help="the edge agent").add_subparsers(dest="edge_command", metavar="ACTION")
 
     run = edge.add_parser("run", help="run the edge agent")
@@ -43,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = edge.add_parser("check-config", help="validate an edge TOML file")
     check.add_argument("config")
     check.set_defaults(func=_check_config)
+
+    privacy_cli.register(edge)
 
 
 def _check_config(args: argparse.Namespace) -> int:

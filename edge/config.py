@@ -15,6 +15,7 @@ from frontdesk.config import ConfigError, MqttConfig, Section, SiteConfig, load
 from frontdesk.passes import check_public_keys
 from frontdesk.topics import ID_PATTERN
 
+from .privacy.config import RetentionConfig
 from .services import section_models
 
 
@@ -58,6 +59,8 @@ class EdgeFileBase(Section):
     edge: EdgeConfig
     mqtt: MqttConfig = MqttConfig()
     uplink: UplinkConfig = UplinkConfig()
+    # Days per kind of personal data until central sends the site's own (edge/privacy/config.py).
+    retention: RetentionConfig = RetentionConfig()
 
     def service_sections(self) -> dict[str, BaseModel]:
         """The configured device services, by section name."""

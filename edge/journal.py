@@ -20,7 +20,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +31,7 @@ from frontdesk.schema import Command, Event, Payload, SchemaError, make_event
 from frontdesk.schema.envelope import encode_event
 from frontdesk.schema.system import CommandApplied
 
+from . import dbfile
 from .commands import CommandHandlers
 from .follower import Follower, Start
 
@@ -98,6 +99,9 @@ class Journal:
         # are found by polling. `generation` counts appends, so a waiter never misses one.
         self.appended = threading.Condition(threading.Lock())
         self.generation = 0
+        # Work that must wait until the transaction now open has committed (e.g. emptying the WAL
+        # after an erasure); run by the transaction's end, dropped if it rolls back.
+        self._after_commit: list[Callable[[], None]] = []
         try:
             self._db = self._connect("FULL", max_pages)
             self._db.executescript(SCHEMA)
@@ -109,10 +113,7 @@ class Journal:
             raise JournalError(f"edge journal {self.path}: cannot open: {err}") from None
 
     def _connect(self, synchronous: str, max_pages: int | None) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA synchronous={synchronous}")
-        db.execute("PRAGMA busy_timeout=30000")
+        db = dbfile.connect(self.path, synchronous)
         if max_pages:
             db.execute(f"PRAGMA max_page_count={int(max_pages)}")
         return db
@@ -126,6 +127,28 @@ class Journal:
 
     def _txn(self) -> _Transaction:
         return _Transaction(self)
+
+    def transaction(self) -> _Transaction:
+        """`with journal.transaction() as db:` one write transaction on the journal's connection
+        (BEGIN IMMEDIATE ... COMMIT, rolled back on an exception), as command handlers get it."""
+        return _Transaction(self)
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Call `fn` once the transaction now open (a command handler's, a transaction()) has
+        committed; it is forgotten if that transaction rolls back. A failing `fn` is logged."""
+        self._after_commit.append(fn)
+
+    def _take_after_commit(self, committed: bool) -> list[Callable[[], None]]:
+        work, self._after_commit = self._after_commit, []
+        return work if committed else []
+
+    @staticmethod
+    def _run_after_commit(work: list[Callable[[], None]]) -> None:
+        for fn in work:
+            try:
+                fn()
+            except Exception:
+                log.exception("edge journal: work after a commit failed")
 
     def _append(self, db: sqlite3.Connection, payload: Payload) -> Event:
         (last,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
@@ -356,10 +379,12 @@ class _Transaction:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        committed = False
         try:
             if exc_type is None:
                 try:
                     self.j._db.execute("COMMIT")
+                    committed = True
                     return
                 except sqlite3.Error as err:
                     self._rollback()
@@ -368,7 +393,11 @@ class _Transaction:
             if isinstance(exc, sqlite3.Error):
                 raise self.j._fail(exc) from None
         finally:
+            # Taken under the lock, run after it is released: emptying a WAL must not hold up
+            # every producer of events.
+            work = self.j._take_after_commit(committed)
             self.j._lock.release()
+            self.j._run_after_commit(work)
 
     def _rollback(self) -> None:
         try:

@@ -24,6 +24,7 @@ from .commands import CommandHandlers
 if TYPE_CHECKING:
     from .access.service import AccessService
     from .journal import Journal
+    from .privacy.base import PersonalData
 
 SERVICES: dict[str, tuple[str, str]] = {
     "phone": ("frontdesk.edge.phone.config:PhoneConfig", "frontdesk.edge.phone.service:PhoneService"),
@@ -89,6 +90,9 @@ class EdgeContext:
     transcriber: LiveTranscriber | None = None
     # Set by the access service: the kiosk and gate screens show and feed its decisions.
     access: AccessService | None = None
+    # Stores of residents' personal data, each added by the service that owns it; the privacy
+    # service (built after every other) erases and expires through them (edge/privacy/base.py).
+    personal_data: list[PersonalData] = field(default_factory=list)
 
     def logger(self, name: str) -> logging.Logger:
         """The logger of one service."""

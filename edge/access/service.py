@@ -45,6 +45,7 @@ from ..journal import JournalError
 from ..services import EdgeContext
 from .config import AccessConfig
 from .decision import Decision, mask_name
+from .personal_data import AccessPersonalData
 from .store import AccessStore, handle_allowlist_replace, handle_revoke
 
 log = logging.getLogger("frontdesk.edge.access")
@@ -110,6 +111,7 @@ class AccessService:
         self.badge_allowance: Callable[[], bool] | None = None
         ctx.commands.on(CardsAllowlistReplace, handle_allowlist_replace)
         ctx.commands.on(PassesRevoke, handle_revoke)
+        ctx.personal_data.append(AccessPersonalData())
         ctx.access = self
         # Run in the deciding thread (after each visitor event, under the decision lock) rather
         # than a thread of its own, so a decision never sees a visit the store does not know yet.

@@ -32,6 +32,8 @@ from frontdesk.drivers.cards import normalize_card_id
 from frontdesk.schema import Event
 from frontdesk.schema.access import CardsAllowlistReplace, PassesRevoke, VisitorCheckedIn, VisitorCheckedOut
 
+from .. import dbfile
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS access_cards (
     card_id TEXT PRIMARY KEY,
@@ -85,10 +87,7 @@ class AccessStore:
     """The access tables, through a connection of the store's own to the journal file; thread-safe."""
     def __init__(self, path: str | Path) -> None:
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db = dbfile.connect(path)
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:

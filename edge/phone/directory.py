@@ -49,6 +49,11 @@ class Directory:
             self._blocked = None
         return {"numbers": len(numbers)}
 
+    def forget(self) -> None:
+        """Read the directory and blocklist again on next use (an erasure changed them)."""
+        with self._lock:
+            self._entries, self._blocked = None, None
+
     def lookup(self, number: str | None) -> dict[str, Any] | None:
         """The directory entry ({"unit", "name"}) for a normalised number, or None."""
         if not number:

@@ -40,6 +40,7 @@ from . import audio
 from .config import PhoneConfig
 from .directory import Directory
 from .live import LiveFeed
+from .personal_data import DirectoryPersonalData, RecordingsPersonalData
 
 Outcome = Literal["message", "no_message", "answered_by_staff", "missed", "blocked"]
 MissedReason = Literal["stopped_ringing", "blocked_ignored", "modem_lost", "answer_failed"]
@@ -78,6 +79,8 @@ class PhoneService:
         self.directory = Directory(ctx.journal, self.country, cfg.area_code)
         ctx.commands.on(DirectoryReplace, self.directory.replace_directory)
         ctx.commands.on(BlocklistReplace, self.directory.replace_blocklist)
+        ctx.personal_data += [DirectoryPersonalData(self.directory, cfg.area_code),
+                              RecordingsPersonalData(ctx.data_dir)]
         self.recordings = Path(ctx.data_dir) / "recordings"
         # Not opened here: the service's thread opens it, and reopens it after it is lost.
         self.modem = open_modem(cfg.device, do_not_open=True, family=None if cfg.family == "auto" else cfg.family,

@@ -41,6 +41,7 @@ from frontdesk.schema.printing import (
 from ..services import EdgeContext
 from .config import PrintingConfig
 from .layout import compose_slip
+from .personal_data import PrintJobsPersonalData
 from .store import Job, JobStore, find_job, insert_job, next_reprint_id
 
 log = logging.getLogger("frontdesk.edge.printer")
@@ -67,6 +68,7 @@ class PrintingService:
         self.requests = ctx.journal.follow(REQUESTS, start="now", poll_s=0.05).on(PrintRequested, self._take_request)
         ctx.commands.on(PrintSlip, self._on_slip)
         ctx.commands.on(PrintReprint, self._on_reprint)
+        ctx.personal_data.append(PrintJobsPersonalData())
 
     # -- commands (run inside the journal's transaction) ---------------------------------------
 

@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from frontdesk.schema.printing import Language, SlipKind
 
+from .. import dbfile
+
 Source = Literal["command", "event", "reprint", "local"]
 
 SCHEMA = """
@@ -109,10 +111,7 @@ class JobStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db = dbfile.connect(self.path)
         with self._lock:
             ensure_schema(self.db)
 

@@ -37,6 +37,7 @@ from .classify import classify
 from .config import TranscribeConfig
 from .jobqueue import Job, JobQueue
 from .models import ModelError, check_layout
+from .personal_data import TranscriptionPersonalData
 from .recogniser import ModelUnavailable, Recogniser, RecogniserError, Session, WorkerCrashed
 
 FOLLOWER = "transcribe"
@@ -117,6 +118,7 @@ class TranscribeService:
         self.journal = ctx.journal
         # Own file beside the journal: see jobqueue.py.
         self.queue = JobQueue(Path(ctx.data_dir) / "transcribe.db")
+        ctx.personal_data.append(TranscriptionPersonalData(ctx.data_dir))
         self.recogniser = Recogniser(cfg.models, backoff_s=cfg.restart_backoff_s,
                                      backoff_max_s=cfg.restart_backoff_max_s, limits=cfg.decoder_limits(),
                                      nice=cfg.worker_nice)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .envelope import Payload, register_command
+from .envelope import Payload, register_command, register_event
 
 # The kinds of personal data a retention period applies to, on central and on the edges:
 #   visits       visitor check-ins/outs and their passes' personal fields
@@ -67,4 +67,14 @@ class RetentionSet(Payload):
         return self
 
 
-__all__ = ["RETENTION_KINDS", "PrivacyErase", "RetentionSet", "Subject"]
+@register_event("privacy.retention_applied")
+class RetentionApplied(Payload):
+    """An edge applied its retention periods and removed something: `days` per kind as in force,
+    `counts` per kind and place (e.g. {"calls": {"journal_events": 12}, "recordings": {"recordings": 3}}).
+    Journaled only when something was removed; counts only, never the data."""
+
+    days: dict[str, int] = Field(max_length=len(RETENTION_KINDS))
+    counts: dict[str, dict[str, int]] = Field(max_length=len(RETENTION_KINDS))
+
+
+__all__ = ["RETENTION_KINDS", "PrivacyErase", "RetentionApplied", "RetentionSet", "Subject"]

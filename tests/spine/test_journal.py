@@ -141,7 +141,7 @@ def test_the_agent_hands_services_a_typed_context(tmp_path):
     agent = EdgeAgent(cfg)
     try:
         assert agent.ctx.site_name == "花园里"
-        assert agent.ctx.commands.types() == ["edge.ping", "settings.update"]
+        assert agent.ctx.commands.types() == ["edge.ping", "privacy.erase", "retention.set", "settings.update"]
         assert agent.ctx.transcriber is None and agent.ctx.access is None
         assert not hasattr(agent.ctx, "shared")
     finally:
