@@ -2,11 +2,14 @@
 import argparse
 import sys
 
+from frontdesk.runtime.files import restrict_umask
+
 from ..cli import register
 
 
 def main() -> int:
     """Run `phone emulate` with the command-line arguments; returns its exit code."""
+    restrict_umask()  # its recordings and logs are residents' calls (frontdesk/runtime/files.py)
     parser = argparse.ArgumentParser(prog="frontdesk-modem-emulator")
     sub = parser.add_subparsers(dest="command")
     register(sub)
