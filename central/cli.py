@@ -118,9 +118,11 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .file_checks import check_central_files
     from .service import CentralService
 
     cfg = load_central(args.config)
+    check_central_files(cfg, args.config)  # no secret others may read (exit 78 with the fix)
     logging.getLogger().setLevel(cfg.central.log_level)
     CentralService(cfg).run_forever()
     return 0

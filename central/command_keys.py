@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, union
 
 from frontdesk.passes.keys import generate_key, load_private_key, public_text, save_private_key
+from frontdesk.runtime.files import check_secret, private_dir
 from frontdesk.schema import Command
 from frontdesk.schema.system import CommandKeysUpdate
 from frontdesk.signing import command_key_id, sign_command
@@ -72,7 +73,7 @@ class CommandKeyring:
 
     def create(self) -> str:
         """Make a new key (active only if it is the first); returns its id."""
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.dir)
         key = generate_key()
         kid = command_key_id(key)
         save_private_key(key, self._pem(kid))
@@ -95,6 +96,11 @@ class CommandKeyring:
         if not self._pem(kid).exists():
             raise KeyringError(f"no key {kid!r} in use in {self.dir}")
         os.replace(self._pem(kid), self.dir / f"{kid}.pem.retired")
+
+    def check_files(self) -> None:
+        """UnsafeFileError unless every signing key (in use or retired) is readable by its owner only."""
+        for path in (*self.dir.glob("*.pem"), *self.dir.glob("*.pem.retired")):
+            check_secret(path, "a command-signing key")
 
     def public_keys(self) -> dict[str, str]:
         """Key id -> "ed25519:<base64>" of every key in use: what edges' configurations list."""
@@ -122,6 +128,7 @@ def attach(store: Store, cfg: CentralConfig) -> CommandKeyring | None:
         return None
     keyring = CommandKeyring(cfg.command_key_dir)
     keyring.active_id()  # fail at start-up, not at the first command
+    keyring.check_files()  # and refuse keys others may read before anything is signed with them
     store.command_signer = keyring
     return keyring
 

@@ -55,9 +55,14 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from frontdesk.runtime.files import check_link_files
+
     from .agent import EdgeAgent
 
+    # A private key named among the public keys is checked as the file loads (frontdesk/passes/keys.py).
     cfg = load_edge(args.config)
+    # Refuse to start with a TLS key, or a file holding the broker password, that others may read.
+    check_link_files(cfg.mqtt, args.config)
     logging.getLogger().setLevel(cfg.edge.log_level)
     EdgeAgent(cfg).run_forever()
     return 0

@@ -14,7 +14,6 @@ and be within its validity.
 """
 from __future__ import annotations
 
-import os
 import pwd
 import shutil
 import tomllib
@@ -30,6 +29,7 @@ from cryptography.x509.oid import NameOID
 
 from frontdesk.config import MqttConfig, SiteConfig, section_toml
 from frontdesk.enrolment import Bundle, BundleError, identity
+from frontdesk.runtime.files import DIR_MODE, SHARED_MODE, private_dir, private_file, write_file
 
 from .config import ConfigError, EdgeConfig, UplinkConfig, parse_edge
 
@@ -72,18 +72,6 @@ def check_bundle(bundle: Bundle) -> None:
                           f"to {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC (is this clock right?)")
 
 
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Atomically, with `mode` from the start."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-
-
 def mqtt_section(bundle: Bundle, tls_dir: Path) -> str:
     """The [mqtt] section for the bundle's broker and the credential files enroll() writes."""
     return section_toml("mqtt", MqttConfig(host=bundle.broker_host, port=bundle.broker_port,
@@ -124,15 +112,15 @@ def enroll(bundle: Bundle, directory: Path = DEFAULT_DIR, data_dir: Path = DEFAU
             parse_edge(tomllib.loads(text), str(config))
         except (ConfigError, tomllib.TOMLDecodeError) as err:
             raise BundleError(f"the bundle's configuration does not validate: {err}") from None
-    directory.mkdir(parents=True, exist_ok=True, mode=0o750)
-    tls_dir.mkdir(exist_ok=True, mode=0o700)
+    private_dir(directory, DIR_MODE)
+    private_dir(tls_dir)
     # Key first: the agent acts only once both files have settled, and a key without its new
     # certificate is never presented (the old pair stays loaded until the new one matches).
-    _write(tls_dir / "device.key", bundle.private_key.encode(), 0o600)
-    _write(tls_dir / "device.crt", bundle.certificate.encode(), 0o644)
-    _write(tls_dir / "fleet-ca.crt", bundle.ca_certificate.encode(), 0o644)
+    private_file(tls_dir / "device.key", bundle.private_key.encode())
+    write_file(tls_dir / "device.crt", bundle.certificate.encode(), SHARED_MODE)
+    write_file(tls_dir / "fleet-ca.crt", bundle.ca_certificate.encode(), SHARED_MODE)
     if text is not None:
-        _write(config, text.encode(), 0o640)
+        write_file(config, text.encode(), SHARED_MODE)
     if owner:
         group = pwd.getpwnam(owner).pw_gid  # the user's own group; KeyError if there is no such user
         for path in (tls_dir, tls_dir / "device.key", tls_dir / "device.crt", tls_dir / "fleet-ca.crt", config):

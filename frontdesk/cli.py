@@ -11,6 +11,7 @@ import logging
 import sys
 
 from .config import ConfigError
+from .runtime.files import EXIT_UNSAFE_FILE, UnsafeFileError, restrict_umask
 
 COMMAND_MODULES = [
     "frontdesk.kiosk_ui.cli",
@@ -38,7 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the `frontdesk` command on `argv` (default sys.argv[1:]); returns the exit code
-    (2 without a command or on a configuration error, 130 on Ctrl-C)."""
+    (2 without a command or on a configuration error, 78 when a secret others may read stops a
+    service from starting, 130 on Ctrl-C)."""
+    # First of all: every store, recording and key this process makes is unreadable by others
+    # (frontdesk/runtime/files.py), whatever umask the shell or service manager handed down.
+    restrict_umask()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -53,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"frontdesk: configuration error:\n{err}", file=sys.stderr)
         return 2
+    except UnsafeFileError as err:
+        print(f"frontdesk: refusing to start: {err}", file=sys.stderr)
+        return EXIT_UNSAFE_FILE
     except KeyboardInterrupt:
         return 130
 

@@ -25,6 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from .config import MqttConfig
+from .runtime.files import check_secret
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,8 @@ class MqttLink:
         if self._tls is None or not self.cfg.tls_cert:
             return
         self._credentials_seen = self._credential_stamp()
+        if self.cfg.tls_key:
+            check_secret(self.cfg.tls_key, "this client's TLS private key")  # an OSError: retried like the rest
         self._tls.load_cert_chain(str(self.cfg.tls_cert), str(self.cfg.tls_key))
 
     def _watch_credentials(self, interval_s: float = 1.0) -> None:

@@ -11,7 +11,6 @@ enrolment bundle and is not kept by central.
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from frontdesk.runtime.files import check_secret, private_file
 
 CA_DAYS = 20 * 365
 # A CRL past its nextUpdate makes OpenSSL refuse every client, so it is re-signed on every change
@@ -43,13 +44,9 @@ class Issued:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write a secret (a key, a bundle) with mode 0600 from the start: no window where others can read it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    """Write a secret (a key, a bundle) with mode 0600 from the start: no window where others can
+    read it (frontdesk/runtime/files.py private_file, the one rule for secrets)."""
+    private_file(path, data)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -98,6 +95,7 @@ class FleetCA:
 
     def _load(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         if self._loaded is None:
+            check_secret(self.key_path, "the fleet CA's private key")
             try:
                 key = serialization.load_pem_private_key(self.key_path.read_bytes(), None)
                 cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())

@@ -125,8 +125,7 @@ class Fleet:
                                                     country=site.country, created_at=_now()))
         key_path = self.pass_keys.get(site.id) or _made_pass_key(self.dir, site.id)
         if not key_path.exists():
-            key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            save_private_key(generate_key(), key_path)
+            save_private_key(generate_key(), key_path)  # 0600, in a 0700 folder if it makes one
         return key_path
 
     def sites(self) -> list[dict[str, Any]]:

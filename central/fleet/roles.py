@@ -35,7 +35,7 @@ dtmf_menu = true
 role = "kiosk"
 site_public_keys = {keys}
 camera = "v4l2:/dev/video0"
-card_readers = ["evdev:/dev/input/by-id/usb-card-reader-event-kbd"]
+card_readers = ["evdev:/dev/input/frontdesk-card"]   # deploy/udev/99-frontdesk-cards.rules
 
 [kiosk]
 role = "kiosk"
@@ -46,7 +46,7 @@ role = "kiosk"
 role = "gate"
 site_public_keys = {keys}
 camera = "v4l2:/dev/video0"
-card_readers = ["evdev:/dev/input/by-id/usb-card-reader-event-kbd"]
+card_readers = ["evdev:/dev/input/frontdesk-card"]   # deploy/udev/99-frontdesk-cards.rules
 
 [kiosk]
 role = "gate"

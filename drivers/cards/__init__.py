@@ -1,6 +1,6 @@
 """Card readers: keyboard-wedge (evdev, grabbed) and serial, and card-number parsing.
 
-    reader = open_reader("evdev:/dev/input/by-id/usb-...-event-kbd", on_read=handle)   # or "evdev:name=..."
+    reader = open_reader("evdev:/dev/input/frontdesk-card", on_read=handle)   # or "evdev:name=..."
     reader = open_reader("serial:/dev/ttyUSB0?baud=9600", on_read=handle)   # socket://, rfc2217://, loop://
     reader.subscribe(lambda state: ...); ...; reader.close()
     parse_card("0012345678")  -> CardRead(kind="uid", candidates=("uid:00BC614E", "uid:4E61BC00"))
@@ -34,7 +34,8 @@ def _pyserial(u: DeviceURL, on_read: ReadHandler | None = None, gap_s: float = 0
     return SerialReader(url=u.text, port=u.text, on_read=on_read, gap_s=gap_s)
 
 
-READERS.register("evdev", _wedge, example="evdev:/dev/input/by-id/usb-...-event-kbd or evdev:name=Reader",
+READERS.register("evdev", _wedge,
+                 example="evdev:/dev/input/frontdesk-card (deploy/udev/99-frontdesk-cards.rules) or evdev:name=Reader",
                  options=("grab", "gap_s"))
 READERS.register("serial", _serial, example="serial:/dev/ttyUSB0?baud=9600", options=("baud", "gap_s"))
 READERS.register(("socket", "rfc2217"), _pyserial, example="socket://10.0.0.5:4001", options=None)

@@ -93,16 +93,23 @@ class WedgeReader(ReaderThread):
     def _open(self) -> Any:
         import evdev
 
+        # Read-only: a reader is only read (and grabbed, which a read-only descriptor may do). The
+        # agent is not in group `input`; deploy/udev/99-frontdesk-cards.rules give it the readers'
+        # event devices (group frontdesk, 0640, /dev/input/frontdesk-card-*) and nothing else.
         spec = self.device_spec
         if spec.startswith("name="):
             wanted = spec[5:]
-            for path in evdev.list_devices():
-                dev = evdev.InputDevice(path)
+            for path in evdev.list_devices(writable=False):
+                try:
+                    dev = evdev.InputDevice(path, readonly=True)
+                except OSError:
+                    continue  # another user's device (a keyboard): not ours to look at
                 if dev.name == wanted:
                     return dev
                 dev.close()
-            raise FileNotFoundError(f"no input device named {wanted!r}")
-        return evdev.InputDevice(spec)
+            raise FileNotFoundError(f"no input device named {wanted!r} that this user may read "
+                                    "(is the reader in deploy/udev/99-frontdesk-cards.rules?)")
+        return evdev.InputDevice(spec, readonly=True)
 
     def _run(self) -> None:
         acc = KeyAccumulator(self.gap_s)

@@ -5,7 +5,7 @@
     direction = "in"                    # this post lets people "in" or "out"
     site_public_keys = ["ed25519:BASE64..."]   # or paths of PEM files; several during key rotation
     camera = "v4l2:/dev/video0?width=1280&height=720"   # or folder:/dir, file:/clip.mp4, rtsp://...; "" = none
-    card_readers = ["evdev:/dev/input/by-id/usb-XXXX-event-kbd", "serial:/dev/ttyUSB0?baud=9600"]
+    card_readers = ["evdev:/dev/input/frontdesk-card", "serial:/dev/ttyUSB0?baud=9600"]   # 99-frontdesk-cards.rules
     card_format = "auto"                # auto | hex | dec | wiegand
     print_badges = true                 # journal print.requested for a badge on check-in (kiosk default)
     badge_printer = "lobby"             # printer name for badges (default: the printing service's choice)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ..runtime.files import check_secret, private_file
 
 PUBLIC_PREFIX = "ed25519:"
 
@@ -84,7 +85,8 @@ def load_public_key(value: str) -> Ed25519PublicKey:
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
     """The Ed25519 private key in the unencrypted PEM file at `path`; KeyError_ if it cannot
-    be read or is not Ed25519."""
+    be read or is not Ed25519, UnsafeFileError if others may read it (runtime/files.py)."""
+    check_secret(path, "a private signing key")
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as err:
@@ -95,14 +97,10 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
 
 
 def save_private_key(key: Ed25519PrivateKey, path: str | Path) -> None:
-    """Write `key` as unencrypted PKCS#8 PEM to `path`, overwriting it; a new file is created
-    mode 0600 (an existing file keeps its mode)."""
-    path = Path(path)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+    """Write `key` as unencrypted PKCS#8 PEM to `path`, replacing it atomically; mode 0600 (and a
+    folder made for it 0700) whatever mode a file there had."""
+    private_file(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()))
 
 
 def public_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:

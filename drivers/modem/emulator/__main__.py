@@ -1,5 +1,6 @@
 """python -m frontdesk.drivers.modem.emulator ... (same as `frontdesk phone emulate ...`)."""
 import argparse
+import os
 import sys
 
 from ..cli import register
@@ -7,6 +8,9 @@ from ..cli import register
 
 def main() -> int:
     """Run `phone emulate` with the command-line arguments; returns its exit code."""
+    # Its recordings and logs are residents' calls: nothing for others (the rule of
+    # frontdesk/runtime/files.py restrict_umask, which drivers/ may not import).
+    os.umask(os.umask(0o027) | 0o027)
     parser = argparse.ArgumentParser(prog="frontdesk-modem-emulator")
     sub = parser.add_subparsers(dest="command")
     register(sub)
