@@ -126,6 +126,8 @@ const TEXTS = {
     "res.revoked_nowhere": "已取消 {name} 的邀请，但本项目没有已知的门岗或自助机：通行证未在任何岗点撤销",
     "res.cancel_failed": "未能取消：{why}", "res.state.upcoming": "待使用", "res.state.used": "已使用",
     "res.state.cancelled": "已取消", "res.state.expired": "已过期",
+    // logins: the lockout after failed logins (login.html, tech.html)
+    "login.locked": "登录失败次数过多，请 {n} 秒后再试", "login.locked_over": "现在可以再试一次登录",
   },
   "en": {
     "app.title": "Service centre", "nav.desk": "Desk", "nav.board": "Tickets", "nav.visitors": "On site",
@@ -276,6 +278,8 @@ const TEXTS = {
     "res.revoked_nowhere": "The invitation of {name} is cancelled, but the site has no known kiosk or gate: the pass is not revoked at any post",
     "res.cancel_failed": "Not cancelled: {why}", "res.state.upcoming": "upcoming", "res.state.used": "used",
     "res.state.cancelled": "cancelled", "res.state.expired": "expired",
+    // logins: the lockout after failed logins (login.html, tech.html)
+    "login.locked": "Too many failed logins. Try again in {n} s", "login.locked_over": "You can try to log in again now",
   },
 };
 
