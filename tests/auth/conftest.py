@@ -19,3 +19,10 @@ def logins_sqlite(request, sqlite_url):
     c = Central(sqlite_url, getattr(request, "param", None))
     yield Logins(c)
     c.close()
+
+
+@pytest.fixture
+def central_sqlite(sqlite_url):
+    c = Central(sqlite_url)
+    yield c
+    c.close()
