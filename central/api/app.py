@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from frontdesk import __version__
 
 from ..auth.accounts import Accounts
-from ..auth.deps import make_deps
+from ..auth.deps import make_deps, request_token
 from ..auth.settings import AuthConfig
 from ..config import CentralFile, secure_cookies
 from ..dashboard import dashboard_router
@@ -74,5 +74,10 @@ def create_app(store: Store, on_command: Callable[[], None] | None = None,
 
     app.state.tickets = system
     app.state.accounts = staff
-    app.include_router(dashboard_router(store, require=require))  # the desk dashboard and its live stream
+    def session_alive(request: Request) -> bool:
+        # an open live stream looking: not a use that keeps the session from idling out
+        return staff.session(request_token(request, auth_cfg.cookie_name), touch=False) is not None
+
+    # the desk dashboard and its live stream
+    app.include_router(dashboard_router(store, require=require, alive=session_alive))
     return app

@@ -161,9 +161,11 @@ class Accounts:
                                                 sessions.c.last_used_at < now - self.idle))
         return token, Session(_staff(row), kind, csrf, expires)
 
-    def session(self, token: str) -> Session | None:
+    def session(self, token: str, touch: bool = True) -> Session | None:
         """The session this token opened, or None (unknown, expired, unused for longer than its idle
-        limit, or the account disabled). Records the use, in the database at most once a minute."""
+        limit, or the account disabled). Records the use (unless `touch` is false: a look that is
+        no use, e.g. an open live stream checking on its session), in the database at most once a
+        minute."""
         if not token or len(token) > 200:
             return None
         with self.engine.connect() as conn:
@@ -179,7 +181,7 @@ class Accounts:
         if now - used >= (self.remember_idle if row["remember"] else self.idle):
             self.expire(token)
             return None
-        if now - used >= TOUCH_EVERY:
+        if touch and now - used >= TOUCH_EVERY:
             with self.engine.begin() as conn:
                 conn.execute(update(sessions).where(sessions.c.id == _token_id(token)).values(last_used_at=now))
         return Session(_staff(row), row["kind"], row["csrf"], _utc(row["expires_at"]))

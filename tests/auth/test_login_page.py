@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from frontdesk.central.dashboard import routes
+
 from ..a11y import assert_accessible, assert_touch_targets
 from ..dashboard.dashboard_helpers import DESK, PHONE, Central, wait_until
 from .helpers import Clock
 
 
 @pytest.fixture
-def served(sqlite_url):
+def served(sqlite_url, monkeypatch):
+    monkeypatch.setattr(routes, "SESSION_CHECK_S", 1.0)  # an open live stream looks at its session
     with Central(sqlite_url) as c:
         c.clock = Clock()
         c.app.state.accounts.clock = c.clock
@@ -73,10 +76,13 @@ def test_the_login_page_shows_the_wait_and_logs_in_after_it(served, new_page):
     pg.click("#login-submit")
     pg.wait_for_url(lambda url: "/dashboard/board" in url and "/login" not in url)
 
-    # 31 minutes without a request: the session idled out, and the next page goes to the login
+    # 31 minutes without a request: the session idled out; the board's live stream ends and the
+    # page goes to the login by itself
     served.clock.advance(minutes=31)
-    pg.goto(f"{served.url}/dashboard/board")
-    pg.wait_for_url(lambda url: "/dashboard/login" in url and "next=%2Fdashboard%2Fboard" in url)
+    pg.wait_for_url(lambda url: "/dashboard/login" in url and "next=%2Fdashboard%2Fboard" in url, timeout=20000)
+    # and a page opened afterwards does the same (app.js on a 401)
+    pg.goto(f"{served.url}/dashboard/visitors")
+    pg.wait_for_url(lambda url: "/dashboard/login" in url and "next=%2Fdashboard%2Fvisitors" in url)
 
 
 def test_the_technicians_login_shows_the_wait(served, new_page):
