@@ -142,3 +142,22 @@ def test_client_address_walks_forwarded_for_from_the_right():
     assert client_address(_request("10.9.0.1", []), proxies) == "10.9.0.1"
     assert client_address(_request("5.5.5.5", ["1.1.1.1"]), proxies) == "5.5.5.5"
     assert client_address(_request("5.5.5.5", ["1.1.1.1"]), ()) == "5.5.5.5"
+
+
+@pytest.mark.parametrize("logins", [PROXY], indirect=True, ids=["trusted-proxy"])
+def test_residents_sign_in_limits_count_the_client_a_trusted_proxy_names(logins):
+    """The residents' code requests are limited per client address (10 per 15 min) by the same
+    rule: behind a trusted proxy each resident is counted, not the proxy."""
+    ask = "/api/v1/sites/garden-court/resident/code"
+    proxy = logins.client("10.9.0.1")
+    for i in range(12):  # 12 residents behind the proxy: none is held back by the others
+        r = proxy.post(ask, json={"phone": f"1360013{i:04d}"}, headers={"X-Forwarded-For": f"198.51.100.{i}"})
+        assert r.status_code == 202, (i, r.text)
+    same = [proxy.post(ask, json={"phone": f"1370013{i:04d}"}, headers={"X-Forwarded-For": "198.51.100.200"})
+            .status_code for i in range(11)]
+    assert same == [202] * 10 + [429]
+    # an untrusted client cannot spread its requests over made-up addresses
+    direct = logins.client("203.0.113.50")
+    spoofed = [direct.post(ask, json={"phone": f"1380013{i:04d}"}, headers={"X-Forwarded-For": f"192.0.2.{i}"})
+               .status_code for i in range(11)]
+    assert spoofed == [202] * 10 + [429]
