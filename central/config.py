@@ -1,10 +1,11 @@
 """The central service's configuration file: [central], [mqtt] and the [sites.<id>] it serves."""
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from frontdesk.config import ConfigError, MqttConfig, Section, SiteConfig, load, parse
 from frontdesk.topics import ID_PATTERN
@@ -62,6 +63,35 @@ class CentralFile(Section):
     # the fleet CA, device registry and generated broker configuration (central/fleet/)
     fleet: FleetConfig = FleetConfig()
 
+    @model_validator(mode="after")
+    def _no_plain_cookie_on_the_network(self) -> CentralFile:
+        # A session cookie sent over plain HTTP on a LAN is anyone's who listens there.
+        if ("cookie_secure" in self.auth.model_fields_set and not self.auth.cookie_secure
+                and not loopback(self.central.http_host) and not self.auth.allow_insecure_cookie):
+            raise ValueError(f"auth.cookie_secure = false while central.http_host = {self.central.http_host!r} is "
+                             "not loopback: browsers would send the session cookie over plain HTTP. Put central "
+                             "behind TLS, or set auth.allow_insecure_cookie = true if a TLS front end on this "
+                             "machine or segment is the only way browsers reach it")
+        return self
+
+
+def loopback(host: str) -> bool:
+    """True if `host` (an [central] http_host) is reachable from this machine only."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
+def secure_cookies(cfg: CentralFile) -> bool:
+    """Whether session cookies carry Secure: [auth] cookie_secure when the file sets it, else on
+    whenever central listens beyond loopback or its public address ([tickets] public_url) is https."""
+    if "cookie_secure" in cfg.auth.model_fields_set:
+        return cfg.auth.cookie_secure
+    return not loopback(cfg.central.http_host) or cfg.tickets.public_url.startswith("https://")
+
 
 def load_central(path: str | Path) -> CentralFile:
     """Read and validate a central TOML file; raises ConfigError saying what is wrong."""
@@ -73,4 +103,4 @@ def parse_central(data: dict[str, Any], source: str = "<central config>") -> Cen
     return parse(CentralFile, data, source)
 
 
-__all__ = ["CentralConfig", "CentralFile", "ConfigError", "load_central", "parse_central"]
+__all__ = ["CentralConfig", "CentralFile", "ConfigError", "load_central", "loopback", "parse_central", "secure_cookies"]

@@ -32,6 +32,10 @@ class CentralService:
         self.checker = BreachChecker(self.app.state.tickets)
         self.server = uvicorn.Server(uvicorn.Config(self.app, host=cfg.central.http_host, port=cfg.central.http_port,
                                                     log_level="warning", lifespan="off",
+                                                    # the client's address is central's to decide
+                                                    # ([auth] trusted_proxies, central/auth/clients.py):
+                                                    # uvicorn must not rewrite it from X-Forwarded-For
+                                                    proxy_headers=False, server_header=False,
                                                     # open live streams never end by themselves
                                                     timeout_graceful_shutdown=3))
 

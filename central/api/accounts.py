@@ -7,8 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from ..auth.accounts import AccountError, Session, Staff
+from ..auth.accounts import AccountError, Accounts, Session, Staff
+from ..auth.clients import client_address, networks
+from ..auth.policy import MIN_LENGTH
 from ..auth.roles import PERMISSIONS, ROLES
+from ..auth.throttle import Lockout
 from .deps import Api
 
 
@@ -35,9 +38,10 @@ class LoginResponse(BaseModel):
 
 
 class NewUser(BaseModel):
-    """A new staff account: a password of 8 or more characters, a role, its sites (* for all)."""
+    """A new staff account: a password the policy accepts, a role, its sites (* for all)."""
     username: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-    password: str = Field(min_length=8, max_length=200)
+    password: str = Field(min_length=1, max_length=200, description=f"at least {MIN_LENGTH} characters, without the "
+                          "user name, not a common password nor a repeat, sequence or keyboard pattern (422 says why)")
     role: str = Field(pattern="^(" + "|".join(ROLES) + ")$")
     sites: list[str] = Field(min_length=1, max_length=100)
     display_name: str = Field(default="", max_length=120)
@@ -47,13 +51,24 @@ def router(api: Api) -> APIRouter:
     """POST /auth/login, POST /auth/logout, GET /auth/me, GET and POST /users, GET /audit."""
     router = APIRouter(prefix="/api/v1", tags=["accounts"])
     accounts, cfg, current_session, require = api.accounts, api.auth_config, api.current_session, api.require
+    proxies = networks(cfg.trusted_proxies)
 
-    @router.post("/auth/login", response_model=LoginResponse, responses={401: {"description": "wrong credentials"}})
-    def login(req: LoginRequest, response: Response) -> LoginResponse:
+    @router.post("/auth/login", response_model=LoginResponse, responses={
+        401: {"description": "wrong credentials"},
+        429: {"description": "too many failed logins (for this account, from this address, or both): the "
+              "Retry-After header says how many seconds until the next attempt is taken; the same for any name"}})
+    def login(req: LoginRequest, request: Request, response: Response) -> LoginResponse:
+        address = client_address(request, proxies)
+        wait = accounts.throttle.wait(req.username, address)
+        if wait:  # the password is not even checked
+            raise HTTPException(429, f"too many failed logins; try again in {wait} s",
+                                headers={"Retry-After": str(wait)})
         lasts = timedelta(days=cfg.remember_days) if req.remember else timedelta(minutes=cfg.session_ttl_min)
-        got = accounts.login(req.username, req.password, "token" if req.token else "cookie", lasts)
+        got = accounts.login(req.username, req.password, "token" if req.token else "cookie", lasts, req.remember)
         if got is None:
+            _audit_lockouts(accounts, accounts.throttle.failed(req.username, address))
             raise HTTPException(401, "wrong user name or password")
+        accounts.throttle.succeeded(req.username, address)
         token, session = got
         if not req.token:
             response.set_cookie(cfg.cookie_name, token, httponly=True, samesite="strict", secure=cfg.cookie_secure,
@@ -69,7 +84,7 @@ def router(api: Api) -> APIRouter:
         token = auth[7:] if auth.lower().startswith("bearer ") else request.cookies.get(cfg.cookie_name, "")
         accounts.expire(token)
         response = Response(status_code=204)
-        response.delete_cookie(cfg.cookie_name, path="/")
+        response.delete_cookie(cfg.cookie_name, path="/", secure=cfg.cookie_secure, httponly=True, samesite="strict")
         return response
 
     @router.get("/auth/me")
@@ -99,3 +114,13 @@ def router(api: Api) -> APIRouter:
         return accounts.list_audit(sites=staff.site_filter(), limit=limit, username=username)
 
     return router
+
+
+def _audit_lockouts(accounts: Accounts, locks: list[Lockout]) -> None:
+    """A lock that holds back a real account goes into its audit log (every lock is also logged)."""
+    mine = [lock for lock in locks if lock.scope != "address"]
+    staff = accounts.get_user(mine[0].username) if mine else None
+    if staff is not None:
+        accounts.audit(staff, "login.locked", "account", staff.username, None,
+                       {lock.scope: {"address": lock.address, "failures": lock.failures, "seconds": lock.seconds}
+                        for lock in mine})

@@ -1,18 +1,20 @@
-"""Central's HTTP API (FastAPI; the OpenAPI schema is served at /openapi.json): the ticket system
-installed in the store, one router per resource (this folder), and the desk dashboard."""
+"""Central's HTTP API (FastAPI; the OpenAPI schema is served at /openapi.json, and its pages at /docs
+and /redoc, when [auth] api_docs is on): the ticket system installed in the store, one router per
+resource (this folder), and the desk dashboard."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from frontdesk import __version__
 
 from ..auth.accounts import Accounts
-from ..auth.deps import make_deps
+from ..auth.deps import make_deps, request_token
 from ..auth.settings import AuthConfig
+from ..config import CentralFile, secure_cookies
 from ..dashboard import dashboard_router
 from ..store import Store
 from ..tickets.settings import TicketsConfig
@@ -37,6 +39,7 @@ from . import (
     work_orders,
 )
 from .deps import Api
+from .errors import install_error_pages
 
 RESOURCES = (accounts, tickets, ticket_changes, calls, work_orders, work, attachments, registers, statistics, commands,
              passes, privacy, events, directory, residents, desk, staff)
@@ -46,12 +49,19 @@ def create_app(store: Store, on_command: Callable[[], None] | None = None,
                status: Callable[[], dict[str, Any]] | None = None, config: Any = None) -> FastAPI:
     """The API over `store`. `config` is the CentralFile (its [tickets], [auth] and [sites.*]; None =
     defaults); `on_command` wakes the command dispatcher; `status` adds to /healthz."""
-    app = FastAPI(title="frontdesk central", version=__version__)
     tickets_cfg = getattr(config, "tickets", None) or TicketsConfig()
     auth_cfg = getattr(config, "auth", None) or AuthConfig()
+    if isinstance(config, CentralFile):  # the cookie's Secure flag as the whole file implies it
+        auth_cfg = auth_cfg.model_copy(update={"cookie_secure": secure_cookies(config)})
+    docs = auth_cfg.api_docs
+    app = FastAPI(title="frontdesk central", version=__version__, docs_url="/docs" if docs else None,
+                  redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None)
+    install_error_pages(app)
     site_tz = {key: site.timezone for key, site in (getattr(config, "sites", None) or {}).items()}
     system = TicketSystem(store, tickets_cfg, site_tz).install()
-    staff = Accounts(store.engine, timedelta(minutes=auth_cfg.session_ttl_min))
+    staff = Accounts(store.engine, timedelta(minutes=auth_cfg.session_ttl_min),
+                     idle=timedelta(minutes=auth_cfg.idle_timeout_min),
+                     remember_idle=timedelta(days=min(auth_cfg.remember_idle_days, auth_cfg.remember_days)))
     current_session, require = make_deps(staff, auth_cfg.cookie_name)
     fleet_dir = getattr(getattr(config, "fleet", None), "dir", None)
     api = Api(system, staff, require, current_session, auth_cfg, on_command, fleet_dir)
@@ -64,5 +74,10 @@ def create_app(store: Store, on_command: Callable[[], None] | None = None,
 
     app.state.tickets = system
     app.state.accounts = staff
-    app.include_router(dashboard_router(store, require=require))  # the desk dashboard and its live stream
+    def session_alive(request: Request) -> bool:
+        # an open live stream looking: not a use that keeps the session from idling out
+        return staff.session(request_token(request, auth_cfg.cookie_name), touch=False) is not None
+
+    # the desk dashboard and its live stream
+    app.include_router(dashboard_router(store, require=require, alive=session_alive))
     return app

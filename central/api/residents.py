@@ -29,6 +29,7 @@ from frontdesk.topics import ID_PATTERN
 from frontdesk.web import SecureRoute, static_file, static_router, toolkit_router
 
 from ..auth.accounts import Staff
+from ..auth.clients import client_address, networks
 from ..auth.roles import PERSONAL_DATA_ROLES
 from ..directory.residents import phone_key
 from ..directory.tables import directory
@@ -161,8 +162,9 @@ def _for_staff(row: dict[str, Any], staff: Staff) -> dict[str, Any]:
     return shown
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _client(request: Request, res: Residents) -> str:
+    # the socket's peer, or the client a trusted proxy names ([auth] trusted_proxies)
+    return client_address(request, networks(res.api.auth_config.trusted_proxies))
 
 
 def resident_dependency(res: Residents):
@@ -196,7 +198,7 @@ def _sign_in_routes(r: APIRouter, res: Residents, current) -> None:
             "(public). The same answer whether or not the number is in the directory; 429 past the rate limit")
     def ask_code(req: CodeAsk, request: Request, site: str = SITE_P) -> dict[str, Any]:
         try:
-            res.signin.request_code(site, req.phone, _client(request))
+            res.signin.request_code(site, req.phone, _client(request, res))
         except NotAPhoneNumber as err:
             raise HTTPException(422, str(err)) from None
         except RateLimited as err:
@@ -208,7 +210,7 @@ def _sign_in_routes(r: APIRouter, res: Residents, current) -> None:
             "resident session cookie. 401 wrong or expired code; 429 while sign-in is locked")
     def sign_in(req: CodeTry, request: Request, response: Response, site: str = SITE_P) -> dict[str, Any]:
         try:
-            who = res.signin.sign_in(site, req.phone, req.code, _client(request))
+            who = res.signin.sign_in(site, req.phone, req.code, _client(request, res))
         except NotAPhoneNumber as err:
             raise HTTPException(422, str(err)) from None
         except Locked as err:

@@ -56,6 +56,12 @@ def make_deps(accounts: Accounts, cookie_name: str):
     return current_session, require
 
 
+def request_token(request: Request, cookie_name: str) -> str:
+    """The session token a request carries: its bearer token, else its session cookie ('' if none)."""
+    auth = request.headers.get("authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else request.cookies.get(cookie_name, "")
+
+
 def check_site(staff: Staff, site: str | None) -> None:
     """Raise HTTP 403 unless the account may see `site` (None: nothing to check)."""
     if site is not None and not staff.can_see_site(site):

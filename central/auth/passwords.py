@@ -10,9 +10,7 @@ _DUMMY = _hasher.hash("frontdesk-no-such-user")
 
 
 def hash_password(password: str) -> str:
-    """An Argon2id hash of the password; ValueError if it has fewer than 8 characters."""
-    if len(password) < 8:
-        raise ValueError("a password needs at least 8 characters")
+    """An Argon2id hash of the password (what a password must be: policy.py, checked before)."""
     return _hasher.hash(password)
 
 

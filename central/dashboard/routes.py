@@ -10,12 +10,14 @@ screens (frontdesk/web/static), served here under /dashboard/shared/.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from frontdesk.topics import ID_PATTERN
@@ -42,6 +44,10 @@ PAGES = ("desk", "board", "visitors", "registers", "stats", "commands", "login",
 # The stream sends a `ping` when nothing else happened for this long; the page's toolkit
 # reconnects after three missed beats (a half-open connection EventSource would not notice).
 HEARTBEAT_S = 15.0
+# An open stream checks this often that its session still holds (not logged out, expired, idle,
+# or the account disabled) and ends when it does not; the page then finds itself logged out and
+# goes to the login, instead of an unattended screen showing what comes in.
+SESSION_CHECK_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -79,11 +85,17 @@ def _viewer_dependency(require: Callable[[str], Callable[..., Any]] | None) -> C
     return staff_viewer
 
 
-async def _live_messages(request: Request, sub: Subscriber[LiveItem], site: str | None) -> AsyncIterator[bytes]:
+async def _live_messages(request: Request, sub: Subscriber[LiveItem], site: str | None,
+                         alive: Callable[[Request], bool] | None = None) -> AsyncIterator[bytes]:
     yield sse_message("hello", {"site": site, "heartbeat_s": HEARTBEAT_S})
+    checked = time.monotonic()
     while True:
         if await request.is_disconnected():
             return
+        if alive is not None and time.monotonic() - checked >= SESSION_CHECK_S:
+            checked = time.monotonic()
+            if not await run_in_threadpool(alive, request):
+                return
         batch = await sub.next_batch(HEARTBEAT_S)
         if batch.dropped:
             # The browser missed events: it reloads its state over HTTP.
@@ -97,13 +109,15 @@ async def _live_messages(request: Request, sub: Subscriber[LiveItem], site: str 
 
 
 def dashboard_router(store: Store, hub: Fanout[LiveItem] | None = None,
-                     require: Callable[[str], Callable[..., Any]] | None = None) -> APIRouter:
+                     require: Callable[[str], Callable[..., Any]] | None = None,
+                     alive: Callable[[Request], bool] | None = None) -> APIRouter:
     """Build the router and register its live events as a post-commit listener of `store`.
 
     `require` is central's auth dependency factory (permission -> FastAPI dependency returning
     the staff member, raising 401/403); with it the live stream needs a login with the
     `live.read` permission, carries only the account's sites, and masks personal data for roles
-    that may not see it. Without it the stream is open, like the foundation API.
+    that may not see it. Without it the stream is open, like the foundation API. `alive` says
+    whether the request's session still holds; an open stream ends once it does not.
     """
     live = LiveEvents(hub)
     store.listeners.append(live)
@@ -142,7 +156,7 @@ def dashboard_router(store: Store, hub: Fanout[LiveItem] | None = None,
 
         async def stream() -> AsyncIterator[bytes]:
             try:
-                async for message in _live_messages(request, sub, site):
+                async for message in _live_messages(request, sub, site, alive):
                     yield message
             finally:
                 live.hub.unsubscribe(sub)

@@ -34,8 +34,8 @@ P = TypeVar("P", bound=Payload)
 SITE = "demo-site"
 PROPERTY = "示范花园物业服务中心"
 # Demo accounts on the dashboard (a real site creates its own with `frontdesk central user add`).
-ACCOUNTS = {"desk": ("desk", "frontdesk-demo"), "manager": ("manager", "frontdesk-demo"),
-            "tech": ("technician", "frontdesk-demo"), "tech2": ("technician", "frontdesk-demo")}
+ACCOUNTS = {"desk": ("desk", "lobby-demo-2026"), "manager": ("manager", "lobby-demo-2026"),
+            "tech": ("technician", "lobby-demo-2026"), "tech2": ("technician", "lobby-demo-2026")}
 # The demo's devices and the role each is registered with at central.
 DEVICE_ROLES = {"desk-1": "desk", "lobby-1": "kiosk", "gate-1": "gate"}
 
@@ -199,6 +199,8 @@ port = {gate.screen_port}
             + self.fleet.central_mqtt_toml() +
             f'\n[sites.{SITE}]\nid = "{SITE}"\nname = "{PROPERTY}"\ntimezone = "Asia/Shanghai"\n\n'
             f'[tickets.pass_keys]\n{q(SITE)} = {q(str(self.samples.key_file))}\n\n'
+            # the demo is on loopback, for trying things out: its API documentation is on
+            '[auth]\napi_docs = true\n\n'
             + self.fleet.fleet_toml())
         for spec in self.edges.values():
             spec.camera_dir(self.root).mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,8 @@ EXAMPLES = 8
 
 @pytest.fixture(scope="module")
 def fuzz_central(tmp_path_factory):
-    c = Central(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'central.db'}")
+    # the schema is served only with [auth] api_docs on
+    c = Central(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'central.db'}", {"auth": {"api_docs": True}})
     c.accounts.add_user("fuzzer", PASSWORD, "admin", ["*"])
     edge = Edge(c.store)
     for _ in range(3):

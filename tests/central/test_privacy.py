@@ -78,5 +78,5 @@ def test_user_cli(tmp_path, sqlite_url):
     r = run("add", "liu", "--role", "desk", "--sites", SITE, "--password-stdin", stdin=PASSWORD + "\n")
     assert r.returncode == 2 and "exists already" in r.stderr
     r = run("add", "wu", "--role", "desk", "--sites", SITE, "--password-stdin", stdin="short\n")
-    assert r.returncode == 2 and "at least 8" in r.stderr
+    assert r.returncode == 2 and "at least 10" in r.stderr
     assert "liu" in run("list").stdout

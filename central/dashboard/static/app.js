@@ -66,6 +66,21 @@ function showMessage(where, kind, text) {
   clear(where).append(el("div", {class: "message " + kind, role: kind === "error" ? "alert" : "status", text}));
 }
 
+// A refused login said on the page (login.html and the technician's page): wrong credentials, or
+// (429) the wait central gave in Retry-After, then that the wait is over. The form stays usable
+// throughout: a try before the end is answered with the wait that is left.
+let loginWait = null;
+function showLoginFailure(where, err) {
+  clearTimeout(loginWait);
+  if (err.status !== 429) {
+    showMessage(where, "error", err.status === 401 || err.status === 403 ? t("login.failed") : err.message);
+    return;
+  }
+  const seconds = Math.max(1, err.retryAfter || 1);
+  showMessage(where, "error", t("login.locked", {n: seconds}));
+  loginWait = setTimeout(() => showMessage(where, "ok", t("login.locked_over")), seconds * 1000);
+}
+
 // The header: navigation, language switch, live state and the account.
 function renderHeader(page) {
   document.documentElement.lang = LANG;

@@ -130,6 +130,8 @@ const TEXTS = {
     "cap.yours": "您的角色（{role}）最长可签发 {hours} 小时的通行证；更长的通行证请经理或管理员签发",
     "cap.refused": "未能邀请：您的角色（{role}）最长可签发 {cap} 小时的通行证，本次为 {asked} 小时。请经理或管理员签发",
     "cap.role.guard": "门岗", "cap.role.desk": "前台", "cap.role.manager": "经理", "cap.role.admin": "管理员",
+    // logins: the lockout after failed logins (login.html, tech.html)
+    "login.locked": "登录失败次数过多，请 {n} 秒后再试", "login.locked_over": "现在可以再试一次登录",
   },
   "en": {
     "app.title": "Service centre", "nav.desk": "Desk", "nav.board": "Tickets", "nav.visitors": "On site",
@@ -284,6 +286,8 @@ const TEXTS = {
     "cap.yours": "Your role ({role}) may issue passes of up to {hours} h; longer ones need a manager or admin",
     "cap.refused": "Not invited: your role ({role}) may issue passes of at most {cap} h, this one is {asked} h. A manager or admin can issue it",
     "cap.role.guard": "guard", "cap.role.desk": "desk", "cap.role.manager": "manager", "cap.role.admin": "admin",
+    // logins: the lockout after failed logins (login.html, tech.html)
+    "login.locked": "Too many failed logins. Try again in {n} s", "login.locked_over": "You can try to log in again now",
   },
 };
 

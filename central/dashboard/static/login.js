@@ -23,7 +23,7 @@ document.addEventListener("DOMContentLoaded", () => {
       // Only ever go back inside the dashboard (no open redirect).
       location.href = next && /^\/dashboard\/[a-z]+/.test(next) && !next.startsWith("//") ? next : "/dashboard/desk";
     } catch (err) {
-      showMessage(msg, "error", err.status === 401 || err.status === 403 ? t("login.failed") : err.message);
+      showLoginFailure(msg, err);
     }
   });
 });

@@ -174,8 +174,8 @@ function renderLogin(why) {
     try {
       setMe(await call("POST", API.login, {username: form.username.value, password: form.password.value, remember: true}));
     } catch (err) {
-      showMessage(msg, "error", err instanceof NetError ? t("tech.offline") :
-        err.status === 401 ? t("login.failed") : err.message);
+      if (err instanceof NetError) showMessage(msg, "error", t("tech.offline"));
+      else showLoginFailure(msg, err);
       return;
     }
     await refreshQueue();
