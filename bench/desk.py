@@ -36,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from frontdesk.demo.samples import CALLER
 from frontdesk.demo.session import Session
-from frontdesk.demo.system import ACCOUNTS, SITE, DemoSystem
+from frontdesk.demo.system import SITE, DemoSystem
 from frontdesk.drivers.modem.emulator import CallSpec
 from frontdesk.ids import new_id
 from frontdesk.schema.call import CallRinging
@@ -58,10 +58,10 @@ def p95(values: list[float]) -> float:
     return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
 
 
-def login(page: Any, base: str, username: str, then: str) -> None:
-    page.goto(f"{base}/dashboard/login?next=/dashboard/{then}")
+def login(page: Any, system: DemoSystem, username: str, then: str) -> None:
+    page.goto(f"{system.api}/dashboard/login?next=/dashboard/{then}")
     page.fill("#username", username)
-    page.fill("#password", ACCOUNTS[username][1])
+    page.fill("#password", system.password(username))
     page.click("#login-submit")
     # (the login page's own address names the page it leads to: wait until it has gone)
     page.wait_for_url(lambda url: f"/dashboard/{then}" in url and "/login" not in url)
@@ -108,12 +108,12 @@ def calls_and_claims(calls: int, claims: int) -> dict[str, Any]:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 desk = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN").new_page()
-                login(desk, system.api, "desk", "desk")
+                login(desk, system, "desk", "desk")
                 desk.wait_for_selector("#live-state.on")
                 seen: set[str] = set()
                 runs = [one_call(system, desk, seen) for _ in range(calls)]
                 phone = browser.new_context(locale="zh-CN", **PHONE).new_page()
-                login(phone, system.api, "tech", "tech")
+                login(phone, system, "tech", "tech")
                 addresses = claim_addresses(system, [tid for _, _, tid in runs], claims)
                 claimed = [claim(phone, address) for address in addresses]
                 browser.close()
@@ -129,7 +129,7 @@ def calls_and_claims(calls: int, claims: int) -> dict[str, Any]:
 def claim_addresses(system: DemoSystem, printed: list[str], n: int) -> list[str]:
     """Claim addresses of `n` issued work orders: those of the calls' tickets, then more opened at the
     desk. The address is the one on the slip: the print.slip command's claim code."""
-    desk = Session(system.api, "desk", ACCOUNTS["desk"][1])
+    desk = Session(system.api, "desk", system.password("desk"))
     ids = list(printed)
     while len(ids) < n:
         ticket = desk.post("/api/v1/tickets", {"site": SITE, "kind": "repair", "title": f"报修 {len(ids)}",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from frontdesk.demo.samples import CALLER
-from frontdesk.demo.system import ACCOUNTS, SITE, DemoSystem
+from frontdesk.demo.system import SITE, DemoSystem
 from frontdesk.demo.tour import claim_address
 from frontdesk.schema.printing import PrintJobConfirmed
 
@@ -34,7 +34,7 @@ def staff_page(browser, system, username, then, **options):
     if then:
         page.goto(f"{system.api}/dashboard/login?next=/dashboard/{then}")
         page.fill("#username", username)
-        page.fill("#password", ACCOUNTS[username][1])
+        page.fill("#password", system.password(username))
         page.click("#login-submit")
         page.wait_for_url(lambda url: f"/dashboard/{then}" in url and "/login" not in url)
     return page
@@ -58,12 +58,12 @@ def counter_request(desk) -> str:
     return desk.url.split("id=", 1)[1].split("&", 1)[0]
 
 
-def technician_finishes(phone, address: str) -> None:
+def technician_finishes(phone, address: str, password: str) -> None:
     """From the slip's address on the phone: log in once, claim, on site, done with a photo, signed."""
     phone.goto(address)
     phone.wait_for_selector("#login-form")
     phone.fill("#username", "tech")
-    phone.fill("#password", ACCOUNTS["tech"][1])
+    phone.fill("#password", password)
     phone.click("#login-submit")
     phone.click("#claim")
     phone.click("#on-site")
@@ -102,7 +102,7 @@ def test_counter_request_to_a_closed_ticket_counted_in_the_month(browser, system
     address = wait_until(lambda: claim_address(system, ticket_id), 20, "the claim QR on the rendered slip")
     assert address.startswith(system.api + "/w/")
     phone = staff_page(browser, system, "tech", None, **PHONE_OPTIONS)
-    technician_finishes(phone, address)
+    technician_finishes(phone, address, system.password("tech"))
     ticket = system.get(f"/api/v1/tickets/{ticket_id}")
     assert (ticket["state"], ticket["assignee"]) == ("confirmed", "tech")
     assert [h["by"] for h in ticket["history"] if h["detail"].get("to_state") == "claimed"] == ["tech"]

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .system import ACCOUNTS, SITE, DemoSystem
+from .system import SITE, DemoSystem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,8 +32,8 @@ frontdesk demo is running  (files in {system.root})
 
   broker      mosquitto on {b.host}:{b.port}, TLS only, a fleet certificate per client
               log: {b.data_dir / 'mosquitto.log'}
-  central     {system.api}/dashboard/  (desk dashboard: log in as desk / {ACCOUNTS['desk'][1]})
-              {system.api}/dashboard/tech  (technician's phone: tech / {ACCOUNTS['tech'][1]})
+  central     {system.api}/dashboard/  (desk dashboard: log in as desk / {system.password('desk')})
+              {system.api}/dashboard/tech  (technician's phone: tech / {system.password('tech')})
               {system.api}/r/{SITE}  (residents: a code from the desk home's 住户 panel)
               {system.api}/docs  (API)           store: {system.root / 'central' / 'central.db'}
   desk-1      work-order printer tcp://127.0.0.1:{system.printers['desk']}   slips: {system.slips_dir('desk')}

@@ -7,6 +7,7 @@ only the device sections of the edges' files are the demo's own (emulated and vi
 from __future__ import annotations
 
 import json
+import secrets
 import signal
 import subprocess
 import sys
@@ -17,11 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..central.auth.policy import check_password
 from ..central.command_keys import CommandKeyring
 from ..central.fleet.ca import write_private
 from ..drivers.modem.emulator import ModemEmulator
 from ..edge.enroll import edge_config_text
 from ..enrolment import Bundle
+from ..runtime.files import private_file
 from ..runtime.mosquitto import Mosquitto
 from ..runtime.ports import free_port, wait_listening
 from ..schema import Payload, SchemaError, validate_event
@@ -33,11 +36,25 @@ P = TypeVar("P", bound=Payload)
 
 SITE = "demo-site"
 PROPERTY = "示范花园物业服务中心"
-# Demo accounts on the dashboard (a real site creates its own with `frontdesk central user add`).
-ACCOUNTS = {"desk": ("desk", "lobby-demo-2026"), "manager": ("manager", "lobby-demo-2026"),
-            "tech": ("technician", "lobby-demo-2026"), "tech2": ("technician", "lobby-demo-2026")}
+# Demo accounts on the dashboard and their roles (a real site creates its own with `frontdesk
+# central user add`). No two demos share a password: each demo folder gets its own on first start,
+# kept owner-only in <root>/accounts.json and printed in the banner (EN 303 645 5.1: no universal
+# default passwords, not even in a demo).
+ACCOUNTS = {"desk": "desk", "manager": "manager", "tech": "technician", "tech2": "technician"}
 # The demo's devices and the role each is registered with at central.
 DEVICE_ROLES = {"desk-1": "desk", "lobby-1": "kiosk", "gate-1": "gate"}
+
+
+def demo_password(username: str) -> str:
+    """A new random password that passes central's password policy: three short random groups
+    a person can type from the banner (about 60 bits)."""
+    while True:
+        password = "-".join(secrets.token_urlsafe(4) for _ in range(3))
+        try:
+            check_password(password, username, username)
+        except ValueError:
+            continue
+        return password
 
 
 @dataclass
@@ -69,6 +86,15 @@ class DemoSystem:
     samples: Samples | None = None
     token: str | None = None
     modem: ModemEmulator | None = None
+
+    def password(self, username: str) -> str:
+        """The password of the demo account `username` in this demo folder (made on first use)."""
+        path = self.root / "accounts.json"
+        known = json.loads(path.read_text()) if path.exists() else {}
+        if username not in known:
+            known = {name: known.get(name) or demo_password(name) for name in ACCOUNTS}
+            private_file(path, json.dumps(known, indent=1).encode())
+        return known[username]
 
     @property
     def central_toml(self) -> Path:
@@ -294,13 +320,13 @@ port = {gate.screen_port}
         listed = subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", "list", "-c",
                                  str(self.central_toml)], text=True, check=True, capture_output=True).stdout
         existing = {json.loads(line)["username"] for line in listed.splitlines() if line.strip()}
-        for username, (role, password) in ACCOUNTS.items():
+        for username, role in ACCOUNTS.items():
             if username in existing:
                 continue
             subprocess.run([sys.executable, "-m", "frontdesk", "central", "user", "add", "-c", str(self.central_toml),
                             username, "--role", role, "--sites", SITE, "--password-stdin"],
-                           input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
-        login = json.dumps({"username": "manager", "password": ACCOUNTS["manager"][1], "token": True}).encode()
+                           input=self.password(username) + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
+        login = json.dumps({"username": "manager", "password": self.password("manager"), "token": True}).encode()
         req = urllib.request.Request(self.api + "/api/v1/auth/login", data=login,
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as resp:

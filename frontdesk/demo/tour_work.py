@@ -16,7 +16,7 @@ from frontdesk.schema.printing import PrintJobConfirmed
 
 from .samples import CALLER
 from .session import ApiError, Session
-from .system import ACCOUNTS, SITE, DemoSystem
+from .system import SITE, DemoSystem
 
 Step = Callable[[str, Any, str], Any]
 
@@ -24,7 +24,7 @@ Step = Callable[[str, Any, str], Any]
 def work_order_steps(system: DemoSystem, step: Step, read_claim_address: Callable[[str], str | None],
                      wait: Callable[[Callable[[], Any], float], Any]) -> None:
     """Walk one repair from the counter to the month's figures, recording each check through `step`."""
-    desk, tech, tech2 = (Session(system.api, name, ACCOUNTS[name][1]) for name in ("desk", "tech", "tech2"))
+    desk, tech, tech2 = (Session(system.api, name, system.password(name)) for name in ("desk", "tech", "tech2"))
     month = datetime.now(UTC).strftime("%Y-%m")
     before = _closed_satisfied(desk, month)
     units = desk.get(f"/api/v1/sites/{SITE}/units?q={CALLER['unit'][:3]}")

@@ -9,7 +9,7 @@ import pytest
 
 from frontdesk.central.auth.accounts import AccountError
 from frontdesk.central.auth.policy import WeakPassword, check_password
-from frontdesk.demo.system import ACCOUNTS
+from frontdesk.demo.system import ACCOUNTS, DemoSystem
 
 from ..central.helpers import SITE
 from .helpers import PASSWORD
@@ -42,9 +42,13 @@ def test_good_passwords_pass(password):
     check_password(password, "zhao", "Zhao Min")
 
 
-def test_the_demo_accounts_pass_the_policy():
-    for username, (_, password) in ACCOUNTS.items():
-        check_password(password, username, username)
+def test_the_demo_accounts_pass_the_policy_and_no_two_demos_share_one(tmp_path):
+    first, second = DemoSystem(tmp_path / "one"), DemoSystem(tmp_path / "two")
+    for username in ACCOUNTS:
+        check_password(first.password(username), username, username)
+        assert first.password(username) != second.password(username)
+        assert DemoSystem(tmp_path / "one").password(username) == first.password(username)  # kept in its folder
+    assert (tmp_path / "one" / "accounts.json").stat().st_mode & 0o077 == 0
 
 
 def test_api_refuses_a_weak_password(central_sqlite):
