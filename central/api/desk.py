@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 
 from ..auth.accounts import Staff
 from ..tickets.attention import attention
-from .deps import SITE_Q, Api, out, sites_for
+from .deps import SITE_Q, TICKET, Api, out, sites_for
 
 
 def router(api: Api) -> APIRouter:
@@ -20,8 +20,11 @@ def router(api: Api) -> APIRouter:
     def desk_attention(site: str | None = SITE_Q,
                        staff: Staff = Depends(api.require("tickets.read"))) -> dict[str, Any]:
         found = attention(api.store, sites_for(staff, site))
-        for panel in ("due_soon", "overdue", "callbacks"):
-            found[panel] = [out(row, staff) for row in found[panel]]
+        panels = ("due_soon", "overdue", "callbacks")
+        api.audit_read(staff, "tickets", None, site, [row for p in panels for row in found[p]], record=TICKET,
+                       via="desk-attention")
+        for panel in panels:
+            found[panel] = [out(row, staff, TICKET) for row in found[panel]]
         return found
 
     return r
