@@ -175,8 +175,9 @@ def router(api: Api) -> APIRouter:
     def list_attachments(ticket_id: str, staff: Staff = Depends(require("tickets.read"))) -> list[dict[str, Any]]:
         ticket = api.ticket(ticket_id, staff)
         rows = [as_json(row) for row in system.attachments.list_for(ticket_id)]
-        api.audit_read(staff, "attachments", ticket_id, ticket["site"], rows)
-        return shown(rows, staff)  # type: ignore[no-any-return]
+        known = [v for v in (ticket["contact_name"], ticket["contact_phone"]) if v]  # a note may quote them
+        api.audit_read(staff, "attachments", ticket_id, ticket["site"], rows, known=known)
+        return shown(rows, staff, None, known)  # type: ignore[no-any-return]
 
     @r.get("/tickets/{ticket_id}/attachments/{attachment_id}", summary="One photo or signature: the image "
            "(tickets.read)", response_class=Response)

@@ -9,7 +9,7 @@ change to them, is written to the audit log.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,10 +81,10 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
 
 
-def shown(value: Any, staff: Staff, record: str | None = None) -> Any:
+def shown(value: Any, staff: Staff, record: str | None = None, known: Iterable[str] = ()) -> Any:
     """`value` (rows, payloads, any JSON) as `staff` may see it: as is for PERSONAL_DATA_ROLES,
-    masked for everyone else."""
-    return value if staff.role in PERSONAL_DATA_ROLES else mask(value, record)
+    masked for everyone else (`record`, `known`: see masking.mask)."""
+    return value if staff.role in PERSONAL_DATA_ROLES else mask(value, record, known)
 
 
 def build(model: type[M], **fields: Any) -> M:
@@ -186,11 +186,21 @@ class Api:
             raise HTTPException(409, reason)
 
     def audit_read(self, staff: Staff, entity: str, entity_id: str | None, site: str | None,
-                   rows: Any, *, record: str | None = None, **detail: Any) -> bool:
+                   rows: Any, *, record: str | None = None, known: Iterable[str] = (), **detail: Any) -> bool:
         """Write a read of personal data shown in full to the audit log (auth/audit.py: only when
         the role sees it in full and `rows` -- what was shown, at any depth -- holds any); True if
-        written."""
-        return audit_read(self.accounts, staff, entity, entity_id, site, rows, record=record, **detail)
+        written. `known`: names and numbers the rows' free text may quote (masking.mask)."""
+        return audit_read(self.accounts, staff, entity, entity_id, site, rows, record=record, known=known, **detail)
+
+    def board_rows(self, staff: Staff, rows: list[dict[str, Any]], site: str | None, **detail: Any
+                   ) -> list[dict[str, Any]]:
+        """Ticket board rows (no contact columns) as `staff` may see them, the read audited if it
+        shows personal data in full: a title may quote the ticket's contact (the rules open a ticket
+        from a call with the caller's words as its title), so the rows' contacts are looked up to
+        recognise them."""
+        known = self.system.contacts([r["id"] for r in rows]) if rows else []
+        self.audit_read(staff, "tickets", None, site, rows, record=TICKET, known=known, **detail)
+        return shown([as_json(r) for r in rows], staff, TICKET, known)  # type: ignore[no-any-return]
 
     def send(self, site: str, device: str, payload: Payload) -> dict[str, Any]:
         """Store a command for an edge (422 if the schema refuses it) and wake the dispatcher."""

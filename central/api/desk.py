@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 
 from ..auth.accounts import Staff
 from ..tickets.attention import attention
-from .deps import SITE_Q, TICKET, Api, out, sites_for
+from .deps import SITE_Q, Api, sites_for
 
 
 def router(api: Api) -> APIRouter:
@@ -20,11 +20,8 @@ def router(api: Api) -> APIRouter:
     def desk_attention(site: str | None = SITE_Q,
                        staff: Staff = Depends(api.require("tickets.read"))) -> dict[str, Any]:
         found = attention(api.store, sites_for(staff, site))
-        panels = ("due_soon", "overdue", "callbacks")
-        api.audit_read(staff, "tickets", None, site, [row for p in panels for row in found[p]], record=TICKET,
-                       via="desk-attention")
-        for panel in panels:
-            found[panel] = [out(row, staff, TICKET) for row in found[panel]]
+        for panel in ("due_soon", "overdue", "callbacks"):
+            found[panel] = api.board_rows(staff, found[panel], site, via="desk-attention", panel=panel)
         return found
 
     return r

@@ -86,9 +86,7 @@ def router(api: Api) -> APIRouter:
            "unclaimed work orders on the caller's sites, each soonest due first (tickets.work)")
     def mine(staff: Staff = Depends(require("tickets.work"))) -> dict[str, list[dict[str, Any]]]:
         lists = system.work_orders(staff.username, staff.site_filter())
-        api.audit_read(staff, "tickets", None, None, [row for rows in lists.values() for row in rows],
-                       record=TICKET, via="work-orders")
-        return {name: [out(row, staff, TICKET) for row in rows] for name, rows in lists.items()}
+        return {name: api.board_rows(staff, rows, None, via="work-orders", list=name) for name, rows in lists.items()}
 
     @r.post("/api/v1/tickets/{ticket_id}/claim", summary="Claim (签收) a work order: it becomes the caller's and "
             "the claim timer stops (tickets.work); 409 naming the holder if someone else has it")

@@ -8,6 +8,7 @@ stream calls it once per subscription, when the stream opens.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .accounts import Accounts, Staff
@@ -16,13 +17,15 @@ from .roles import PERSONAL_DATA_ROLES
 
 
 def audit_read(accounts: Accounts, staff: Staff, entity: str, entity_id: str | None, site: str | None,
-               shown: Any, *, record: str | None = None, always: bool = False, **detail: Any) -> bool:
+               shown: Any, *, record: str | None = None, known: Iterable[str] = (), always: bool = False,
+               **detail: Any) -> bool:
     """Write `staff`'s read of `shown` (a row, a list of rows, or any JSON value) to the audit log if
     it is a personal read; True if it was written. The entry's detail holds `rows` (how many rows
     were shown, when `shown` is a list) and `detail`. `record`: the kind of record shown (masking's
-    RECORD_FIELDS). `always`: the read carries personal data by what it is, not by what it held at
-    this moment (a live stream, shown in full, carries whatever comes next)."""
-    if staff.role not in PERSONAL_DATA_ROLES or not (always or is_personal(shown, record)):
+    RECORD_FIELDS); `known`: names and numbers its free text may quote. `always`: the read carries
+    personal data by what it is, not by what it held at this moment (a live stream, shown in full,
+    carries whatever comes next)."""
+    if staff.role not in PERSONAL_DATA_ROLES or not (always or is_personal(shown, record, known)):
         return False
     rows = {"rows": len(shown)} if isinstance(shown, list) else {}
     accounts.audit(staff, "read", entity, entity_id, site, {**rows, **detail})

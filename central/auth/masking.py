@@ -165,25 +165,32 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(v)
 
 
-def _walk(value: Any, record: str | None) -> tuple[Any, bool]:
+def _walk(value: Any, record: str | None, known: Iterable[str]) -> tuple[Any, bool]:
     walk = _Walk(RECORD_FIELDS.get(record or "", frozenset()))
     walk.collect(value)
+    for text in known:
+        if sum(c.isdecimal() for c in text) >= 3:
+            walk.phones.append(text)
+        elif len(text) >= _SHORTEST_NAME:
+            walk.names.append(text)
     masked = walk.mask(value)
     return masked, walk.found
 
 
-def mask(value: Any, record: str | None = None) -> Any:
+def mask(value: Any, record: str | None = None, known: Iterable[str] = ()) -> Any:
     """A copy of `value` (a row, a list of rows, an event or command payload, at any depth) as a
     role outside PERSONAL_DATA_ROLES sees it. `record` names the kind of record where a field name
-    means something else there (RECORD_FIELDS: "ticket")."""
-    return _walk(value, record)[0]
+    means something else there (RECORD_FIELDS: "ticket"); `known`: names and numbers the value's
+    free text may quote although no field of it holds them (a board row's title quoting the
+    ticket's contact)."""
+    return _walk(value, record, known)[0]
 
 
-def is_personal(value: Any, record: str | None = None) -> bool:
+def is_personal(value: Any, record: str | None = None, known: Iterable[str] = ()) -> bool:
     """Whether `value` shows personal data in full: whether masking it would hide anything. The
     audit log's test of a read (a board of titles and units is no personal read; a ticket with its
     contact is)."""
-    return _walk(value, record)[1]
+    return _walk(value, record, known)[1]
 
 
 def mask_row(row: dict) -> dict:
