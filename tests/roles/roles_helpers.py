@@ -126,9 +126,10 @@ def _edge_events(store) -> None:
     """Visits, a card scan, a kiosk's badge request and an edge's answer: personal data nested at
     several depths of the payloads."""
     kiosk, gate = Edge(store, "kiosk-1"), Edge(store, "gate-1")
-    kiosk.emit("visitor.checked_in", {"visit_id": "v-1", "method": "walk_in", "visitor_name": NAME, "host_unit": "2-101",
-                                      "post_role": "kiosk", "phone": PHONE, "phone_masked": mask_phone(PHONE),
-                                      "purpose": f"送文件给{UNIT}", "checkout_code": "CO-1"}, night())
+    kiosk.emit("visitor.checked_in", {"visit_id": "v-1", "method": "walk_in", "visitor_name": NAME,
+                                      "host_unit": "2-101", "post_role": "kiosk", "phone": PHONE,
+                                      "phone_masked": mask_phone(PHONE), "purpose": f"送文件给{UNIT}",
+                                      "checkout_code": "CO-1"}, night())
     kiosk.emit("print.requested", {"kind": "badge", "data": {"display_name": NAME, "host_unit": "2-101",
                                                              "checkout_code": "CO-1", "visitor": {"phone": PHONE}}})
     gate.emit("card.scanned", {"card_id": "C0001234", "raw": "C0001234", "reader": "usb", "decision": "allow",

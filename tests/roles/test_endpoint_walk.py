@@ -120,7 +120,7 @@ def test_every_get_endpoint_for_every_role_shows_personal_data_only_in_full_to_w
                     entry = new_reads[0]
                     assert (entry["username"], entry["role"], entry["action"]) == (role, role, "read")
                 if r.status_code == 200 and path in ABOUT_RESIDENTS and not url.endswith(no_resident):
-                    assert full, f"{role} GET {url} is about residents but shows neither name nor number: {r.text[:300]}"
+                    assert full, f"{role} GET {url} is about residents but shows no name or number: {r.text[:300]}"
     assert walked > 5 * 30
     for role in ALL_READS:
         # what each may read in full, at least (commands and raw events for managers and admins only)
