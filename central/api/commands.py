@@ -50,7 +50,7 @@ def readable(staff: Staff, command: dict[str, Any] | None) -> bool:
 def listed(api: Api, staff: Staff, site: str | None, rows: list[dict[str, Any]], **query: Any) -> list[dict[str, Any]]:
     """A list of commands as `staff` may see it, the read audited if it shows personal data."""
     api.audit_read(staff, "commands", None, site, rows, **{k: v for k, v in query.items() if v is not None})
-    return shown(rows, staff)  # type: ignore[no-any-return]
+    return shown(rows, staff)
 
 
 class EdgeCommand(BaseModel):
@@ -80,7 +80,7 @@ def router(api: Api) -> APIRouter:
         if found is None or not readable(staff, found):
             raise HTTPException(404, "no such command")
         api.audit_read(staff, "command", command_id, found["site"], found, type=found["type"])
-        return shown(found, staff)  # type: ignore[no-any-return]
+        return shown(found, staff)
 
     @r.get("/sites/{site}/commands", summary="Commands to the site's edges with pending / delivered state "
            "(commands.read)")
@@ -109,6 +109,6 @@ def router(api: Api) -> APIRouter:
         if req.type == DirectoryReplace.TYPE:
             api.accounts.audit(staff, "change", "directory", req.device, site,
                                {"entries": len(req.payload.get("entries", []))})
-        return shown(command, staff)  # type: ignore[no-any-return]
+        return shown(command, staff)
 
     return r

@@ -34,7 +34,7 @@ def router(api: Api) -> APIRouter:
                                  type_prefixes=event_types(staff.role))
         api.audit_read(staff, "events", None, scope, rows,
                        **{k: v for k, v in {"device": device, "type": type}.items() if v is not None})
-        return shown(rows, staff)  # type: ignore[no-any-return]
+        return shown(rows, staff)
 
     @r.get("/quarantine", summary="What ingest could not accept, with the reason (events.read; admins: it "
            "may be from any site)")
@@ -44,6 +44,6 @@ def router(api: Api) -> APIRouter:
             raise HTTPException(403, "quarantined payloads are not tied to a checked site: admins only")
         rows = store.list_quarantine(limit)
         api.audit_read(staff, "quarantine", None, None, rows)
-        return shown(rows, staff)  # type: ignore[no-any-return]
+        return shown(rows, staff)
 
     return r

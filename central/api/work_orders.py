@@ -70,6 +70,6 @@ def router(api: Api) -> APIRouter:
     @r.post("/tickets/{ticket_id}/print", summary="Print the ticket's slip on an edge's printer (commands.print)")
     def print_ticket(ticket_id: str, req: PrintRequest, request: Request,
                      staff: Staff = Depends(require("commands.print"))) -> dict[str, Any]:
-        return shown(print_slip(api, api.ticket(ticket_id, staff), staff, req, str(request.base_url)), staff)  # type: ignore[no-any-return]
+        return shown(print_slip(api, api.ticket(ticket_id, staff), staff, req, str(request.base_url)), staff)
 
     return r
