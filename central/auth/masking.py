@@ -193,10 +193,5 @@ def is_personal(value: Any, record: str | None = None, known: Iterable[str] = ()
     return _walk(value, record, known)[1]
 
 
-def mask_row(row: dict) -> dict:
-    """A copy of one row masked (kept for callers of the earlier name; the same rule as mask())."""
-    return mask(row)
-
-
 __all__ = ["NAME_FIELDS", "PHONE_FIELDS", "RECORD_FIELDS", "TEXT_OMITTED", "TEXT_SCRUBBED", "is_personal", "mask",
-           "mask_name", "mask_row"]
+           "mask_name"]
