@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, false, func, or_, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -452,11 +452,14 @@ class Store:
                          .values(attempts=commands.c.attempts + 1, last_sent_at=_now()))
 
     def list_commands(self, *, state: str | None = None, sites: tuple[str, ...] | None = None,
-                      device: str | None = None, type_: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Commands, newest first; `sites` None = every site."""
+                      device: str | None = None, type_: str | None = None, types: tuple[str, ...] | None = None,
+                      limit: int = 100) -> list[dict[str, Any]]:
+        """Commands, newest first; `sites` None = every site; `types` None = every type."""
         q = select(commands).order_by(commands.c.created_at.desc()).limit(limit)
         if sites is not None:
             q = q.where(commands.c.site.in_(sites))
+        if types is not None:
+            q = q.where(commands.c.type.in_(types))
         for col, value in ((commands.c.state, state), (commands.c.device, device), (commands.c.type, type_)):
             if value is not None:
                 q = q.where(col == value)
@@ -472,10 +475,13 @@ class Store:
     # -- reading -------------------------------------------------------------------------------------
 
     def list_events(self, *, site: str | None = None, device: str | None = None, type_: str | None = None,
-                    after_seq: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+                    after_seq: int = 0, limit: int = 100,
+                    type_prefixes: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         """Stored events with seq > `after_seq` that match the filters given, ordered by site, device and
-        seq, at most `limit`."""
+        seq, at most `limit`; `type_prefixes` (None: all) keeps the types starting with one of them."""
         q = select(events).where(events.c.seq > after_seq).order_by(events.c.site, events.c.device, events.c.seq)
+        if type_prefixes is not None:
+            q = q.where(or_(false(), *(events.c.type.startswith(p, autoescape=True) for p in type_prefixes)))
         for col, value in ((events.c.site, site), (events.c.device, device), (events.c.type, type_)):
             if value is not None:
                 q = q.where(col == value)

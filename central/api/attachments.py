@@ -21,7 +21,7 @@ from ..tickets import lifecycle
 from ..tickets.attachments import ImageRefused, prepare
 from ..tickets.writer import derived_id
 from .bodies import read_body, read_form, too_large
-from .deps import EVENT_ID_FIELD, Api, EventId, build, out
+from .deps import EVENT_ID_FIELD, TICKET, Api, EventId, as_json, build, out, shown
 
 NOTE = Field(default=None, max_length=2000)
 MB = 1_000_000
@@ -133,7 +133,7 @@ def confirm(api: Api, staff: Staff, ticket_id: str, req: Confirm) -> dict[str, A
              SIGNATURE_MAX)
         api.write(staff, TicketTransitioned, ticket_id, event_id, to_state=CONFIRMED, note=req.note)
     ticket = api.ticket(ticket_id, staff)
-    return {**out(ticket, staff), "signature": api.system.attachments.by_event(signature_id)}
+    return {**out(ticket, staff, TICKET), "signature": api.system.attachments.by_event(signature_id)}
 
 
 async def _photo_upload(request: Request, limit: int) -> tuple[bytes, PhotoFields]:
@@ -167,13 +167,17 @@ def router(api: Api) -> APIRouter:
         attachment, new = await run_in_threadpool(keep, api, staff, ticket, "photo", raw, fields.note,
                                                   fields.event_id or new_id(), photo_max)
         ticket = await run_in_threadpool(api.ticket, ticket_id, staff)
-        return JSONResponse({"attachment": attachment, "ticket": out(ticket, staff)}, status_code=201 if new else 200)
+        return JSONResponse({"attachment": attachment, "ticket": out(ticket, staff, TICKET)},
+                            status_code=201 if new else 200)
 
     @r.get("/tickets/{ticket_id}/attachments", summary="A ticket's photos and signatures, without their bytes "
            "(tickets.read)")
     def list_attachments(ticket_id: str, staff: Staff = Depends(require("tickets.read"))) -> list[dict[str, Any]]:
-        api.ticket(ticket_id, staff)
-        return system.attachments.list_for(ticket_id)
+        ticket = api.ticket(ticket_id, staff)
+        rows = [as_json(row) for row in system.attachments.list_for(ticket_id)]
+        known = [v for v in (ticket["contact_name"], ticket["contact_phone"]) if v]  # a note may quote them
+        api.audit_read(staff, "attachments", ticket_id, ticket["site"], rows, known=known)
+        return shown(rows, staff, None, known)
 
     @r.get("/tickets/{ticket_id}/attachments/{attachment_id}", summary="One photo or signature: the image "
            "(tickets.read)", response_class=Response)

@@ -15,7 +15,7 @@ from frontdesk.schema.tickets import Kind
 from ..auth.accounts import Staff
 from ..auth.roles import allowed
 from ..tickets.times import utc
-from .deps import Api, out
+from .deps import TICKET, Api, out
 from .ticket_changes import correct
 from .tickets import GUARD_KINDS, TicketFields, open_ticket
 
@@ -44,7 +44,7 @@ def call_ticket(api: Api, staff: Staff, call_id: str, req: CallTicket) -> tuple[
     wanted = req.model_dump(include=set(CORRECTABLE), exclude_none=True)
     fields = {k: v for k, v in wanted.items() if not _same(v, ticket.get(k))}
     if not fields:
-        return out(ticket, staff), False
+        return out(ticket, staff, TICKET), False
     return correct(api, staff, ticket["id"], fields), False
 
 

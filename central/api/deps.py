@@ -9,7 +9,7 @@ change to them, is written to the audit log.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,8 +24,9 @@ from frontdesk.schema.envelope import Payload
 from frontdesk.topics import ID_PATTERN
 
 from ..auth.accounts import Accounts, Staff
+from ..auth.audit import audit_read
 from ..auth.deps import check_site, sites_for
-from ..auth.masking import mask_row
+from ..auth.masking import mask
 from ..auth.roles import PERSONAL_DATA_ROLES
 from ..auth.settings import AuthConfig
 from ..store import Store
@@ -37,14 +38,16 @@ from ..tickets.times import iso
 
 SITE = Field(pattern=f"^{ID_PATTERN}$")
 SITE_Q = Query(None, pattern=f"^{ID_PATTERN}$")
+# The ticket fields a correction of which is audited as a change of personal data.
 PERSONAL = ("contact_name", "contact_phone")
-PERSONAL_FIELDS = ("contact_name", "contact_phone", "number", "caller_name", "resident_name", "visitor_name", "phone")
+# The kind of record a ticket is, for masking (a ticket's `number` is its own number).
+TICKET = "ticket"
 
 M = TypeVar("M", bound=BaseModel)
 Require = Callable[[str], Callable[..., Staff]]
 
-__all__ = ["SITE", "SITE_Q", "PERSONAL", "Api", "check_site", "sites_for", "out", "plausible", "build", "EventId",
-           "EVENT_ID_FIELD"]
+__all__ = ["SITE", "SITE_Q", "PERSONAL", "TICKET", "Api", "check_site", "sites_for", "out", "shown", "as_json",
+           "plausible", "build", "EventId", "EVENT_ID_FIELD"]
 
 
 def _uuid7(value: str | None) -> str | None:
@@ -67,15 +70,21 @@ def plausible(value: datetime | None) -> datetime | None:
     return value
 
 
-def out(row: dict[str, Any], staff: Staff) -> dict[str, Any]:
-    """A row as JSON for `staff`: times as ISO strings, personal data masked unless their role may see it."""
-    row = {k: (iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
-    if staff.role in PERSONAL_DATA_ROLES:
-        return row
-    masked = mask_row(row)
-    if "kind" in row and "state" in row and "number" in row:
-        masked["number"] = row["number"]  # a ticket's number (BX-20261129-007) is no phone number
-    return masked
+def out(row: dict[str, Any], staff: Staff, record: str | None = None) -> dict[str, Any]:
+    """A row as JSON for `staff`: times as ISO strings, personal data masked (auth/masking.py, at
+    any depth) unless their role may see it. `record`: the kind of record (TICKET for tickets)."""
+    return shown(as_json(row), staff, record)
+
+
+def as_json(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its times as ISO strings."""
+    return {k: (iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
+
+
+def shown(value: Any, staff: Staff, record: str | None = None, known: Iterable[str] = ()) -> Any:
+    """`value` (rows, payloads, any JSON) as `staff` may see it: as is for PERSONAL_DATA_ROLES,
+    masked for everyone else (`record`, `known`: see masking.mask)."""
+    return value if staff.role in PERSONAL_DATA_ROLES else mask(value, record, known)
 
 
 def build(model: type[M], **fields: Any) -> M:
@@ -124,7 +133,7 @@ class Api:
         ticket, line = self.write(staff, model, ticket_id, event_id, **fields)
         if must_apply and line is not None and line["outcome"] != "applied":
             raise HTTPException(409, str(line["detail"].get("reason") or line["outcome"]))
-        return out(ticket, staff)
+        return out(ticket, staff, TICKET)
 
     def write(self, staff: Staff, model: type[TicketChange], ticket_id: str, event_id: str | None = None,
               **fields: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -177,10 +186,21 @@ class Api:
             raise HTTPException(409, reason)
 
     def audit_read(self, staff: Staff, entity: str, entity_id: str | None, site: str | None,
-                   rows: list[dict[str, Any]], **detail: Any) -> None:
-        """Write a read of personal data shown in full to the audit log."""
-        if staff.role in PERSONAL_DATA_ROLES and any(r.get(f) for r in rows for f in PERSONAL_FIELDS):
-            self.accounts.audit(staff, "read", entity, entity_id, site, {"rows": len(rows), **detail})
+                   rows: Any, *, record: str | None = None, known: Iterable[str] = (), **detail: Any) -> bool:
+        """Write a read of personal data shown in full to the audit log (auth/audit.py: only when
+        the role sees it in full and `rows` -- what was shown, at any depth -- holds any); True if
+        written. `known`: names and numbers the rows' free text may quote (masking.mask)."""
+        return audit_read(self.accounts, staff, entity, entity_id, site, rows, record=record, known=known, **detail)
+
+    def board_rows(self, staff: Staff, rows: list[dict[str, Any]], site: str | None, **detail: Any
+                   ) -> list[dict[str, Any]]:
+        """Ticket board rows (no contact columns) as `staff` may see them, the read audited if it
+        shows personal data in full: a title may quote the ticket's contact (the rules open a ticket
+        from a call with the caller's words as its title), so the rows' contacts are looked up to
+        recognise them."""
+        known = self.system.contacts([r["id"] for r in rows]) if rows else []
+        self.audit_read(staff, "tickets", None, site, rows, record=TICKET, known=known, **detail)
+        return shown([as_json(r) for r in rows], staff, TICKET, known)
 
     def send(self, site: str, device: str, payload: Payload) -> dict[str, Any]:
         """Store a command for an edge (422 if the schema refuses it) and wake the dispatcher."""

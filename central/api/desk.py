@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 
 from ..auth.accounts import Staff
 from ..tickets.attention import attention
-from .deps import SITE_Q, Api, out, sites_for
+from .deps import SITE_Q, Api, sites_for
 
 
 def router(api: Api) -> APIRouter:
@@ -21,7 +21,7 @@ def router(api: Api) -> APIRouter:
                        staff: Staff = Depends(api.require("tickets.read"))) -> dict[str, Any]:
         found = attention(api.store, sites_for(staff, site))
         for panel in ("due_soon", "overdue", "callbacks"):
-            found[panel] = [out(row, staff) for row in found[panel]]
+            found[panel] = api.board_rows(staff, found[panel], site, via="desk-attention", panel=panel)
         return found
 
     return r

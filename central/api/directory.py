@@ -11,7 +11,7 @@ from frontdesk.schema.call import DirectoryEntry, DirectoryReplace
 
 from ..auth.accounts import Staff
 from ..directory.residents import Directory
-from .deps import Api, build, check_site, out
+from .deps import Api, build, check_site, shown
 
 
 class Resident(BaseModel):
@@ -42,8 +42,9 @@ def router(api: Api) -> APIRouter:
     def units(site: str, q: str = Query("", max_length=32), limit: int = Query(10, ge=1, le=50),
               staff: Staff = Depends(require("tickets.read"))) -> list[dict[str, Any]]:
         check_site(staff, site)
-        found = book.units(site, q, limit)
-        return [{"unit": u["unit"], "residents": [out(x, staff) for x in u["residents"]]} for u in found]
+        found = [{"unit": u["unit"], "residents": u["residents"]} for u in book.units(site, q, limit)]
+        api.audit_read(staff, "directory", None, site, found, via="units")
+        return shown(found, staff)
 
     @r.get("/sites/{site}/directory", summary="The site's whole directory (directory.admin)")
     def entries(site: str, staff: Staff = Depends(require("directory.admin"))) -> list[dict[str, Any]]:

@@ -1,4 +1,6 @@
-"""The raw event log and the quarantine, for managers and admins (events.read)."""
+"""The raw event log and the quarantine, for managers and admins (events.read): payloads as the
+edges sent them, so only the event types the role may receive (roles.py EVENT_TYPES), masked for
+roles outside PERSONAL_DATA_ROLES, and every read that shows personal data in full audited."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from ..auth.accounts import Staff
-from .deps import Api, sites_for
+from ..auth.roles import event_types
+from .deps import Api, shown, sites_for
 
 
 def one_site(staff: Staff, site: str | None) -> str | None:
@@ -26,8 +29,12 @@ def router(api: Api) -> APIRouter:
     def list_events(site: str | None = None, device: str | None = None, type: str | None = None,
                     after_seq: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
                     staff: Staff = Depends(api.require("events.read"))) -> list[dict[str, Any]]:
-        return store.list_events(site=one_site(staff, site), device=device, type_=type, after_seq=after_seq,
-                                 limit=limit)
+        scope = one_site(staff, site)
+        rows = store.list_events(site=scope, device=device, type_=type, after_seq=after_seq, limit=limit,
+                                 type_prefixes=event_types(staff.role))
+        api.audit_read(staff, "events", None, scope, rows,
+                       **{k: v for k, v in {"device": device, "type": type}.items() if v is not None})
+        return shown(rows, staff)
 
     @r.get("/quarantine", summary="What ingest could not accept, with the reason (events.read; admins: it "
            "may be from any site)")
@@ -35,6 +42,8 @@ def router(api: Api) -> APIRouter:
                         staff: Staff = Depends(api.require("events.read"))) -> list[dict[str, Any]]:
         if staff.site_filter() is not None:
             raise HTTPException(403, "quarantined payloads are not tied to a checked site: admins only")
-        return store.list_quarantine(limit)
+        rows = store.list_quarantine(limit)
+        api.audit_read(staff, "quarantine", None, None, rows)
+        return shown(rows, staff)
 
     return r

@@ -30,7 +30,6 @@ from frontdesk.web import SecureRoute, static_file, static_router, toolkit_route
 
 from ..auth.accounts import Staff
 from ..auth.clients import client_address, networks
-from ..auth.roles import PERSONAL_DATA_ROLES
 from ..directory.residents import phone_key
 from ..directory.tables import directory
 from ..fleet.registry import site_pass_key
@@ -153,13 +152,10 @@ def _for_resident(row: dict[str, Any], session: ResidentSession) -> dict[str, An
 
 
 def _for_staff(row: dict[str, Any], staff: Staff) -> dict[str, Any]:
-    """An invitation as staff see it: the visitor's name and phone masked unless their role may
-    see personal data (the phone under a key of its own, so it is masked here by name)."""
+    """An invitation as staff see it: the visitor's name and phone (visitor_phone) masked unless
+    their role may see personal data (auth/masking.py)."""
     made_by = row["made_by"] if row["made_by_kind"] == "desk" else "resident"
-    shown = out({**row, "made_by": made_by}, staff)
-    if staff.role not in PERSONAL_DATA_ROLES and shown.get("visitor_phone"):
-        shown["visitor_phone"] = mask_phone(shown["visitor_phone"])
-    return shown
+    return out({**row, "made_by": made_by}, staff)
 
 
 def _client(request: Request, res: Residents) -> str:
@@ -315,9 +311,9 @@ def _desk_routes(r: APIRouter, res: Residents) -> None:
     @r.get("/sites/{site}/invitations", summary="The site's invitations, newest first (commands.passes)")
     def listing(site: str, staff: Staff = Depends(require("commands.passes"))) -> list[dict[str, Any]]:
         check_site(staff, site)
-        rows = [_for_staff(x, staff) for x in res.invitations.of_site(site)]
+        rows = [_json(x) for x in res.invitations.of_site(site)]
         api.audit_read(staff, "invitation", None, site, rows)
-        return rows
+        return [_for_staff(x, staff) for x in rows]
 
     @r.post("/sites/{site}/invitations", status_code=201, summary="Issue a pass for a resident's visitor: the "
             "same invitation and link a resident makes, marked as made by this desk user (commands.passes)")

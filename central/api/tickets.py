@@ -15,7 +15,7 @@ from frontdesk.schema.tickets import TICKET_ID, Kind, TicketOpened
 from ..auth.accounts import Staff
 from ..tickets import lifecycle
 from ..tickets.system import TicketNotFound
-from .deps import SITE, SITE_Q, Api, build, check_site, out, plausible, sites_for
+from .deps import SITE, SITE_Q, TICKET, Api, as_json, build, check_site, out, plausible, shown, sites_for
 
 # The board screen shows every open ticket of a site at once (rendered in one pass: board.js).
 BOARD_MAX = 5000
@@ -58,7 +58,7 @@ def open_ticket(api: Api, staff: Staff, site: str, **fields: Any) -> dict[str, A
         raise HTTPException(422, str(err)) from None
     if opened.contact_name or opened.contact_phone:
         api.accounts.audit(staff, "change", "ticket", ticket["id"], site, {"fields": ["contact"]})
-    return out(ticket, staff)
+    return out(ticket, staff, TICKET)
 
 
 def router(api: Api) -> APIRouter:
@@ -79,7 +79,7 @@ def router(api: Api) -> APIRouter:
         rows = system.board(sites_for(staff, site), kind=kind, state=state, unit=unit, assignee=assignee,
                             open_only=not include_closed, limit=limit, ids=id,
                             due_before=datetime.now(UTC) if overdue else None)
-        return [out(row, staff) for row in rows]
+        return api.board_rows(staff, rows, site)
 
     @r.post("/tickets", status_code=201, summary="Open a ticket by hand (tickets.create)")
     def create(req: NewTicket, staff: Staff = Depends(require("tickets.create"))) -> dict[str, Any]:
@@ -93,21 +93,25 @@ def router(api: Api) -> APIRouter:
     def search(q: str = Query(min_length=1, max_length=64), site: str | None = SITE_Q,
                limit: int = Query(50, ge=1, le=200),
                staff: Staff = Depends(require("tickets.read"))) -> list[dict[str, Any]]:
-        return [out(row, staff) for row in system.search(sites_for(staff, site), q, limit)]
+        return api.board_rows(staff, system.search(sites_for(staff, site), q, limit), site, via="search")
 
     @r.get("/tickets/{ticket_id}", summary="One ticket with its timers, history and child tickets (tickets.read)")
     def get(ticket_id: str, staff: Staff = Depends(require("tickets.read"))) -> dict[str, Any]:
         ticket = api.ticket(ticket_id, staff)
-        api.audit_read(staff, "ticket", ticket_id, ticket["site"], [ticket])
-        return {**out(ticket, staff), "history": system.history(ticket_id),
-                "children": [out(c, staff) for c in system.children(ticket_id)],
+        # The history's notes and the children are shown with the ticket: masked and audited with it
+        # (the children's titles may quote their own contacts).
+        body = {**as_json(ticket), "history": system.history(ticket_id),
+                "children": [as_json(c) for c in system.children(ticket_id)],
                 "states": list(lifecycle.states(ticket["kind"]))}
+        known = system.contacts([c["id"] for c in body["children"]])
+        api.audit_read(staff, "ticket", ticket_id, ticket["site"], body, record=TICKET, known=known)
+        return shown(body, staff, TICKET, known)
 
     @r.get("/sites/{site}/units/{unit}/tickets", summary="A unit's recent tickets (tickets.read)")
     def unit_tickets(site: str, unit: str, limit: int = Query(10, ge=1, le=100),
                      staff: Staff = Depends(require("tickets.read"))) -> list[dict[str, Any]]:
         check_site(staff, site)
-        return [out(row, staff) for row in system.recent_for_unit(site, unit[:32], limit)]
+        return api.board_rows(staff, system.recent_for_unit(site, unit[:32], limit), site, unit=unit[:32])
 
     @r.get("/sla", summary="The SLA timer definitions per kind, and the lifecycles (tickets.read)")
     def sla(staff: Staff = Depends(require("tickets.read"))) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from ..tickets import lifecycle
 from ..tickets.changes import CLAIMED, holder
 from ..tickets.links import FORGED, LinkError
 from ..tickets.times import iso
-from .deps import EVENT_ID_FIELD, Api, EventId, out
+from .deps import EVENT_ID_FIELD, TICKET, Api, EventId, as_json, out, shown
 
 NOTE = Field(default=None, max_length=2000)
 # Where the claim address sends a phone: the technician's page, which resolves the token after login.
@@ -48,12 +48,12 @@ def claim(api: Api, staff: Staff, ticket_id: str, req: Claim) -> dict[str, Any]:
     resent = req.event_id is not None and api.already_written(staff, TicketTransitioned(
         ticket_id=ticket_id, by=staff.username, to_state=CLAIMED), req.event_id)
     if holder(ticket) == staff.username and not resent:
-        return out(ticket, staff)  # already yours: nothing to write
+        return out(ticket, staff, TICKET)  # already yours: nothing to write
     ticket, line = api.write(staff, TicketTransitioned, ticket_id, req.event_id, to_state=CLAIMED, note=req.note)
     if holder(ticket) != staff.username:
         reason = (line or {}).get("detail", {}).get("reason") or "the work order was not claimed"
         raise HTTPException(409, {"message": reason, "holder": holder(ticket)})
-    return out(ticket, staff)
+    return out(ticket, staff, TICKET)
 
 
 def router(api: Api) -> APIRouter:
@@ -78,14 +78,15 @@ def router(api: Api) -> APIRouter:
         ticket = system.get(ticket_id)
         if ticket is None or not staff.can_see_site(ticket["site"]):
             raise HTTPException(404, "no such ticket")
-        api.audit_read(staff, "ticket", ticket_id, ticket["site"], [ticket], via="claim-link")
-        return {**out(ticket, staff), "holder": holder(ticket), "link_expires_at": iso(expires_at)}
+        body = {**as_json(ticket), "holder": holder(ticket), "link_expires_at": iso(expires_at)}
+        api.audit_read(staff, "ticket", ticket_id, ticket["site"], body, record=TICKET, via="claim-link")
+        return shown(body, staff, TICKET)
 
     @r.get("/api/v1/work-orders/mine", summary="A technician's list: open tickets assigned to the caller, and "
            "unclaimed work orders on the caller's sites, each soonest due first (tickets.work)")
     def mine(staff: Staff = Depends(require("tickets.work"))) -> dict[str, list[dict[str, Any]]]:
         lists = system.work_orders(staff.username, staff.site_filter())
-        return {name: [out(row, staff) for row in rows] for name, rows in lists.items()}
+        return {name: api.board_rows(staff, rows, None, via="work-orders", list=name) for name, rows in lists.items()}
 
     @r.post("/api/v1/tickets/{ticket_id}/claim", summary="Claim (签收) a work order: it becomes the caller's and "
             "the claim timer stops (tickets.work); 409 naming the holder if someone else has it")

@@ -12,7 +12,7 @@ from frontdesk.schema.tickets import TicketAssigned, TicketTransitioned
 from ..auth.accounts import Staff
 from ..tickets import lifecycle
 from ..tickets.workorder import workorder_data
-from .deps import SITE, Api, check_site, out
+from .deps import SITE, TICKET, Api, check_site, out, shown
 
 ISSUED = "work_order_issued"
 
@@ -64,11 +64,12 @@ def router(api: Api) -> APIRouter:
         if req.assignee:
             system.change(TicketAssigned(ticket_id=ticket_id, by=staff.username, assignee=req.assignee))
         ticket = api.ticket(ticket_id, staff)
-        return {"ticket": out(ticket, staff), "command": print_slip(api, ticket, staff, req, str(request.base_url))}
+        return {"ticket": out(ticket, staff, TICKET),
+                "command": shown(print_slip(api, ticket, staff, req, str(request.base_url)), staff)}
 
     @r.post("/tickets/{ticket_id}/print", summary="Print the ticket's slip on an edge's printer (commands.print)")
     def print_ticket(ticket_id: str, req: PrintRequest, request: Request,
                      staff: Staff = Depends(require("commands.print"))) -> dict[str, Any]:
-        return print_slip(api, api.ticket(ticket_id, staff), staff, req, str(request.base_url))
+        return shown(print_slip(api, api.ticket(ticket_id, staff), staff, req, str(request.base_url)), staff)
 
     return r

@@ -24,7 +24,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "commands.print": frozenset({"desk", "guard", "manager", "admin"}),
     "commands.lists": frozenset({"manager", "admin"}),
     "commands.passes": frozenset({"guard", "desk", "manager", "admin"}),
+    # The command lists: every command of the account's sites for "commands.read_all", else only
+    # the types the role may send itself (a guard: its print slips and pass revocations, never a
+    # directory push or a card allow-list with residents' names and numbers).
     "commands.read": frozenset({"desk", "guard", "manager", "admin"}),
+    "commands.read_all": frozenset({"desk", "manager", "admin"}),
     "audit.read": frozenset({"manager", "admin"}),
     # the resident directory (units, residents, phone numbers) and pushing it to the desk edges
     "directory.admin": frozenset({"manager", "admin"}),
@@ -39,6 +43,37 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # Residents' names and phone numbers are shown in full only to these roles (field facts §1:
 # personal data released only as needed); everyone else sees them masked.
 PERSONAL_DATA_ROLES = frozenset({"desk", "manager", "admin"})
+
+# The events each role may receive (the dashboard's live stream, GET /api/v1/events), by event
+# type prefix; None: every type. What each screen of the role reacts to (central/dashboard/static):
+#   desk        the desk page (call.*, note.*, transcript.failed), the board and ticket pages
+#               (ticket.*), the roll call (visitor.*), print and command state (print.*, command.*),
+#               rejected passes (pass.*)
+#   guard       the board and ticket pages (ticket.*), the roll call (visitor.*), the commands page
+#               and their slips (command.*, print.*), rejected passes at their posts (pass.*); no
+#               call.*, note.* or transcript.*: guards may not read the call register, and a
+#               desk note or transcript is the caller's words
+#   technician  nothing: the technician's phone page polls its work orders (it works offline in a
+#               lift) and opens no stream; technicians have no live.read either
+EVENT_TYPES: dict[str, tuple[str, ...] | None] = {
+    "desk": ("call.", "note.", "transcript.", "visitor.", "print.", "command.", "ticket.", "pass."),
+    "guard": ("visitor.", "ticket.", "print.", "command.", "pass."),
+    "technician": (),
+    "manager": None,
+    "admin": None,
+}
+
+
+def event_types(role: str) -> tuple[str, ...] | None:
+    """The event type prefixes `role` may receive (None: every type; () nothing)."""
+    return EVENT_TYPES.get(role, ())
+
+
+def may_receive(role: str, event_type: str) -> bool:
+    """Whether `role` may receive an event of `event_type`."""
+    prefixes = event_types(role)
+    return prefixes is None or event_type.startswith(prefixes)
+
 
 TECHNICIAN_STATES = frozenset({"claimed", "on_site", "done", "scheduled"})
 

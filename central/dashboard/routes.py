@@ -33,8 +33,10 @@ from frontdesk.web import (
     toolkit_router,
 )
 
+from ..auth.audit import audit_read
+from ..auth.roles import PERSONAL_DATA_ROLES, event_types
 from ..store import Store
-from .live import LiveEvents, LiveItem
+from .live import LIVE_PREFIXES, LiveEvents, LiveItem
 from .masking import mask_live_item
 
 STATIC = Path(__file__).parent / "static"
@@ -52,9 +54,13 @@ SESSION_CHECK_S = 15.0
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is looking: the sites they may see (None = all) and whether personal data is masked."""
+    """Who is looking: the sites they may see (None = all), whether personal data is masked, the
+    event types their role may receive (roles.py EVENT_TYPES, within LIVE_PREFIXES), and the staff
+    account (None for the open stream of an app without accounts)."""
     sites: tuple[str, ...] | None
     mask: bool
+    types: tuple[str, ...] = LIVE_PREFIXES
+    staff: Any = None
 
     def scope(self, site: str | None) -> tuple[str, ...] | None:
         """The sites a stream for `site` (None: every site the viewer may see) carries; 403 if none."""
@@ -66,9 +72,22 @@ class Viewer:
 
     def subscribe(self, hub: Fanout[LiveItem], site: str | None) -> Subscriber[LiveItem]:
         """This viewer's subscription: only its sites, personal data masked if its role says so."""
+        sites, types = self.scope(site), self.types
+
+        def wants(item: LiveItem) -> bool:
+            return (sites is None or item["site"] in sites) and item["type"].startswith(types)
+        return hub.subscribe(wants=wants, view=mask_live_item if self.mask else None)
+
+    def audit(self, request: Request, site: str | None) -> None:
+        """One audit entry for this subscription, when it opens (not one per event): a stream shown
+        in full carries whatever personal data comes next, so opening it is the personal read.
+        Masked streams (roles outside PERSONAL_DATA_ROLES) write nothing."""
+        accounts = getattr(request.app.state, "accounts", None)
+        if self.staff is None or accounts is None:
+            return
         sites = self.scope(site)
-        return hub.subscribe(wants=None if sites is None else (lambda item: item["site"] in sites),
-                             view=mask_live_item if self.mask else None)
+        audit_read(accounts, self.staff, "live_stream", None, site, None, always=True, role=self.staff.role,
+                   sites=list(sites) if sites is not None else ["*"], types=list(self.types))
 
 
 def _viewer_dependency(require: Callable[[str], Callable[..., Any]] | None) -> Callable[..., Viewer]:
@@ -77,12 +96,19 @@ def _viewer_dependency(require: Callable[[str], Callable[..., Any]] | None) -> C
             return Viewer(sites=None, mask=False)
         return everyone
 
-    from ..auth.roles import PERSONAL_DATA_ROLES
     staff_dep = require("live.read")
 
     def staff_viewer(staff: Any = Depends(staff_dep)) -> Viewer:
-        return Viewer(sites=staff.site_filter(), mask=staff.role not in PERSONAL_DATA_ROLES)
+        return Viewer(sites=staff.site_filter(), mask=staff.role not in PERSONAL_DATA_ROLES,
+                      types=live_types(staff.role), staff=staff)
     return staff_viewer
+
+
+def live_types(role: str) -> tuple[str, ...]:
+    """The event type prefixes a live stream of `role` carries: what a screen reacts to
+    (LIVE_PREFIXES) that the role may receive (roles.py EVENT_TYPES)."""
+    allowed = event_types(role)
+    return tuple(p for p in LIVE_PREFIXES if allowed is None or p.startswith(allowed))
 
 
 async def _live_messages(request: Request, sub: Subscriber[LiveItem], site: str | None,
@@ -153,6 +179,11 @@ def dashboard_router(store: Store, hub: Fanout[LiveItem] | None = None,
             sub = who.subscribe(live.hub, site)
         except FanoutFull as err:
             raise HTTPException(503, str(err)) from None
+        try:
+            await run_in_threadpool(who.audit, request, site)
+        except BaseException:
+            live.hub.unsubscribe(sub)
+            raise
 
         async def stream() -> AsyncIterator[bytes]:
             try:

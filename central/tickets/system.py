@@ -139,6 +139,18 @@ class TicketSystem:
                                 .order_by(ticket_history.c.id)).mappings().all()
         return [{**dict(r), "at": utc(r["at"]).isoformat()} for r in rows]
 
+    def contacts(self, ticket_ids: Sequence[str]) -> list[str]:
+        """The contact names and numbers of these tickets (what board rows leave out, though a title
+        may quote them): masking recognises them in the rows' free text."""
+        found: list[str] = []
+        ids = list(dict.fromkeys(ticket_ids))
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(select(tickets.c.contact_name, tickets.c.contact_phone)
+                                    .where(tickets.c.id.in_(ids[start:start + 500]))).all()
+                found += [v for row in rows for v in row if v]
+        return found
+
     def children(self, ticket_id: str) -> list[dict[str, Any]]:
         """The ticket's child tickets (board columns), oldest first, at most 100."""
         with self.store.engine.connect() as conn:

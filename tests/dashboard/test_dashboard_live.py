@@ -78,7 +78,7 @@ def readers():
         r.close()
 
 
-def test_guard_sees_masked_caller_and_only_own_site(readers, central):
+def test_guard_sees_masked_visitors_no_calls_and_only_own_site(readers, central):
     guard = token(central, "guard1", "guard", [SITE])
     desk = token(central, "desk1", "desk", ["*"])
     g = readers(f"{central.url}/api/v1/dashboard/live", {"Authorization": f"Bearer {guard}"})
@@ -87,16 +87,23 @@ def test_guard_sees_masked_caller_and_only_own_site(readers, central):
     call_id = new_id()
     Edge(central.store).send("call.ringing", ringing(call_id, name="ZHANG SAN", resident="张三丰"))
     Edge(central.store, site="other-site").send("call.ringing", ringing(new_id()))
+    visit = {"visit_id": "v-1", "method": "walk_in", "visitor_name": "张三丰", "host_unit": "3-1502",
+             "post_role": "gate", "phone": "+8613800138000", "checkout_code": "CO-1"}
+    Edge(central.store, device="gate-1").send("visitor.checked_in", visit)
+    Edge(central.store, site="other-site", device="gate-1").send("visitor.checked_in", {**visit, "visit_id": "v-2"})
     wait_until(lambda: len(d.events("call.ringing")) == 2, what="the desk's two calls")
-    wait_until(lambda: g.events("call.ringing"), what="the guard's call")
+    wait_until(lambda: len(d.events("visitor.checked_in")) == 2, what="the desk's two visitors")
+    wait_until(lambda: g.events("visitor.checked_in"), what="the guard's visitor")
     time.sleep(0.3)
-    mine = g.events("call.ringing")
-    assert len(mine) == 1 and mine[0]["site"] == SITE  # nothing from a site the guard has no access to
-    p = mine[0]["payload"]
+    # Guards may not read the call register: no call.* event reaches them at all.
+    assert g.events("call.ringing") == []
     full = next(x for x in d.events("call.ringing") if x["payload"]["call_id"] == call_id)["payload"]
     assert full["number"] == "+8613800138000" and full["resident_name"] == "张三丰" and full["name"] == "ZHANG SAN"
-    assert p["number"].endswith("8000") and "13800" not in p["number"] and "*" in p["number"]
-    assert "三丰" not in p["resident_name"] and "ZHANG" not in p["name"] and p["unit"] == "3-1502"
+    mine = g.events("visitor.checked_in")
+    assert len(mine) == 1 and mine[0]["site"] == SITE  # nothing from a site the guard has no access to
+    p = mine[0]["payload"]
+    assert p["phone"].endswith("8000") and "13800" not in p["phone"] and "*" in p["phone"]
+    assert "三丰" not in p["visitor_name"] and p["host_unit"] == "3-1502"
 
 
 def test_stream_refuses_wrong_site_and_technicians(central):
