@@ -14,6 +14,8 @@ from ..auth.accounts import Accounts
 from ..auth.deps import make_deps
 from ..auth.settings import AuthConfig
 from ..dashboard import dashboard_router
+from ..privacy.service import Privacy
+from ..privacy.settings import PrivacyConfig
 from ..store import Store
 from ..tickets.settings import TicketsConfig
 from ..tickets.system import TicketSystem
@@ -54,7 +56,8 @@ def create_app(store: Store, on_command: Callable[[], None] | None = None,
     staff = Accounts(store.engine, timedelta(minutes=auth_cfg.session_ttl_min))
     current_session, require = make_deps(staff, auth_cfg.cookie_name)
     fleet_dir = getattr(getattr(config, "fleet", None), "dir", None)
-    api = Api(system, staff, require, current_session, auth_cfg, on_command, fleet_dir)
+    privacy = Privacy(store, staff, getattr(config, "privacy", None) or PrivacyConfig(), on_command)
+    api = Api(system, staff, require, current_session, auth_cfg, on_command, fleet_dir, privacy)
     for resource in RESOURCES:
         app.include_router(resource.router(api))
 
@@ -64,5 +67,6 @@ def create_app(store: Store, on_command: Callable[[], None] | None = None,
 
     app.state.tickets = system
     app.state.accounts = staff
+    app.state.privacy = privacy
     app.include_router(dashboard_router(store, require=require))  # the desk dashboard and its live stream
     return app
