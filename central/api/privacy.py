@@ -2,10 +2,11 @@
 request, and the retention periods (run now, or look at them)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from frontdesk.schema.privacy import Subject
 from frontdesk.topics import ID_PATTERN
@@ -13,11 +14,28 @@ from frontdesk.topics import ID_PATTERN
 from ..auth.accounts import Staff
 from .deps import Api, sites_for
 
+REQUEST_ID = re.compile(r"[0-9a-f-]{1,64}")
+
 
 class ErasureRequest(Subject):
     """Whom to erase (a phone number, a name together with its unit, a card id or a visit id) and,
     optionally, the one site to erase on (else every site the account sees)."""
     site: str | None = Field(default=None, pattern=f"^{ID_PATTERN}$")
+
+    @model_validator(mode="after")
+    def _storable(self) -> ErasureRequest:
+        # Text no database column can hold names nobody (and must not reach a query as a NUL byte).
+        for name in ("phone", "name", "unit", "card_id", "visit_id"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if "\x00" in value:
+                raise ValueError(f"{name} holds a NUL character")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"{name} is not valid Unicode text") from None
+        return self
 
     def subject(self) -> Subject:
         return Subject(**self.model_dump(exclude={"site"}))
@@ -41,7 +59,7 @@ def router(api: Api) -> APIRouter:
     @r.get("/privacy/requests/{request_id}", summary="An erasure request: central's counts, each edge's state "
            "and answer (privacy.admin)")
     def request(request_id: str, staff: Staff = Depends(api.require("privacy.admin"))) -> dict[str, Any]:
-        found = privacy.requests.get(request_id[:64], staff)
+        found = privacy.requests.get(request_id, staff) if REQUEST_ID.fullmatch(request_id) else None
         if found is None:
             raise HTTPException(404, "no such privacy request")
         return found

@@ -202,11 +202,11 @@ def _strings(value: Any) -> Iterator[tuple[str | None, str]]:
 def record_is_persons(m: Matcher, record: dict[str, Any], inherited_units: set[str]) -> bool:
     """True if this record (a payload, or a dict in a list of one) is about the subject."""
     units = inherited_units | units_in(record)
-    name_here = m.name is not None and m.unit in units
+    name = m.name if m.unit in units else None
     for key, s in _strings(record):
         if m.is_identifier(s):
             return True
-        if name_here and (s.strip() == m.name or (key in PERSON_KEYS and m.name in s)):
+        if name is not None and (s.strip() == name or (key in PERSON_KEYS and name in s)):
             return True
     return False
 

@@ -60,7 +60,15 @@ def _periods(config: PrivacyConfig, kind: str) -> Iterator[tuple[Where, int, str
     default = getattr(config, kind)
     yield (lambda col: col.not_in(sorted(own))) if own else (lambda col: col.is_not(None)), default, "default"
     for site, days in sorted(own.items()):
-        yield (lambda col, s=site: col == s), days, site
+        yield _site_is(site), days, site
+
+
+def _site_is(site: str) -> Where:
+    return lambda col: col == site
+
+
+def _bound(step: Callable[..., int], where: Where, cutoff: datetime, now: datetime) -> Callable[[Connection], int]:
+    return lambda conn: step(conn, where, cutoff, now)
 
 
 def _batches(store: Store, step: Callable[[Connection], int]) -> int:
@@ -207,7 +215,7 @@ def apply_retention(store: Store, config: PrivacyConfig, now: datetime | None = 
         for where, days, _label in _periods(config, kind):
             if days > 0:
                 cutoff = now - timedelta(days=days)
-                counts[kind] += _batches(store, lambda conn, w=where, c=cutoff, s=step: s(conn, w, c, now))
+                counts[kind] += _batches(store, _bound(step, where, cutoff, now))
     counts["quarantine"] += _quarantine(store, config, now)
     done = {k: v for k, v in counts.items() if v}
     if done:

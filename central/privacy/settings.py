@@ -24,8 +24,7 @@ from frontdesk.config import Section
 from frontdesk.schema.privacy import RETENTION_KINDS
 from frontdesk.topics import ID_PATTERN
 
-# 0 = keep for ever; the upper bound is the contract's (RetentionSet).
-DAYS = {"ge": 0, "le": 3650}
+# Days: 0 = keep for ever; the upper bound 3650 is the contract's (RetentionSet).
 DEFAULTS = {"visits": 180, "calls": 180, "recordings": 30, "transcripts": 90, "commands": 30, "quarantine": 30,
             "print_jobs": 7}
 assert set(DEFAULTS) == set(RETENTION_KINDS)
@@ -33,24 +32,24 @@ assert set(DEFAULTS) == set(RETENTION_KINDS)
 
 class SitePeriods(Section):
     """[privacy.sites.<site>]: that site's periods; kinds not given fall back to [privacy]'s."""
-    visits: int | None = Field(default=None, **DAYS)
-    calls: int | None = Field(default=None, **DAYS)
-    recordings: int | None = Field(default=None, **DAYS)
-    transcripts: int | None = Field(default=None, **DAYS)
-    commands: int | None = Field(default=None, **DAYS)
-    quarantine: int | None = Field(default=None, **DAYS)
-    print_jobs: int | None = Field(default=None, **DAYS)
+    visits: int | None = Field(default=None, ge=0, le=3650)
+    calls: int | None = Field(default=None, ge=0, le=3650)
+    recordings: int | None = Field(default=None, ge=0, le=3650)
+    transcripts: int | None = Field(default=None, ge=0, le=3650)
+    commands: int | None = Field(default=None, ge=0, le=3650)
+    quarantine: int | None = Field(default=None, ge=0, le=3650)
+    print_jobs: int | None = Field(default=None, ge=0, le=3650)
 
 
 class PrivacyConfig(Section):
     """The [privacy] section: retention days per kind (defaults) and per site, and the run interval."""
-    visits: int = Field(default=DEFAULTS["visits"], **DAYS)
-    calls: int = Field(default=DEFAULTS["calls"], **DAYS)
-    recordings: int = Field(default=DEFAULTS["recordings"], **DAYS)
-    transcripts: int = Field(default=DEFAULTS["transcripts"], **DAYS)
-    commands: int = Field(default=DEFAULTS["commands"], **DAYS)
-    quarantine: int = Field(default=DEFAULTS["quarantine"], **DAYS)
-    print_jobs: int = Field(default=DEFAULTS["print_jobs"], **DAYS)
+    visits: int = Field(default=DEFAULTS["visits"], ge=0, le=3650)
+    calls: int = Field(default=DEFAULTS["calls"], ge=0, le=3650)
+    recordings: int = Field(default=DEFAULTS["recordings"], ge=0, le=3650)
+    transcripts: int = Field(default=DEFAULTS["transcripts"], ge=0, le=3650)
+    commands: int = Field(default=DEFAULTS["commands"], ge=0, le=3650)
+    quarantine: int = Field(default=DEFAULTS["quarantine"], ge=0, le=3650)
+    print_jobs: int = Field(default=DEFAULTS["print_jobs"], ge=0, le=3650)
     run_every_s: float = Field(default=3600.0, ge=60, le=7 * 86400)
     sites: dict[str, SitePeriods] = {}
 

@@ -132,3 +132,24 @@ def test_privacy_section_is_validated(privacy, error):
         parse_central({"privacy": privacy})
     with pytest.raises(ConfigError, match="disagree"):
         parse_central({"privacy": {"visits": 30}, "tickets": {"visit_retention_days": 90}})
+
+
+def test_the_service_checker_runs_retention_and_tells_the_edges(sqlite_url):
+    from frontdesk.central.tickets.checker import BreachChecker
+
+    from ..waiting import wait_for
+    from .seed import register_device
+    central = Central(sqlite_url, {"tickets": {"breach_check_s": 0.05}})
+    try:
+        old = seed_person(central, ZHANG, at=OLD)
+        register_device(central, "desk-1")
+        checker = BreachChecker(central.tickets, central.app.state.privacy.run_retention, 3600)
+        checker.start()
+        try:
+            assert wait_for(lambda: central.tickets.call_line(old["call_id"])["number"] is None, timeout=20)
+            assert wait_for(lambda: central.store.list_commands(type_="retention.set"), timeout=20)
+        finally:
+            checker.stop()
+        assert len(central.store.list_commands(type_="retention.set")) == 1
+    finally:
+        central.close()
