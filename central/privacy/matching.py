@@ -27,6 +27,12 @@ PERSON_KEYS = frozenset({
     "number", "number_raw", "name", "resident_name", "caller_name", "phone", "phone_masked", "contact_phone",
     "contact_name", "visitor_name", "visitor_phone", "caller_phone", "holder", "card_id", "raw",
 })
+# Keys whose value is a phone number: there even a short number (an extension, "138") is matched.
+PHONE_KEYS = frozenset({"number", "number_raw", "phone", "phone_masked", "contact_phone", "caller_phone",
+                        "visitor_phone", "numbers", "phones"})
+# A number this long is recognised anywhere (free text, any key); a shorter one is a room, a count,
+# a year as often as a phone number, so it only counts under PHONE_KEYS.
+MIN_PHONE_ANYWHERE = 7
 # Runs of characters a phone number is typed with: +86 (138) 1234-5678, 0086.138.1234.5678 ...
 PHONE_RUN = re.compile(r"\+?\d[\d\s().\-]*\d|\d")
 PIECE = re.compile(r"\S+")
@@ -95,20 +101,26 @@ class Matcher:
         stripped = value.strip()
         return bool(stripped) and PHONE_RUN.fullmatch(stripped) is not None and phone_key(stripped) == self.key
 
-    def is_identifier(self, value: Any) -> bool:
-        """True if `value` is the subject's number, card id or visit id as a whole."""
+    def is_phone_at(self, key: str | None, value: Any) -> bool:
+        """is_phone, where the value stands under `key`: a short number only under PHONE_KEYS."""
+        if self.key is None or not (key in PHONE_KEYS or len(self.key) >= MIN_PHONE_ANYWHERE):
+            return False
+        return self.is_phone(value)
+
+    def is_identifier(self, value: Any, key: str | None = None) -> bool:
+        """True if `value` (under `key`) is the subject's number, card id or visit id as a whole."""
         if not isinstance(value, str):
             return False
         v = value.strip()
-        return self.is_phone(v) or (self.card_id is not None and v == self.card_id) or \
+        return self.is_phone_at(key, v) or (self.card_id is not None and v == self.card_id) or \
             (self.visit_id is not None and v == self.visit_id) or v in self.links
 
-    def is_personal(self, value: Any) -> bool:
-        """True if `value` is, as a whole, the subject's number or card id: erased wherever it stands
-        (ids of records, such as the visit id, stay: they are keys, not the person)."""
+    def is_personal(self, value: Any, key: str | None = None) -> bool:
+        """True if `value` (under `key`) is, as a whole, the subject's number or card id: erased
+        wherever it stands (ids of records, such as the visit id, stay: they are keys, not the person)."""
         if not isinstance(value, str):
             return False
-        return self.is_phone(value) or (self.card_id is not None and value.strip() == self.card_id)
+        return self.is_phone_at(key, value) or (self.card_id is not None and value.strip() == self.card_id)
 
     def phones_in(self, text: str) -> list[tuple[int, int]]:
         """Where the subject's number stands in free text, as (start, end).
@@ -118,7 +130,7 @@ class Matcher:
         number (7-12 digits once the country prefix is dropped), is one number; a piece joined by
         dashes, dots or brackets is never cut. So "138 1234 5678 2026" holds 13812345678, and
         neither "138-1234-5678" nor "138 1234 5678" holds a number 138."""
-        if self.key is None or not any(ch.isdigit() for ch in text):
+        if self.key is None or len(self.key) < MIN_PHONE_ANYWHERE or not any(ch.isdigit() for ch in text):
             return []
         found: list[tuple[int, int]] = []
         for run in PHONE_RUN.finditer(text):
@@ -204,7 +216,7 @@ def record_is_persons(m: Matcher, record: dict[str, Any], inherited_units: set[s
     units = inherited_units | units_in(record)
     name = m.name if m.unit in units else None
     for key, s in _strings(record):
-        if m.is_identifier(s):
+        if m.is_identifier(s, key):
             return True
         if name is not None and (s.strip() == name or (key in PERSON_KEYS and name in s)):
             return True
@@ -233,7 +245,7 @@ def redact(m: Matcher, value: Any, *, full_keys: frozenset[str] = PERSON_KEYS, w
         here = units | units_in(value)
         return _redact_record(m, value, mine, here, full_keys, out)
     if isinstance(value, list):
-        return _redact_list(m, value, whole, units, full_keys, out)
+        return _redact_list(m, value, whole, units, full_keys, out, None)
     if isinstance(value, str):
         new = m.scrub_text(value, name_here=whole or (m.unit is not None and m.unit in units))
         out.changed |= new != value
@@ -247,13 +259,13 @@ def _redact_record(m: Matcher, record: dict[str, Any], mine: bool, units: set[st
     name_here = mine or (m.unit is not None and m.unit in units)
     for k, v in record.items():
         if isinstance(v, list):
-            result[k] = _redact_list(m, v, mine, units, full_keys, out)
+            result[k] = _redact_list(m, v, mine, units, full_keys, out, k)
         elif isinstance(v, dict):
             result[k] = _redact_record(m, v, mine, units | units_in(v), full_keys, out)
         elif isinstance(v, str):
             if mine and k in full_keys and v not in ("", ERASED) and (k != "number" or PHONE_RUN.fullmatch(v.strip())):
                 new = ERASED  # (a ticket's "number" is BX-20261129-007, not a phone number: it stays)
-            elif m.is_personal(v):
+            elif m.is_personal(v, k):
                 new = ERASED
             else:
                 new = m.scrub_text(v, name_here=name_here)
@@ -265,13 +277,13 @@ def _redact_record(m: Matcher, record: dict[str, Any], mine: bool, units: set[st
 
 
 def _redact_list(m: Matcher, items: list[Any], whole: bool, units: set[str], full_keys: frozenset[str],
-                 out: Redaction) -> list[Any]:
+                 out: Redaction, key: str | None) -> list[Any]:
     kept: list[Any] = []
     for item in items:
         if isinstance(item, dict) and not whole and record_is_persons(m, item, units):
             out.hit = out.changed = True  # the person's line in a list (a directory entry, a card): gone
             continue
-        if isinstance(item, str) and m.is_personal(item):
+        if isinstance(item, str) and m.is_personal(item, key):
             out.hit = out.changed = True
             continue
         kept.append(redact(m, item, full_keys=full_keys, whole=whole, units=units, out=out))

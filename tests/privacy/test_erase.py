@@ -178,3 +178,18 @@ def test_quarantine_huge_and_odd_payloads(central):
         raws = [bytes(x) for x in conn.execute(text("SELECT raw FROM quarantine ORDER BY id")).scalars()]
     assert len(raws) == 4 and not any(b"13812345678" in x or b"138 1234 5678" in x for x in raws)
     assert b"13987654321" in raws[-1] and json.loads(raws[2])["name"] == "张三"  # no unit match: a name stays
+
+
+def test_a_short_number_only_counts_where_a_number_stands(central):
+    """An extension "138" is erased from a phone field, not from prose ("房间 138") nor other fields."""
+    edge = Edge(central.store, device="kiosk-9")
+    edge.emit("visitor.checked_in", {"visit_id": "v-ext", "method": "walk_in", "visitor_name": "赵六",
+                                     "host_unit": "138", "post_role": "kiosk", "phone": "138", "checkout_code": "c"})
+    edge.emit("desk.note", {"text": "房间 138 的灯坏了", "unit": "138"})
+    r = central.client("admin").post("/api/v1/privacy/erase", json={"phone": "138"})
+    # the visit, its check-in and the visit ticket the check-in opened (with ticket.opened)
+    assert r.status_code == 201 and r.json()["central"] == {"events": 2, "tickets": 1, "visits": 1}, r.text
+    payloads = {e["type"]: e["payload"] for e in central.store.list_events(device="kiosk-9")}
+    check_in = payloads["visitor.checked_in"]
+    assert check_in["phone"] == "(erased)" and check_in["host_unit"] == "138"
+    assert payloads["desk.note"]["text"] == "房间 138 的灯坏了"
