@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `frontdesk central` (run, migrate, send, commands, quarantine, keys, site, device, broker-config,
-    user) to the command line."""
+    user, privacy) to the command line."""
     central = sub.add_parser("central", help="the central ticket store").add_subparsers(
         dest="central_command", metavar="ACTION")
 
@@ -52,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     from .auth.cli import register as register_users
     register_users(central)  # frontdesk central user add|list|passwd|disable
+
+    from .privacy.cli import register as register_privacy
+    register_privacy(central)  # frontdesk central privacy find|erase
 
 
 def _register_keys(central: argparse._SubParsersAction) -> None:

@@ -12,6 +12,7 @@ from frontdesk.topics import ID_PATTERN
 
 from .auth.settings import AuthConfig
 from .fleet.settings import FleetConfig
+from .privacy.settings import PrivacyConfig, with_legacy_visits
 from .tickets.settings import TicketsConfig
 
 
@@ -52,7 +53,7 @@ class CentralConfig(Section):
 
 
 class CentralFile(Section):
-    """A whole central TOML file: [central], [mqtt], [sites.<id>], [tickets], [auth] and [fleet]."""
+    """A whole central TOML file: [central], [mqtt], [sites.<id>], [tickets], [auth], [fleet] and [privacy]."""
     central: CentralConfig = CentralConfig()
     mqtt: MqttConfig = MqttConfig()
     sites: dict[str, SiteConfig] = {}
@@ -62,6 +63,17 @@ class CentralFile(Section):
     auth: AuthConfig = AuthConfig()
     # the fleet CA, device registry and generated broker configuration (central/fleet/)
     fleet: FleetConfig = FleetConfig()
+    # retention periods per kind and site (central/privacy/settings.py)
+    privacy: PrivacyConfig = PrivacyConfig()
+
+    @model_validator(mode="after")
+    def _legacy_visit_retention(self) -> CentralFile:
+        # [tickets] visit_retention_days is a deprecated alias of [privacy] visits; both are kept in
+        # step so code reading either sees the same period.
+        legacy = self.tickets.visit_retention_days if "visit_retention_days" in self.tickets.model_fields_set else None
+        self.privacy = with_legacy_visits(self.privacy, legacy)
+        self.tickets.visit_retention_days = self.privacy.visits
+        return self
 
     @model_validator(mode="after")
     def _no_plain_cookie_on_the_network(self) -> CentralFile:

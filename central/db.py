@@ -27,6 +27,9 @@ def engine_for(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
+            # Deleted and rewritten rows are overwritten with zeros, not left in free space: an
+            # erased resident's text must not survive in the file (central/privacy/storage.py).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine

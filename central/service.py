@@ -28,8 +28,9 @@ class CentralService:
         self.link = CentralLink(self.store, cfg.mqtt, cfg.central)
         self.app = create_app(self.store, on_command=self.link.wake_dispatcher,
                               status=lambda: {"broker_connected": self.link.link.connected.is_set()}, config=cfg)
-        # SLA breaches become events; old visit records lose personal data (central/tickets/checker.py)
-        self.checker = BreachChecker(self.app.state.tickets)
+        # SLA breaches become events; personal data past its period is removed (central/privacy/)
+        self.privacy = self.app.state.privacy
+        self.checker = BreachChecker(self.app.state.tickets, self.privacy.run_retention, cfg.privacy.run_every_s)
         self.server = uvicorn.Server(uvicorn.Config(self.app, host=cfg.central.http_host, port=cfg.central.http_port,
                                                     log_level="warning", lifespan="off",
                                                     # the client's address is central's to decide
@@ -43,6 +44,10 @@ class CentralService:
         """Start the link and the checker and serve HTTP until SIGTERM or SIGINT (caught when called from
         the main thread); then stop them and close the store."""
         self.link.start()
+        try:  # each edge hears its site's retention periods once, not on every start
+            self.privacy.sync_edges()
+        except Exception:
+            log.exception("privacy: could not send the edges their retention periods; the checker retries")
         self.checker.start()
         log.info("central: store %s (%s), broker %s:%s, API http://%s:%s/", _safe(self.cfg.central.database_url),
                  self.store.backend, self.cfg.mqtt.host, self.cfg.mqtt.port, self.cfg.central.http_host,

@@ -16,6 +16,8 @@ from ..auth.deps import make_deps, request_token
 from ..auth.settings import AuthConfig
 from ..config import CentralFile, secure_cookies
 from ..dashboard import dashboard_router
+from ..privacy.service import Privacy
+from ..privacy.settings import PrivacyConfig
 from ..store import Store
 from ..tickets.settings import TicketsConfig
 from ..tickets.system import TicketSystem
@@ -64,7 +66,8 @@ def create_app(store: Store, on_command: Callable[[], None] | None = None,
                      remember_idle=timedelta(days=min(auth_cfg.remember_idle_days, auth_cfg.remember_days)))
     current_session, require = make_deps(staff, auth_cfg.cookie_name)
     fleet_dir = getattr(getattr(config, "fleet", None), "dir", None)
-    api = Api(system, staff, require, current_session, auth_cfg, on_command, fleet_dir)
+    privacy = Privacy(store, staff, getattr(config, "privacy", None) or PrivacyConfig(), on_command)
+    api = Api(system, staff, require, current_session, auth_cfg, on_command, fleet_dir, privacy)
     for resource in RESOURCES:
         app.include_router(resource.router(api))
 
@@ -74,10 +77,12 @@ def create_app(store: Store, on_command: Callable[[], None] | None = None,
 
     app.state.tickets = system
     app.state.accounts = staff
+    app.state.privacy = privacy
+
     def session_alive(request: Request) -> bool:
         # an open live stream looking: not a use that keeps the session from idling out
         return staff.session(request_token(request, auth_cfg.cookie_name), touch=False) is not None
 
-    # the desk dashboard and its live stream
+    # the desk dashboard and its live stream (one audit entry per subscription: dashboard/routes.py)
     app.include_router(dashboard_router(store, require=require, alive=session_alive))
     return app

@@ -29,6 +29,7 @@ from ..auth.deps import check_site, sites_for
 from ..auth.masking import mask
 from ..auth.roles import PERSONAL_DATA_ROLES
 from ..auth.settings import AuthConfig
+from ..privacy.service import Privacy
 from ..store import Store
 from ..tickets import lifecycle
 from ..tickets.actions import refusal
@@ -108,6 +109,8 @@ class Api:
     on_command: Callable[[], None] | None = None
     # Where `frontdesk central site add` keeps the pass keys it makes ([fleet] dir), if set.
     fleet_dir: Path | None = None
+    # Erasure requests and retention (central/privacy/service.py); made by create_app.
+    privacy: Privacy = None  # type: ignore[assignment]
 
     @property
     def store(self) -> Store:

@@ -1,21 +1,20 @@
-"""The background checker: timers that ran out become ticket.sla_breached events, and visit
-records past the retention period are anonymised. Runs as a thread of the central service."""
+"""The background checker: timers that ran out become ticket.sla_breached events, and the retention
+round (central/privacy/: every kind of personal data past its period) runs every `retention_every_s`.
+Runs as a thread of the central service; the one place retention runs on its own."""
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from frontdesk.schema.tickets import TicketSlaBreached
 
-from .privacy import anonymise_visits
 from .system import TicketSystem
 from .times import utc
 
 log = logging.getLogger(__name__)
-
-RETENTION_EVERY_S = 3600.0
 
 
 def check_breaches(system: TicketSystem, now: datetime | None = None) -> int:
@@ -33,9 +32,13 @@ def check_breaches(system: TicketSystem, now: datetime | None = None) -> int:
 
 
 class BreachChecker:
-    """Runs check_breaches every breach_check_s, and the visit retention hourly, on a thread of its own."""
-    def __init__(self, system: TicketSystem) -> None:
+    """Runs check_breaches every breach_check_s, and `retention` every `retention_every_s` (from the
+    first round on), on a thread of its own."""
+    def __init__(self, system: TicketSystem, retention: Callable[[], object] | None = None,
+                 retention_every_s: float = 3600.0) -> None:
         self.system = system
+        self.retention = retention
+        self.retention_every_s = retention_every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -51,16 +54,15 @@ class BreachChecker:
             self._thread.join(10)
 
     def _run(self) -> None:
-        last_retention = 0.0
+        last_retention: float | None = None
         while not self._stop.wait(self.system.config.breach_check_s):
             try:
                 n = check_breaches(self.system)
                 if n:
                     log.info("tickets: %d SLA breach(es) recorded", n)
-                if time.monotonic() - last_retention > RETENTION_EVERY_S:
+                due = last_retention is None or time.monotonic() - last_retention > self.retention_every_s
+                if self.retention is not None and due:
                     last_retention = time.monotonic()
-                    gone = anonymise_visits(self.system.store, self.system.config.visit_retention_days)
-                    if gone:
-                        log.info("tickets: %d visit record(s) past retention anonymised", gone)
+                    self.retention()
             except Exception:
                 log.exception("tickets: the SLA checker failed this round; trying again")

@@ -1,5 +1,5 @@
 """[tickets] in the central TOML file: SLA timer definitions per kind, working-day calendars per
-site, and how long visit records keep personal data.
+site, and (deprecated, see [privacy]) how long visit records keep personal data.
 
 The defaults are the service rules (field facts §1): a work order within 3 min, engineering
 collects it within 2, the technician on site within 10 (or 5 min before an agreed appointment),
@@ -7,7 +7,7 @@ non-standard paid items assessed within 15, a callback within 2 days, complaints
 working day (major ones within 7).
 
     [tickets]
-    visit_retention_days = 180
+    visit_retention_days = 180                 # deprecated: [privacy] visits
     public_url = "https://desk.example.com"   # the work-order slip's claim address starts here
     claim_link_days = 30                       # how long a slip's claim address stays valid
     [tickets.pass_caps.desk]                   # the longest visitor pass each staff role may issue
@@ -162,7 +162,7 @@ class TicketsConfig(Section):
     sla: dict[str, list[SlaTimer]] = {}
     calendars: dict[str, Calendar] = {"default": Calendar()}
     site_calendars: dict[str, str] = {}
-    # Visit records older than this lose the visitor's name, phone and purpose (0 = never).
+    # Deprecated alias of [privacy] visits (central/privacy/settings.py), kept in step with it.
     visit_retention_days: int = Field(default=180, ge=0)
     # How often central looks for timers that have run out (and writes ticket.sla_breached).
     breach_check_s: float = Field(default=15.0, gt=0)
