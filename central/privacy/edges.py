@@ -53,13 +53,28 @@ def scrubbed_body(body: dict[str, Any]) -> dict[str, Any]:
 
 def scrub_answered(conn: Connection, new_events: list[Event]) -> None:
     """A projection (runs in the ingest transaction, after the command state is set): once an edge has
-    answered a privacy.erase (applied or rejected), its stored body loses the identifiers; the
-    result (counts) and the request id stay."""
+    answered a privacy.erase (applied or rejected), central erases the subject once more on that
+    edge's site, then the stored body loses the identifiers; the result (counts) and the request id
+    stay.
+
+    Erasing again closes a window: an event the edge had already handed to its uplink when central
+    erased may reach central after that, still carrying the person. The edge journals its answer
+    after everything it sent before, and central stores each device's events in order, so by the
+    time the answer is ingested those late events are in this transaction's view."""
+    from .erase import Erasure  # erase.py builds on this module's helpers
+
     ids = [e.payload_as(CommandApplied).command_id for e in new_events if e.type == CommandApplied.TYPE]
     if not ids:
         return
-    for row in conn.execute(select(commands.c.id, commands.c.body).where(
+    for row in conn.execute(select(commands.c.id, commands.c.site, commands.c.body).where(
             commands.c.id.in_(ids), commands.c.type == ERASE, commands.c.state != "pending")).all():
+        payload = (row.body or {}).get("payload") or {}
+        subject = {k: v for k, v in (payload.get("subject") or {}).items() if v is not None and v != ERASED}
+        if subject:
+            try:
+                Erasure(conn, Subject.model_validate(subject), (row.site,), str(payload.get("request_id"))).run()
+            except ValueError:
+                log.warning("privacy: the answered erasure %s names no subject central can match again", row.id)
         conn.execute(update(commands).where(commands.c.id == row.id).values(body=scrubbed_body(row.body)))
 
 

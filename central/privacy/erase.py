@@ -347,6 +347,26 @@ class Erasure:
                 self.counts["audit_log"] += 1
 
 
+def with_directory(store: Store, subject: Subject, sites: Sites) -> Subject:
+    """`subject` with the name and unit the site's resident directory lists for its number, when
+    it gives none itself. A request by phone alone would otherwise leave the resident's name in the
+    prose of the very records it erased ("我是张三，3-201 厨房漏水"), at central and on the edges. Only
+    when the directory gives exactly one person for the number: a shared family line names nobody
+    in particular. Looked up once, before anything is erased (the entry goes with the erasure), and
+    sent to the edges as part of the subject."""
+    if subject.name or not subject.phone:
+        return subject
+    key = Matcher.of(subject).key
+    d = directory.c
+    with store.engine.connect() as conn:
+        people = {(r.name, r.unit) for r in conn.execute(select(d.name, d.unit).where(
+            d.phone_key == key, _scoped(d.site, sites))) if r.name and r.name != ERASED}
+    if len(people) != 1:
+        return subject
+    name, unit = people.pop()
+    return subject.model_copy(update={"name": name, "unit": unit})
+
+
 def erase_person(store: Store, subject: Subject, sites: Sites, request_id: str) -> dict[str, int]:
     """Erase one person at central (one transaction); the number of rows changed per table.
     ValueError if the subject cannot be matched (a phone number with fewer than 3 digits)."""

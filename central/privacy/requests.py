@@ -25,7 +25,7 @@ from ..store import Store
 from ..tables import commands
 from ..tickets.times import iso
 from .edges import ERASE, scrub_answered, send_erasure
-from .erase import erase_person
+from .erase import erase_person, with_directory
 from .storage import compact
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class PrivacyRequests:
         """Erase `subject` on `sites` (None = every site) at central and on their edges; the request as
         `get` shows it. ValueError if the subject cannot be matched."""
         request_id = new_id()
+        subject = with_directory(self.store, subject, sites)
         counts = erase_person(self.store, subject, sites, request_id)
         command_ids = send_erasure(self.store, subject, sites, request_id)
         storage = compact(self.store, ERASE_TABLES)
@@ -92,8 +93,8 @@ class PrivacyRequests:
 
 
 def _compact_after_answer(store: Store) -> Callable[[list[Event]], None]:
-    """A listener: after an ingest that scrubbed an answered privacy.erase, the old body leaves the
-    files too (checkpoint / VACUUM of commands)."""
+    """A listener: after an ingest that scrubbed an answered privacy.erase (and erased once more), the
+    old text leaves the files too (checkpoint / VACUUM)."""
     def listener(new_events: list[Event]) -> None:
         ids = [e.payload_as(CommandApplied).command_id for e in new_events if e.type == CommandApplied.TYPE]
         if not ids:
@@ -101,7 +102,8 @@ def _compact_after_answer(store: Store) -> Callable[[list[Event]], None]:
         with store.engine.connect() as conn:
             hit = conn.execute(select(commands.c.id).where(commands.c.id.in_(ids), commands.c.type == ERASE)).first()
         if hit is not None:
-            compact(store, ["commands"])
+            # the answer's second erasure (edges.scrub_answered) may have touched any of the tables
+            compact(store, ERASE_TABLES)
     listener.privacy_compaction = True  # type: ignore[attr-defined]
     return listener
 

@@ -100,3 +100,28 @@ def test_retention_set_once_per_device_not_per_start(database_url):
         assert len(_retention_commands(changed)) == 3
     finally:
         changed.close()
+
+
+def test_an_event_the_edge_sent_before_it_erased_is_erased_when_its_answer_arrives(central):
+    """The window between central's erasure and the edge's: an event already on its way from the
+    edge reaches central after central erased. The edge's answer comes after it in the edge's
+    order, and central erases once more when the answer is ingested."""
+    register_device(central, "desk-1")
+    seed_person(central, ZHANG)
+    admin = central.client("admin")
+    assert admin.put(f"/api/v1/sites/{SITE}/directory", json={"entries": [
+        {"unit": ZHANG.unit, "name": ZHANG.name, "phone": ZHANG.typed}]}).status_code == 200
+    request = admin.post("/api/v1/privacy/erase", json={"phone": ZHANG.typed, "site": SITE}).json()
+    assert request["central"]["directory"] == 1
+
+    def tables() -> set[str]:
+        return {p["path"].split("[", 1)[0] for p in find(central.store, "13812345678")["stored"]}
+
+    assert tables() == {"commands"}  # only the pending privacy.erase, which the edge needs
+    late = Edge(central.store, device="desk-1")
+    late.emit("desk.note", {"text": f"{ZHANG.name} 来电 {ZHANG.typed}", "unit": ZHANG.unit})
+    assert tables() == {"commands", "events"}  # the late copy, until the answer
+    _answer(central, "desk-1", request["edges"][0], result={"journal_events": 1})
+    assert find(central.store, "13812345678")["found"] is False, find(central.store, "13812345678")
+    # the directory names the number's resident: their name went too, the late note's included
+    assert find(central.store, ZHANG.name)["stored"] == [], find(central.store, ZHANG.name)["stored"]
