@@ -103,6 +103,7 @@ class Seeded:
     attachment_id: str = ""
     visitor_link: str = ""
     commands: dict[str, str] = field(default_factory=dict)   # command type -> id
+    privacy_request: str = ""
 
 
 def _call(desk_edge: Edge) -> str:
@@ -217,4 +218,7 @@ def seed(app, store) -> Seeded:
     _tickets(app, seeded)
     _residents(app, seeded)
     _quarantined(store)
+    # someone else's erasure request (erasing the seeded resident would leave nothing to walk)
+    seeded.privacy_request = client(app, "admin").post("/api/v1/privacy/erase", json={
+        "phone": "13700000001", "site": SITE}).json()["request_id"]
     return seeded

@@ -48,7 +48,7 @@ def path_values(seeded: Seeded) -> dict[str, list[str]]:
     """Every value each path parameter is walked with."""
     return {"site": [SITE], "unit": [UNIT], "ticket_id": [seeded.ticket_id, seeded.mail_ticket_id],
             "attachment_id": [seeded.attachment_id], "command_id": list(seeded.commands.values()),
-            "token": [seeded.claim_token, seeded.visitor_link]}
+            "token": [seeded.claim_token, seeded.visitor_link], "request_id": [seeded.privacy_request]}
 
 
 def requests_for(path: str, operation: dict[str, Any], seeded: Seeded) -> list[str]:

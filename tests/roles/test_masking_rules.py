@@ -39,6 +39,8 @@ NOT_PERSONAL = {
     "satisfied", "sha256", "single_use", "site", "source", "source_ref", "state", "status", "stay_s", "stop_reason",
     "subject", "suppressed", "thread", "ticket_id", "timer", "to_state", "until", "valid_until", "values", "version",
     "visit_id", "waiting_jobs", "window_s", "warnings", "error", "recovery", "will_retry",
+    # a screen's rate limit (kiosk.rate_limited) and a retention run's counts (privacy.retention_applied)
+    "action", "burst", "per_s", "refused", "retry_after_s", "counts",
     # staff, not residents: who did it (usernames), who handed the shift over
     "assignee", "author", "by", "handed_by", "taken_by",
     # the unit: every role needs it to do its job (the guard the host unit, the technician the door)
