@@ -17,16 +17,16 @@ class AccessPersonalData:
 
     @staticmethod
     def _card_is_theirs(match: Match, card_id: str, holder: str, unit: str | None) -> bool:
-        return match.is_card(card_id) or (match.is_unit(unit) and match.is_name(holder))
+        return match.is_card(card_id) or (match.is_unit(unit) and match.names(holder))
 
     @staticmethod
     def _visit_is_theirs(match: Match, visit_id: str, name: str, unit: str) -> bool:
-        return visit_id in match.visit_ids or (match.is_unit(unit) and match.is_name(name))
+        return visit_id in match.visit_ids or (match.is_unit(unit) and match.names(name))
 
     def link(self, db: sqlite3.Connection, match: Match) -> None:
         if table_exists(db, "access_cards"):
             for card_id, holder, unit in db.execute("SELECT card_id, holder, unit FROM access_cards").fetchall():
-                if match.unit and match.is_unit(unit) and match.is_name(holder):
+                if match.unit and match.is_unit(unit) and match.names(holder):
                     match.add_card(card_id)  # the resident's card finds their scans
         if table_exists(db, "access_visits"):
             rows = db.execute("SELECT visit_id, visitor_name, host_unit FROM access_visits").fetchall()

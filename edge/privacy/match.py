@@ -163,6 +163,16 @@ class Match:
     def is_name(self, value: str) -> bool:
         return self.name is not None and text_key(value) == self.name
 
+    def names(self, value: str | None) -> bool:
+        """True when a name field (a card's holder, a visitor's name) is the subject's name or holds
+        it as a word: "张堃 Zhang" on a card list names 张堃 (Latin names as whole words only)."""
+        if not value or self.name is None or not self.raw_name:
+            return False
+        if self.is_name(value):
+            return True
+        forms = {self.raw_name, unicodedata.normalize("NFKC", self.raw_name)}
+        return len(self.raw_name) >= 2 and any(_name_pattern(form).search(value) for form in forms)
+
     def is_unit(self, value: Any) -> bool:
         return self.unit is not None and isinstance(value, str) and text_key(value) == self.unit
 

@@ -203,3 +203,15 @@ def test_the_quick_look_never_skips_what_the_walk_would_change(record, subject):
     match = Match.of(subject, "cn", "010")
     if match.redact(record) != record:
         assert match.may_touch(json.dumps(record, ensure_ascii=False)), record
+
+
+def test_a_card_whose_holder_field_holds_the_name_with_more_is_still_theirs():
+    """Card lists write holders as "张堃 Zhang": the name as a word of the field, in the unit."""
+    from frontdesk.edge.privacy.match import Match
+    from frontdesk.schema.privacy import Subject
+
+    m = Match.of(Subject(name="张堃", unit="3-1202"))
+    assert m.names("张堃 Zhang") and m.names("张堃")
+    assert not m.names("王师傅 Wang (engineering)") and not m.names(None)
+    latin = Match.of(Subject(name="Li", unit="3-1202"))
+    assert latin.names("Li Wei") and not latin.names("Lift engineer")
