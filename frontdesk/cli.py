@@ -10,6 +10,7 @@ import importlib
 import logging
 import sys
 
+from . import __version__
 from .config import ConfigError
 from .runtime.files import EXIT_UNSAFE_FILE, UnsafeFileError, restrict_umask
 
@@ -31,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     (importing each of them)."""
     parser = argparse.ArgumentParser(prog="frontdesk", description="Front-desk and lobby edge system.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    # the version a vulnerability report names (SECURITY.md)
+    parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

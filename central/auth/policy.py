@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from zxcvbn import zxcvbn
+from zxcvbn.matching import add_frequency_lists
 
 MIN_LENGTH = 10
 MIN_SCORE = 3
@@ -21,12 +22,35 @@ CHECKED_CHARS = 64
 # Why a password was refused, by the pattern zxcvbn found weakest in it.
 _BECAUSE = {
     "passwords": "it is a commonly used password, or one with a few characters changed",
+    "chinese_common": "it is built from a common pinyin word, name or love number (woaini, 1314 …)",
     "repeat": "it is mostly repeated characters or words (like aaaa or abcabc)",
     "sequence": "it is mostly a sequence (like abcdef or 987654)",
     "spatial": "it is mostly a keyboard pattern (like qwerty or 1qaz2wsx)",
     "date": "it is mostly a date or a year",
     "user_inputs": "it is built from the user or display name",
 }
+
+
+# zxcvbn's lists are English. Passwords common in China are pinyin words, surnames and given
+# names, love numbers (520 "I love you", 1314 "for a lifetime") and the QQ/CSDN leaks' favourites;
+# added as a list of its own, most common first (zxcvbn ranks by position), so that woaini1314 or
+# zhangwei1988 score as the guesses they are.
+CHINESE_COMMON = (
+    "woaini", "woaini1314", "5201314", "1314520", "520520", "521521", "woaiwojia", "wodemima", "mima",
+    "zhangwei", "wangwei", "wangfang", "liwei", "wangxiuying", "lina", "zhangxiuying", "liuwei", "zhangmin",
+    "lijing", "zhangli", "wangjing", "liuyang", "zhangyan", "wangyan", "zhangjing", "zhangyong", "wangqiang",
+    "liqiang", "zhangjie", "wanglei", "lijun", "zhanglei", "liuyan", "wangping", "wangjun", "liping",
+    "wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma", "zhu",
+    "hu", "guo", "he", "gao", "lin", "luo", "zheng", "liang", "xie", "song", "tang", "han", "feng", "deng",
+    "cao", "peng", "zeng", "xiao", "tian", "dong", "pan", "yuan", "cai", "jiang", "yu", "du", "ye", "cheng",
+    "wei", "su", "lu", "ding", "ren", "shen", "yao", "jin", "qiu", "xia", "fu", "fang", "bai", "zou", "meng",
+    "xiong", "qin", "xue", "yan", "zhong", "wan", "gu", "qian", "tan", "dai",
+    "aini", "qq123456", "qwe123", "a123456", "abc123", "aa123456", "123456a", "iloveyou", "dearbook",
+    "xiaoming", "xiaohong", "xiaoli", "xiaowei", "xiaoyu", "xiaojie", "baobao", "laogong", "laopo",
+    "tiantian", "shanghai", "beijing", "guangzhou", "shenzhen", "zhongguo", "china", "wuye", "wuyefuwu",
+    "qiantai", "fuwu", "admin", "guanliyuan", "mima123", "mimamima", "88888888", "66666666", "147258369",
+)
+add_frequency_lists({"chinese_common": list(CHINESE_COMMON)})
 
 
 class WeakPassword(ValueError):

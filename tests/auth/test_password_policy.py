@@ -26,6 +26,10 @@ REFUSED = [
     ("zhao-secret-99", "user name"),  # for the user zhao
     ("ZHAO2026abcd", "user name"),
     ("19871231abc", "date"),
+    # passwords common in China: pinyin names and words, love numbers
+    ("woaini1314520", "pinyin"),
+    ("zhangwei1988", "pinyin"),
+    ("wangfang520520", "pinyin"),
 ]
 
 

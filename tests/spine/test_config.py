@@ -78,3 +78,14 @@ def test_a_public_key_that_does_not_load_is_refused_by_the_key_that_lists_it():
     for model, field in ((AccessConfig, "site_public_keys"), (UplinkConfig, "command_public_keys")):
         with pytest.raises(ValidationError, match=f"(?s){field}.*not 32 bytes of base64"):
             model(**{field: ["ed25519:xx"]})
+
+
+def test_the_command_line_names_its_version():
+    """A vulnerability report names the version (SECURITY.md): `frontdesk --version`."""
+    import subprocess
+    import sys
+
+    from frontdesk import __version__
+
+    out = subprocess.run([sys.executable, "-m", "frontdesk", "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == f"frontdesk {__version__}"
