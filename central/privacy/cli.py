@@ -7,6 +7,8 @@ import getpass
 import json
 import sys
 
+from frontdesk.schema.privacy import add_subject_arguments, subject_from_arguments
+
 DEFAULT_CONFIG = "/etc/frontdesk/central.toml"
 
 
@@ -21,12 +23,7 @@ def register(central_sub: argparse._SubParsersAction) -> None:
     find.set_defaults(func=_find)
     erase = privacy.add_parser("erase", help="erase one person at central and on the site's edges")
     erase.add_argument("-c", "--config", default=DEFAULT_CONFIG, help=f"central TOML file (default {DEFAULT_CONFIG})")
-    who = erase.add_argument_group("whom (one of: --phone, --name with --unit, --card, --visit)")
-    who.add_argument("--phone")
-    who.add_argument("--name")
-    who.add_argument("--unit")
-    who.add_argument("--card", dest="card_id")
-    who.add_argument("--visit", dest="visit_id")
+    add_subject_arguments(erase)
     erase.add_argument("--site", help="erase on this site only (default: every site)")
     erase.set_defaults(func=_erase)
 
@@ -62,17 +59,10 @@ def _find(args: argparse.Namespace) -> int:
 def _erase(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from pydantic import ValidationError
-
-    from frontdesk.schema.privacy import Subject
-
     from ..auth.accounts import Accounts, Staff
     from .service import Privacy
-    try:
-        subject = Subject(phone=args.phone, name=args.name, unit=args.unit, card_id=args.card_id,
-                          visit_id=args.visit_id)
-    except ValidationError as err:
-        print(f"frontdesk central privacy erase: {'; '.join(e['msg'] for e in err.errors())}", file=sys.stderr)
+    subject = subject_from_arguments(args, "frontdesk central privacy erase")
+    if subject is None:
         return 2
     cfg, store = _open(args, signing=True)
     accounts = Accounts(store.engine, timedelta(minutes=cfg.auth.session_ttl_min))

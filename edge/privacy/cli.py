@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from frontdesk.schema.privacy import add_subject_arguments, subject_from_arguments
+
 DEFAULT_CONFIG = "/etc/frontdesk/edge.toml"
 
 
@@ -23,12 +25,7 @@ def register(edge: argparse._SubParsersAction) -> None:
 
     erase = privacy.add_parser("erase", help="erase one person's data here, as central's privacy.erase does")
     erase.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="edge TOML file (default %(default)s)")
-    who = erase.add_argument_group("whom (one of)")
-    who.add_argument("--phone")
-    who.add_argument("--name", help="with --unit: a name alone names nobody")
-    who.add_argument("--unit")
-    who.add_argument("--card", dest="card_id")
-    who.add_argument("--visit", dest="visit_id")
+    add_subject_arguments(erase)
     erase.set_defaults(func=_erase)
 
 
@@ -66,20 +63,14 @@ def _find(args: argparse.Namespace) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from frontdesk.schema.privacy import Subject
 
     from ..config import load_edge
     from ..journal import Journal, JournalError
     from ..services import EdgeContext
     from .service import PrivacyService
 
-    try:
-        subject = Subject(phone=args.phone, name=args.name, unit=args.unit, card_id=args.card_id,
-                          visit_id=args.visit_id)
-    except ValidationError as err:
-        print(f"frontdesk edge privacy erase: {'; '.join(e['msg'] for e in err.errors())}", file=sys.stderr)
+    subject = subject_from_arguments(args, "frontdesk edge privacy erase")
+    if subject is None:
         return 2
     cfg = load_edge(args.config)
     journal = Journal(cfg.edge.journal_path, site=cfg.site.id, device=cfg.edge.device, tz=cfg.site.timezone)

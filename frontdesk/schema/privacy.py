@@ -7,7 +7,10 @@ data itself).
 """
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+import sys
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
 
 from .envelope import Payload, register_command, register_event
 
@@ -37,6 +40,27 @@ class Subject(Payload):
         if not (self.phone or self.card_id or self.visit_id or (self.name and self.unit)):
             raise ValueError("give a phone number, a card id, a visit id, or a name together with its unit")
         return self
+
+
+def add_subject_arguments(parser: Any) -> None:
+    """The --phone / --name --unit / --card / --visit options of a `privacy erase` command (central's
+    and the edge's take the same person the same way)."""
+    who = parser.add_argument_group("whom (one of: --phone, --name with --unit, --card, --visit)")
+    who.add_argument("--phone")
+    who.add_argument("--name", help="with --unit: a name alone names nobody")
+    who.add_argument("--unit")
+    who.add_argument("--card", dest="card_id")
+    who.add_argument("--visit", dest="visit_id")
+
+
+def subject_from_arguments(args: Any, prog: str) -> Subject | None:
+    """The Subject the parsed options name, or None after printing why they name nobody to stderr."""
+    try:
+        return Subject(phone=args.phone, name=args.name, unit=args.unit, card_id=args.card_id,
+                       visit_id=args.visit_id)
+    except ValidationError as err:
+        print(f"{prog}: {'; '.join(e['msg'] for e in err.errors())}", file=sys.stderr)
+        return None
 
 
 @register_command("privacy.erase")
