@@ -53,6 +53,7 @@ import argparse
 import json
 import logging
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -108,9 +109,15 @@ EVENTS_PER_ROUND = 10
 
 
 class Resident:
+    """A resident: a mobile number (random-looking, as real ones are: numbers handed out in sequence
+    share long prefixes, which the erasure's LIKE prefilter lets through far more often), a name, a
+    unit and a card."""
+
     def __init__(self, i: int) -> None:
-        self.phone = f"+86139{i:08d}"
-        self.typed = f"139 {i:08d}"[:8] + " " + f"{i:08d}"[4:]
+        rng = random.Random(i)
+        mobile = f"1{rng.choice('35789')}{rng.randrange(10)}{rng.randrange(10**8):08d}"
+        self.phone = f"+86{mobile}"
+        self.typed = f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}"
         self.name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // len(SURNAMES)) % len(GIVEN)] + GIVEN[i % 7]
         self.unit = f"{i % 30 + 1}-{i % 400 + 101}"
         self.card = f"CARD-{i:06d}"
