@@ -45,6 +45,10 @@ Logins (on the chosen backend):
                                 before the first 429 (10 tried over HTTP)
   tenth_refused_ms              how long the 10th wrong password took to be refused (no password check)
 
+targets_met: both erasures < 5 s, find < 30 s (central and edge), edge erasure < 5 s, the journal held
+< 5000 ms, nothing of the erased number left (erased_left, edge_erased_left: 0), and the 10th wrong
+password refused with 429.
+
     python bench/privacy.py [--events 100000] [--edge-events 50000] [--backend sqlite|postgresql] [--json]
 """
 from __future__ import annotations
