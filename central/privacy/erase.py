@@ -78,10 +78,12 @@ def text_matches(m: Matcher, *columns: ColumnElement[Any]) -> ColumnElement[bool
     """SQL that is true where any column's text may hold the subject (a superset: the caller confirms
     each row with the matcher). Wildcards and quotes in a name are plain text (autoescape)."""
     conds: list[ColumnElement[bool]] = []
-    pattern = m.like_pattern()
+    pattern, tail = m.like_pattern(), m.tail()
     for col in columns:
         text = cast(col, Text)
-        if pattern:
+        if pattern and tail:
+            conds.append(text.contains(tail) & text.like(pattern))  # the cheap test first (Matcher.tail)
+        elif pattern:
             conds.append(text.like(pattern))
         conds += [text.contains(n, autoescape=True) for n in m.needles()]
     return or_(*conds) if conds else false()

@@ -62,12 +62,12 @@ class Needle:
         self.m = Matcher.of(Subject(phone=text.strip())) if phone and len(text.strip()) >= 3 else None
 
     def in_text(self, value: str) -> bool:
-        return any(f in value for f in self.forms) or (self.m is not None and bool(self.m.phones_in(value)))
+        return any(f in value for f in self.forms) or (self.m is not None and bool(self.m.numbers_in(value)))
 
     def in_bytes(self, value: bytes) -> list[int]:
         offsets = {m.start() for f in self.forms for m in re.finditer(re.escape(f.encode()), value)}
         if self.m is not None:
-            offsets |= {start for start, _ in self.m.phones_in(value.decode("latin-1"))}
+            offsets |= {start for start, _ in self.m.numbers_in(value.decode("latin-1"))}
         return sorted(offsets)
 
     def sql(self, col: Any) -> Any:
